@@ -1,0 +1,184 @@
+// Hot loops of the symmetric eigensolver, compiled to WebAssembly with 128-bit SIMD.
+//
+// Everything here works on raw float64 buffers in linear memory that the TypeScript side lays out;
+// nothing allocates. Matrices are row-major n×n; the reduction reads and writes only the upper
+// triangle (row i holds A[i, i..n-1] contiguously), which for a symmetric matrix is the same data
+// as LAPACK's column-major lower triangle.
+
+/** First free byte above the module's static data: the TypeScript side places buffers from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+@inline function at(base: usize, index: i32): usize {
+  return base + (<usize>index << 3);
+}
+
+/**
+ * Householder reflector for x = row[0..m-1] (LAPACK dlarfg): H x = beta e₀ with H = I - tau v vᵀ,
+ * v[0] = 1. Overwrites row[1..m-1] with v[1..m-1], copies the whole v into `v` (indices as in
+ * `row`), and returns beta; tau goes to `tauOut`. The caller has scaled the matrix so that squared
+ * norms neither overflow nor underflow.
+ */
+function householder(row: usize, v: usize, m: i32, tauOut: usize): f64 {
+  const alpha = load<f64>(row);
+  let sumSq: f64 = 0;
+  for (let j = 1; j < m; j++) {
+    const x = load<f64>(at(row, j));
+    sumSq += x * x;
+  }
+  store<f64>(v, 1.0);
+  if (sumSq == 0) {
+    store<f64>(tauOut, 0);
+    for (let j = 1; j < m; j++) store<f64>(at(v, j), 0);
+    return alpha;
+  }
+  const norm = Math.sqrt(alpha * alpha + sumSq);
+  const beta = alpha >= 0 ? -norm : norm;
+  store<f64>(tauOut, (beta - alpha) / beta);
+  const scale = 1.0 / (alpha - beta);
+  for (let j = 1; j < m; j++) {
+    const x = load<f64>(at(row, j)) * scale;
+    store<f64>(at(row, j), x);
+    store<f64>(at(v, j), x);
+  }
+  return beta;
+}
+
+/**
+ * One sweep over the trailing rows first..n-1 that both applies the symmetric rank-2 update
+ * A -= v wᵀ + w vᵀ and accumulates y = A_updated · u, so each element is loaded and stored once per
+ * reduction step instead of twice (update, then next step's matrix–vector product).
+ */
+function updateAndMultiply(a: usize, n: i32, first: i32, v: usize, w: usize, u: usize, y: usize): void {
+  for (let j = first; j < n; j++) store<f64>(at(y, j), 0);
+  for (let i = first; i < n; i++) {
+    const row = a + (<usize>(i * n) << 3);
+    const vi = load<f64>(at(v, i));
+    const wi = load<f64>(at(w, i));
+    const ui = load<f64>(at(u, i));
+    const diag = load<f64>(at(row, i)) - 2.0 * vi * wi;
+    store<f64>(at(row, i), diag);
+    let accScalar = diag * ui;
+    const vi2 = f64x2.splat(vi);
+    const wi2 = f64x2.splat(wi);
+    const ui2 = f64x2.splat(ui);
+    let acc = f64x2.splat(0);
+    let j = i + 1;
+    for (; j + 1 < n; j += 2) {
+      const pa = at(row, j);
+      const pv = at(v, j);
+      const pw = at(w, j);
+      const pu = at(u, j);
+      const py = at(y, j);
+      const aij = f64x2.sub(
+        f64x2.sub(v128.load(pa), f64x2.mul(vi2, v128.load(pw))),
+        f64x2.mul(wi2, v128.load(pv)),
+      );
+      v128.store(pa, aij);
+      v128.store(py, f64x2.add(v128.load(py), f64x2.mul(aij, ui2)));
+      acc = f64x2.add(acc, f64x2.mul(aij, v128.load(pu)));
+    }
+    if (j < n) {
+      const aij = load<f64>(at(row, j)) - vi * load<f64>(at(w, j)) - wi * load<f64>(at(v, j));
+      store<f64>(at(row, j), aij);
+      store<f64>(at(y, j), load<f64>(at(y, j)) + aij * ui);
+      accScalar += aij * load<f64>(at(u, j));
+    }
+    accScalar += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    store<f64>(at(y, i), load<f64>(at(y, i)) + accScalar);
+  }
+}
+
+/**
+ * Householder reduction of the symmetric matrix `a` (n×n, upper triangle used) to tridiagonal form
+ * T = Qᵀ A Q with diagonal `d` (n) and off-diagonal `e` (n-1). The reflectors stay in `a`: reflector
+ * k is v = (1, a[k, k+2..n-1]) on indices k+1..n-1 with scale tau[k]. `work` needs 5·n doubles.
+ */
+export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize, work: usize): void {
+  if (n == 1) {
+    store<f64>(d, load<f64>(a));
+    return;
+  }
+  // Vectors indexed by absolute row, so no offsets are juggled.
+  let v = work;
+  let u = at(work, n);
+  const w = at(work, 2 * n);
+  const y = at(work, 3 * n);
+  for (let j = 0; j < 4 * n; j++) store<f64>(at(work, j), 0);
+
+  store<f64>(e, householder(at(a, 1), at(v, 1), n - 1, tau));
+  updateAndMultiply(a, n, 1, v, w, v, y); // w = 0: a plain product y = A[1:,1:] v
+  for (let k = 0; k < n - 1; k++) {
+    store<f64>(at(d, k), load<f64>(at(a, k * n + k)));
+    const t = load<f64>(at(tau, k));
+    // w = tau·y - (tau²/2)(yᵀv) v, the symmetric-update vector (LAPACK dsytd2).
+    let yv: f64 = 0;
+    for (let j = k + 1; j < n; j++) yv += load<f64>(at(y, j)) * load<f64>(at(v, j));
+    const alpha = -0.5 * t * t * yv;
+    for (let j = k + 1; j < n; j++) {
+      store<f64>(at(w, j), t * load<f64>(at(y, j)) + alpha * load<f64>(at(v, j)));
+    }
+    // Row k+1 first: the next reflector is built from it.
+    const next = k + 1;
+    const rowNext = a + (<usize>(next * n) << 3);
+    const vn = load<f64>(at(v, next));
+    const wn = load<f64>(at(w, next));
+    for (let j = next; j < n; j++) {
+      const p = at(rowNext, j);
+      store<f64>(p, load<f64>(p) - vn * load<f64>(at(w, j)) - wn * load<f64>(at(v, j)));
+    }
+    if (next == n - 1) {
+      store<f64>(at(d, next), load<f64>(at(rowNext, next)));
+      break;
+    }
+    store<f64>(at(u, next), 0);
+    store<f64>(at(e, next), householder(at(rowNext, next + 1), at(u, next + 1), n - next - 1, at(tau, next)));
+    updateAndMultiply(a, n, next + 1, v, w, u, y);
+    // The new reflector becomes the current one.
+    const swap = v;
+    v = u;
+    u = swap;
+  }
+}
+
+/**
+ * Applies the reflectors left in `a` by `tridiagonalize` to the k columns of `z` (n×k, row-major):
+ * z ← Q z, turning eigenvectors of T into eigenvectors of A. `work` needs k doubles.
+ */
+export function applyReflectors(a: usize, n: i32, tau: usize, z: usize, k: i32, work: usize): void {
+  for (let r = n - 3; r >= 0; r--) {
+    const t = load<f64>(at(tau, r));
+    if (t == 0) continue;
+    const row = a + (<usize>(r * n) << 3);
+    // s = vᵀ Z[r+1.., :], with v[r+1] = 1.
+    const first = z + (<usize>((r + 1) * k) << 3);
+    let c = 0;
+    for (; c + 1 < k; c += 2) v128.store(at(work, c), v128.load(at(first, c)));
+    if (c < k) store<f64>(at(work, c), load<f64>(at(first, c)));
+    for (let i = r + 2; i < n; i++) {
+      const vi = load<f64>(at(row, i));
+      const vi2 = f64x2.splat(vi);
+      const zr = z + (<usize>(i * k) << 3);
+      let j = 0;
+      for (; j + 1 < k; j += 2) {
+        const ps = at(work, j);
+        v128.store(ps, f64x2.add(v128.load(ps), f64x2.mul(vi2, v128.load(at(zr, j)))));
+      }
+      if (j < k) store<f64>(at(work, j), load<f64>(at(work, j)) + vi * load<f64>(at(zr, j)));
+    }
+    // Z[r+1.., :] -= tau v sᵀ
+    for (let i = r + 1; i < n; i++) {
+      const vi = i == r + 1 ? 1.0 : load<f64>(at(row, i));
+      const f = -t * vi;
+      const f2 = f64x2.splat(f);
+      const zr = z + (<usize>(i * k) << 3);
+      let j = 0;
+      for (; j + 1 < k; j += 2) {
+        const pz = at(zr, j);
+        v128.store(pz, f64x2.add(v128.load(pz), f64x2.mul(f2, v128.load(at(work, j)))));
+      }
+      if (j < k) store<f64>(at(zr, j), load<f64>(at(zr, j)) + f * load<f64>(at(work, j)));
+    }
+  }
+}

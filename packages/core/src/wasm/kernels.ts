@@ -1,0 +1,76 @@
+import { wasmBase64 } from './eigen.generated.js';
+
+/** The exports of assembly/eigen.ts; pointers are byte offsets into `memory`. */
+interface EigenKernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  tridiagonalize(a: number, n: number, d: number, e: number, tau: number, work: number): void;
+  applyReflectors(a: number, n: number, tau: number, z: number, k: number, work: number): void;
+}
+
+const PAGE_BYTES = 65_536;
+
+/**
+ * One instance of the SIMD kernels with a scratch arena in its linear memory. JavaScript is single
+ * threaded, so one arena per thread is enough; each call lays its buffers out afresh from the heap
+ * base and returns views onto them (valid until the next `layout`, which may grow the memory).
+ */
+export class KernelArena {
+  readonly kernels: EigenKernelExports;
+  private readonly base: number;
+
+  constructor() {
+    const bytes = decodeBase64(wasmBase64);
+    // Synchronous compile: the module is small, and the core's API stays synchronous.
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      env: {
+        abort: () => {
+          throw new Error('eigen kernel aborted');
+        },
+      },
+    });
+    this.kernels = instance.exports as unknown as EigenKernelExports;
+    this.base = alignUp(this.kernels.heapBase(), 64);
+  }
+
+  /**
+   * Reserves float64 buffers of the given lengths, 64-byte aligned, in order from the heap base;
+   * returns their byte offsets. A longer layout that starts with the same lengths keeps those
+   * buffers, contents included, where they were.
+   */
+  layout(lengths: readonly number[]): number[] {
+    const offsets: number[] = [];
+    let end = this.base;
+    for (const length of lengths) {
+      offsets.push(end);
+      end = alignUp(end + length * 8, 64);
+    }
+    const memory = this.kernels.memory;
+    if (end > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE_BYTES));
+    }
+    return offsets;
+  }
+
+  view(offset: number, length: number): Float64Array {
+    return new Float64Array(this.kernels.memory.buffer, offset, length);
+  }
+}
+
+let shared: KernelArena | undefined;
+
+export function kernelArena(): KernelArena {
+  shared ??= new KernelArena();
+  return shared;
+}
+
+function alignUp(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
+}
+
+function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
