@@ -144,10 +144,21 @@ export function tridiagonalize(a: usize, n: i32, d: usize, e: usize, tau: usize,
 
 /**
  * Applies the reflectors left in `a` by `tridiagonalize` to the k columns of `z` (n×k, row-major):
- * z ← Q z, turning eigenvectors of T into eigenvectors of A. `work` needs k doubles.
+ * z ← Q z turns eigenvectors of T into eigenvectors of A; z ← Qᵀ z takes vectors the other way.
+ * `work` needs k doubles.
  */
-export function applyReflectors(a: usize, n: i32, tau: usize, z: usize, k: i32, work: usize): void {
-  for (let r = n - 3; r >= 0; r--) {
+export function applyReflectors(
+  a: usize,
+  n: i32,
+  tau: usize,
+  z: usize,
+  k: i32,
+  work: usize,
+  transposed: bool,
+): void {
+  // Q = H₀H₁…H_{n-2}: Q z applies the last reflector first, Qᵀ z the first.
+  for (let step = 0; step < n - 1; step++) {
+    const r = transposed ? step : n - 2 - step;
     const t = load<f64>(at(tau, r));
     if (t == 0) continue;
     const row = a + (<usize>(r * n) << 3);
@@ -182,3 +193,116 @@ export function applyReflectors(a: usize, n: i32, tau: usize, z: usize, k: i32, 
     }
   }
 }
+
+/**
+ * out (m×n) = Σ_k scale[k] · a[k, :]ᵀ b[k, :] for a [kDim, m] and b [kDim, n], row-major (a GEMM
+ * C = Aᵀ diag(scale) B; scale 0 means all ones). Register tiles of 4×4 over packed operands: a in
+ * 4-column strips pre-multiplied by the scale, b in 64-column panels. `packed` needs
+ * kDim·(⌈m/4⌉·4 + 64) doubles.
+ */
+export function gemmTransposedA(
+  a: usize,
+  b: usize,
+  scale: usize,
+  kDim: i32,
+  m: i32,
+  n: i32,
+  packed: usize,
+  out: usize,
+): void {
+  const strips = (m + 3) >> 2;
+  const panel = at(packed, kDim * strips * 4);
+  for (let r = 0; r < strips; r++) {
+    for (let k = 0; k < kDim; k++) {
+      const sk = scale == 0 ? 1.0 : load<f64>(at(scale, k));
+      const src = at(a, k * m);
+      const dst = at(packed, (r * kDim + k) * 4);
+      for (let c = 0; c < 4; c++) {
+        const col = r * 4 + c;
+        store<f64>(at(dst, c), col < m ? sk * load<f64>(at(src, col)) : 0);
+      }
+    }
+  }
+  const panelWidth = 64;
+  for (let j0 = 0; j0 < n; j0 += panelWidth) {
+    const width = min(panelWidth, n - j0);
+    const padded = (width + 3) & ~3;
+    for (let k = 0; k < kDim; k++) {
+      const src = at(b, k * n + j0);
+      const dst = at(panel, k * padded);
+      for (let c = 0; c < padded; c++) store<f64>(at(dst, c), c < width ? load<f64>(at(src, c)) : 0);
+    }
+    for (let r = 0; r < strips; r++) {
+      const strip = at(packed, r * kDim * 4);
+      for (let c0 = 0; c0 < padded; c0 += 4) {
+        let acc00 = f64x2.splat(0);
+        let acc01 = f64x2.splat(0);
+        let acc10 = f64x2.splat(0);
+        let acc11 = f64x2.splat(0);
+        let acc20 = f64x2.splat(0);
+        let acc21 = f64x2.splat(0);
+        let acc30 = f64x2.splat(0);
+        let acc31 = f64x2.splat(0);
+        let pa = strip;
+        let pb = at(panel, c0);
+        const step = <usize>padded << 3;
+        for (let k = 0; k < kDim; k++) {
+          const b0 = v128.load(pb);
+          const b1 = v128.load(pb, 16);
+          const a0 = f64x2.splat(load<f64>(pa));
+          const a1 = f64x2.splat(load<f64>(pa, 8));
+          const a2 = f64x2.splat(load<f64>(pa, 16));
+          const a3 = f64x2.splat(load<f64>(pa, 24));
+          acc00 = f64x2.add(acc00, f64x2.mul(a0, b0));
+          acc01 = f64x2.add(acc01, f64x2.mul(a0, b1));
+          acc10 = f64x2.add(acc10, f64x2.mul(a1, b0));
+          acc11 = f64x2.add(acc11, f64x2.mul(a1, b1));
+          acc20 = f64x2.add(acc20, f64x2.mul(a2, b0));
+          acc21 = f64x2.add(acc21, f64x2.mul(a2, b1));
+          acc30 = f64x2.add(acc30, f64x2.mul(a3, b0));
+          acc31 = f64x2.add(acc31, f64x2.mul(a3, b1));
+          pa += 32;
+          pb += step;
+        }
+        const room = width - c0;
+        storeTile(out, m, n, r * 4, j0 + c0, room, acc00, acc01);
+        storeTile(out, m, n, r * 4 + 1, j0 + c0, room, acc10, acc11);
+        storeTile(out, m, n, r * 4 + 2, j0 + c0, room, acc20, acc21);
+        storeTile(out, m, n, r * 4 + 3, j0 + c0, room, acc30, acc31);
+      }
+    }
+  }
+}
+
+/**
+ * The interaction matrix of one output direction, Q = ½ (Wᵀ diag(s) V + Vᵀ diag(s) W), with W, V
+ * [h, d] row-major and s = Pᵀu (h): G = Wᵀ diag(s) V by the GEMM, then Q = ½ (G + Gᵀ) in place.
+ * `packed` needs h·(⌈d/4⌉·4 + 64) doubles; `out` (d×d) receives Q.
+ */
+export function interactionMatrix(w: usize, v: usize, s: usize, h: i32, d: i32, packed: usize, out: usize): void {
+  gemmTransposedA(w, v, s, h, d, d, packed, out);
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      const pij = at(out, i * d + j);
+      const pji = at(out, j * d + i);
+      const q = 0.5 * (load<f64>(pij) + load<f64>(pji));
+      store<f64>(pij, q);
+      store<f64>(pji, q);
+    }
+  }
+}
+
+@inline function storeTile(out: usize, m: i32, n: i32, row: i32, col: i32, room: i32, lo: v128, hi: v128): void {
+  if (row >= m) return;
+  const p = at(out, row * n + col);
+  if (room >= 4) {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+    return;
+  }
+  if (room > 0) store<f64>(p, f64x2.extract_lane(lo, 0));
+  if (room > 1) store<f64>(p, f64x2.extract_lane(lo, 1), 8);
+  if (room > 2) store<f64>(p, f64x2.extract_lane(hi, 0), 16);
+}
+
+export { blockEigenvalues, blockEigenvectors, splitBlocks } from './tridiagonal';

@@ -1,5 +1,4 @@
 import { kernelArena } from '../wasm/kernels.js';
-import { blockEigenvalues, blockEigenvectors, splitBlocks, type TridiagonalBlock } from './tridiagonal.js';
 
 /** Which eigenvectors to compute besides the full spectrum. */
 export type EigenvectorSelection =
@@ -12,17 +11,29 @@ export type EigenvectorSelection =
   /** Positions in the descending spectrum. */
   | { indices: readonly number[] };
 
+export interface SymmetricEigenOptions {
+  /** Which eigenvectors to return (default: all). */
+  vectors?: EigenvectorSelection;
+  /**
+   * Vectors x (count × n, row-major) whose coordinates vᵢᵀx in the complete eigenbasis are wanted,
+   * e.g. to reconstruct xᵀAx = Σ λᵢ (vᵢᵀx)² from every eigenpair without returning every vector.
+   */
+  coordinatesOf?: { vectors: Float64Array; count: number };
+}
+
 export interface SymmetricEigenResult {
   n: number;
   /** Every eigenvalue, most positive first. */
   values: Float64Array;
-  /** Positions in `values` of the computed eigenvectors, ascending. */
+  /** Positions in `values` of the returned eigenvectors, ascending. */
   vectorIndices: Int32Array;
   /**
    * Eigenvectors as rows (vectorIndices.length × n, row-major), unit norm, each with its
-   * largest-magnitude entry positive before any caller's own sign convention.
+   * largest-magnitude entry positive (callers may apply their own sign convention).
    */
   vectors: Float64Array;
+  /** count × n: entry (s, r) = v_rᵀ x_s with v_r the eigenvector of values[r]; when requested. */
+  coordinates: Float64Array | null;
 }
 
 export class EigenInputError extends Error {
@@ -30,86 +41,137 @@ export class EigenInputError extends Error {
 }
 
 /**
- * Eigendecomposition of a real symmetric n×n matrix (row-major, float64): Householder reduction to
- * tridiagonal form in WebAssembly SIMD, implicit QL for every eigenvalue, inverse iteration for the
- * selected eigenvectors and blocked back-transformation. The input is not modified.
+ * Eigendecomposition of a real symmetric n×n matrix (row-major, float64), all in WebAssembly:
+ * Householder reduction to tridiagonal form with SIMD (one fused pass per step), implicit QL for
+ * every eigenvalue, inverse iteration for the selected eigenvectors of T, and back-transformation
+ * by the stored reflectors. The input is not modified.
  */
 export function symmetricEigen(
   matrix: Float64Array,
   n: number,
-  selection: EigenvectorSelection = 'all',
+  options: SymmetricEigenOptions = {},
 ): SymmetricEigenResult {
   validate(matrix, n);
+  const samples = options.coordinatesOf;
+  if (samples && samples.vectors.length !== samples.count * n) {
+    throw new EigenInputError(
+      `coordinatesOf has ${samples.vectors.length} entries, expected count × n = ${samples.count * n}`,
+    );
+  }
   const arena = kernelArena();
-  const [aOff, dOff, eOff, tauOff, workOff] = arena.layout([n * n, n, Math.max(n - 1, 1), n, 5 * n]) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const a = arena.view(aOff, n * n);
+  const { kernels } = arena;
+  // Buffers in layout order; the second layout below extends this one and keeps these in place.
+  const reduction = [n * n, n, Math.max(n - 1, 1), n, 5 * n, n + 2, n, n];
+  const [a, d, e, tau, work, blockStarts, unsorted, qlWork] = arena.layout(reduction) as Offsets8;
   // Scale by a power of two (exact) so the reduction's squared norms neither overflow nor underflow.
   const scale = powerOfTwoScale(matrix);
-  if (scale === 1) a.set(matrix);
-  else for (let i = 0; i < n * n; i++) a[i] = (matrix[i] as number) * scale;
+  const aView = arena.view(a, n * n);
+  if (scale === 1) aView.set(matrix);
+  else for (let i = 0; i < n * n; i++) aView[i] = (matrix[i] as number) * scale;
 
-  arena.kernels.tridiagonalize(aOff, n, dOff, eOff, tauOff, workOff);
-  const d = arena.view(dOff, n).slice();
-  const e = n > 1 ? arena.view(eOff, n - 1).slice() : new Float64Array(0);
-
-  const blocks = splitBlocks(d, e);
-  const unsorted = new Float64Array(n);
-  for (const block of blocks) blockEigenvalues(d, e, block, unsorted);
-  const blockOf = new Int32Array(n);
-  blocks.forEach((block, index) => blockOf.fill(index, block.start, block.end));
-  // Descending order; ties broken by position so results are reproducible.
-  const order = Array.from({ length: n }, (_, i) => i).sort(
-    (i, j) => (unsorted[j] as number) - (unsorted[i] as number) || i - j,
-  );
-  const values = new Float64Array(n);
-  for (let r = 0; r < n; r++) values[r] = (unsorted[order[r] as number] as number) / scale;
-
-  const vectorIndices = resolveSelection(selection, values);
-  const k = vectorIndices.length;
-  if (k === 0) return { n, values, vectorIndices, vectors: new Float64Array(0) };
-
-  // Tridiagonal eigenvectors, block by block, into Z (n×k row-major, zero outside each block).
-  // A longer layout keeps the earlier buffers (and the reflectors in them) where they were.
-  const [zOff, zWorkOff] = arena.layout([n * n, n, Math.max(n - 1, 1), n, 5 * n, n * k, k]).slice(5) as [number, number];
-  const z = arena.view(zOff, n * k);
-  z.fill(0);
-  const wanted = new Map<number, { column: number; value: number }[]>();
-  vectorIndices.forEach((rank, column) => {
-    const block = blockOf[order[rank] as number] as number;
-    const list = wanted.get(block) ?? [];
-    list.push({ column, value: (unsorted[order[rank] as number] as number) });
-    wanted.set(block, list);
-  });
-  for (const [blockIndex, list] of wanted) {
-    const block = blocks[blockIndex] as TridiagonalBlock;
-    list.sort((x, y) => x.value - y.value || x.column - y.column);
-    const blockVectors = blockEigenvectors(
+  kernels.tridiagonalize(a, n, d, e, tau, work);
+  const blockCount = kernels.splitBlocks(d, e, n, blockStarts);
+  const starts = Array.from(arena.int32View(blockStarts, blockCount + 1));
+  for (let b = 0; b < blockCount; b++) {
+    const failed = kernels.blockEigenvalues(
       d,
       e,
-      block,
-      list.map((entry) => entry.value),
+      starts[b] as number,
+      starts[b + 1] as number,
+      unsorted,
+      qlWork,
     );
-    list.forEach((entry, j) => {
-      const x = blockVectors[j] as Float64Array;
-      for (let i = 0; i < x.length; i++) z[(block.start + i) * k + entry.column] = x[i] as number;
-    });
+    if (failed !== 0) {
+      throw new Error(`tridiagonal QL did not converge (eigenvalue ${failed - 1} of block ${b}, n = ${n})`);
+    }
   }
-  arena.kernels.applyReflectors(aOff, n, tauOff, zOff, k, zWorkOff);
+  const positionValues = arena.view(unsorted, n).slice();
+  // Descending order; ties broken by position so results are reproducible.
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (i, j) => (positionValues[j] as number) - (positionValues[i] as number) || i - j,
+  );
+  const values = new Float64Array(n);
+  for (let r = 0; r < n; r++) values[r] = (positionValues[order[r] as number] as number) / scale;
 
-  const zView = arena.view(zOff, n * k);
-  const vectors = new Float64Array(k * n);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < k; c++) vectors[c * n + i] = zView[i * k + c] as number;
+  const vectorIndices = resolveSelection(options.vectors ?? 'all', values);
+  const k = vectorIndices.length;
+  const s = samples?.count ?? 0;
+  if (k === 0 && s === 0)
+    return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates: null };
+
+  const [z, zWork, rotated, rotatedWork, coordinates, lambdas, columns, ranks, vectors, scratch] = arena
+    .layout([...reduction, n * k, k, n * s, s, s * n, n, n / 2 + 1, n / 2 + 1, n * n, 5 * n])
+    .slice(reduction.length) as Offsets10;
+  arena.view(z, n * k).fill(0);
+  if (samples) {
+    // x (s × n) transposed to n × s, then taken to the tridiagonal basis: Qᵀx.
+    const x = arena.view(rotated, n * s);
+    for (let j = 0; j < s; j++)
+      for (let i = 0; i < n; i++) x[i * s + j] = samples.vectors[j * n + i] as number;
+    kernels.applyReflectors(a, n, tau, rotated, s, rotatedWork, true);
   }
-  orientLargestPositive(vectors, k, n);
-  return { n, values, vectorIndices, vectors };
+
+  const columnOfRank = new Int32Array(n).fill(-1);
+  vectorIndices.forEach((rank, column) => {
+    columnOfRank[rank] = column;
+  });
+  const rankOfPosition = new Int32Array(n);
+  order.forEach((position, rank) => {
+    rankOfPosition[position] = rank;
+  });
+  for (let b = 0; b < blockCount; b++) {
+    const start = starts[b] as number;
+    const end = starts[b + 1] as number;
+    const positions: number[] = [];
+    for (let p = start; p < end; p++) {
+      if (s > 0 || (columnOfRank[rankOfPosition[p] as number] as number) >= 0) positions.push(p);
+    }
+    if (positions.length === 0) continue;
+    positions.sort((p, q) => (positionValues[p] as number) - (positionValues[q] as number) || p - q);
+    const lambdaView = arena.view(lambdas, positions.length);
+    const columnView = arena.int32View(columns, positions.length);
+    const rankView = arena.int32View(ranks, positions.length);
+    positions.forEach((p, j) => {
+      const rank = rankOfPosition[p] as number;
+      lambdaView[j] = positionValues[p] as number;
+      columnView[j] = columnOfRank[rank] as number;
+      rankView[j] = rank;
+    });
+    kernels.blockEigenvectors(
+      d,
+      e,
+      n,
+      start,
+      end,
+      lambdas,
+      positions.length,
+      columns,
+      z,
+      k,
+      ranks,
+      rotated,
+      s,
+      coordinates,
+      vectors,
+      scratch,
+    );
+  }
+  const coordinateValues = s > 0 ? arena.view(coordinates, s * n).slice() : null;
+  if (k === 0)
+    return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates: coordinateValues };
+  kernels.applyReflectors(a, n, tau, z, k, zWork, false);
+
+  const zView = arena.view(z, n * k);
+  const eigenvectors = new Float64Array(k * n);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) eigenvectors[c * n + i] = zView[i * k + c] as number;
+  }
+  orientLargestPositive(eigenvectors, k, n, coordinateValues, vectorIndices);
+  return { n, values, vectorIndices, vectors: eigenvectors, coordinates: coordinateValues };
 }
+
+type Offsets8 = [number, number, number, number, number, number, number, number];
+type Offsets10 = [number, number, number, number, number, number, number, number, number, number];
 
 function resolveSelection(selection: EigenvectorSelection, values: Float64Array): Int32Array {
   const n = values.length;
@@ -143,12 +205,14 @@ function resolveSelection(selection: EigenvectorSelection, values: Float64Array)
 }
 
 function checkCount(k: number, name: string): number {
-  if (!Number.isInteger(k) || k < 0) throw new EigenInputError(`${name} must be a whole number ≥ 0, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new EigenInputError(`${name} must be a whole number ≥ 0, got ${k}`);
   return k;
 }
 
 function validate(matrix: Float64Array, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new EigenInputError(`matrix order must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new EigenInputError(`matrix order must be a positive integer, got ${n}`);
   if (matrix.length !== n * n) {
     throw new EigenInputError(`matrix has ${matrix.length} entries, expected n² = ${n * n} for n = ${n}`);
   }
@@ -180,11 +244,25 @@ function powerOfTwoScale(matrix: Float64Array): number {
   return 2 ** -Math.round(Math.log2(largest));
 }
 
-function orientLargestPositive(vectors: Float64Array, k: number, n: number): void {
+/** Flips each returned vector so its largest-magnitude entry is positive, and its coordinates along. */
+function orientLargestPositive(
+  vectors: Float64Array,
+  k: number,
+  n: number,
+  coordinates: Float64Array | null,
+  vectorIndices: Int32Array,
+): void {
   for (let c = 0; c < k; c++) {
     const row = vectors.subarray(c * n, (c + 1) * n);
     let largest = 0;
-    for (let i = 0; i < n; i++) if (Math.abs(row[i] as number) > Math.abs(largest)) largest = row[i] as number;
-    if (largest < 0) for (let i = 0; i < n; i++) row[i] = -(row[i] as number);
+    for (let i = 0; i < n; i++)
+      if (Math.abs(row[i] as number) > Math.abs(largest)) largest = row[i] as number;
+    if (largest >= 0) continue;
+    for (let i = 0; i < n; i++) row[i] = -(row[i] as number);
+    if (!coordinates) continue;
+    const rank = vectorIndices[c] as number;
+    for (let sample = 0; sample * n < coordinates.length; sample++) {
+      coordinates[sample * n + rank] = -(coordinates[sample * n + rank] as number);
+    }
   }
 }

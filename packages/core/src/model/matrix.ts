@@ -1,6 +1,10 @@
 import type { Matrix } from './types.js';
 
-export function matrix(rows: number, cols: number, data: Float64Array = new Float64Array(rows * cols)): Matrix {
+export function matrix(
+  rows: number,
+  cols: number,
+  data: Float64Array = new Float64Array(rows * cols),
+): Matrix {
   if (data.length !== rows * cols) {
     throw new RangeError(`matrix data has ${data.length} entries, expected ${rows}×${cols} = ${rows * cols}`);
   }
@@ -8,7 +12,11 @@ export function matrix(rows: number, cols: number, data: Float64Array = new Floa
 }
 
 /** y = M x for a row-major M. */
-export function multiplyVector(m: Matrix, x: ArrayLike<number>, out = new Float64Array(m.rows)): Float64Array {
+export function multiplyVector(
+  m: Matrix,
+  x: ArrayLike<number>,
+  out = new Float64Array(m.rows),
+): Float64Array {
   const { rows, cols, data } = m;
   for (let i = 0; i < rows; i++) {
     let sum = 0;

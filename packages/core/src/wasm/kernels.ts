@@ -5,7 +5,46 @@ interface EigenKernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   tridiagonalize(a: number, n: number, d: number, e: number, tau: number, work: number): void;
-  applyReflectors(a: number, n: number, tau: number, z: number, k: number, work: number): void;
+  applyReflectors(
+    a: number,
+    n: number,
+    tau: number,
+    z: number,
+    k: number,
+    work: number,
+    transposed: boolean,
+  ): void;
+  gemmTransposedA(
+    a: number,
+    b: number,
+    scale: number,
+    kDim: number,
+    m: number,
+    n: number,
+    packed: number,
+    out: number,
+  ): void;
+  interactionMatrix(w: number, v: number, s: number, h: number, d: number, packed: number, out: number): void;
+  splitBlocks(d: number, e: number, n: number, starts: number): number;
+  blockEigenvalues(d: number, e: number, start: number, end: number, out: number, work: number): number;
+  blockEigenvectors(
+    d: number,
+    e: number,
+    n: number,
+    start: number,
+    end: number,
+    lambdas: number,
+    count: number,
+    columns: number,
+    z: number,
+    k: number,
+    ranks: number,
+    rotated: number,
+    samples: number,
+    coordinates: number,
+    vectors: number,
+    scratch: number,
+  ): void;
 }
 
 const PAGE_BYTES = 65_536;
@@ -54,6 +93,10 @@ export class KernelArena {
 
   view(offset: number, length: number): Float64Array {
     return new Float64Array(this.kernels.memory.buffer, offset, length);
+  }
+
+  int32View(offset: number, length: number): Int32Array {
+    return new Int32Array(this.kernels.memory.buffer, offset, length);
   }
 }
 

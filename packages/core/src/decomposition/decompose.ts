@@ -1,0 +1,207 @@
+import { symmetricEigen } from '../eigen/symmetric-eigen.js';
+import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
+import { productTransposedA, transpose } from '../linalg/matrix-product.js';
+import { matrix, multiplyVector } from '../model/matrix.js';
+import type { BilinearModel } from '../model/types.js';
+import { type DecompositionTarget, decompositionTarget, type TargetOptions } from './target.js';
+
+export interface Eigenpair {
+  /** Position in the output's descending spectrum. */
+  rank: number;
+  eigenvalue: number;
+  /** Unit eigenvector of Q(u) in the layer's input space (length d). */
+  vectorModel: Float64Array;
+  /** The same vector read in input space (Eᵀv: pixels; W_E v: tokens), or null if there is none. */
+  vectorInput: Float64Array | null;
+}
+
+export interface OutputDecomposition {
+  index: number;
+  label: string;
+  /** Every eigenvalue of Q(u), most positive first. */
+  eigenvalues: Float64Array;
+  /** (Σ|λ|)² / Σλ²: how many eigenvectors the output effectively uses. */
+  effectiveRank: number;
+  /** Up to k most positive eigenvalues (λ > 0), descending. */
+  topPositive: Eigenpair[];
+  /** Up to k most negative eigenvalues (λ < 0), most negative first. */
+  topNegative: Eigenpair[];
+}
+
+export type SignConvention = 'mean-overlap' | 'largest-entry';
+
+export interface Decomposition {
+  model: Record<string, unknown>;
+  topK: number;
+  signConvention: { method: SignConvention; space: 'input' | 'model'; description: string };
+  outputs: OutputDecomposition[];
+  /** Outputs rebuilt as Σλ(vᵀx)² (+ any linear readout) from every eigenpair, against the forward pass. */
+  exactness: { samples: number; maxRelError: number; maxAbsError: number } | null;
+}
+
+export interface DecomposeOptions extends TargetOptions {
+  /** Eigenvectors kept per sign (default 32). */
+  topK?: number;
+  /** Samples for the exactness check (default 8; 0 skips it). */
+  exactnessSamples?: number;
+  /** Real inputs (count × input dim) for the exactness check and the sign convention. */
+  sampleInputs?: Float64Array;
+  seed?: number;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+/** Decomposes every requested output of a model into eigenvectors of its interaction matrix. */
+export function decomposeModel(model: BilinearModel, options: DecomposeOptions = {}): Decomposition {
+  return decomposeTarget(decompositionTarget(model, options), options);
+}
+
+export function decomposeTarget(target: DecompositionTarget, options: DecomposeOptions = {}): Decomposition {
+  const topK = options.topK ?? 32;
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new RangeError(`topK must be a whole number ≥ 0, got ${topK}`);
+  const sampleCount = options.exactnessSamples ?? 8;
+  const d = target.layer.left.cols;
+  const builder = new InteractionMatrixBuilder(target.layer);
+  const samples =
+    sampleCount > 0 || options.sampleInputs
+      ? target.sampleForward(sampleCount, options.seed ?? 0, options.sampleInputs)
+      : null;
+  const sampleRows = samples ? samples.layerInputs.length / d : 0;
+  const orientation = signReference(target, samples && options.sampleInputs ? samples.layerInputs : null, d);
+
+  const total = target.outputs.length;
+  const outputs: OutputDecomposition[] = [];
+  let maxRelError = 0;
+  let maxAbsError = 0;
+  target.outputs.forEach(({ index, label }, j) => {
+    const direction = target.directions.data.subarray(
+      j * target.directions.cols,
+      (j + 1) * target.directions.cols,
+    );
+    const q = builder.forDirection(target.projection, direction);
+    const eig = symmetricEigen(q, d, {
+      vectors: { ends: topK },
+      ...(samples && sampleRows > 0
+        ? { coordinatesOf: { vectors: samples.layerInputs, count: sampleRows } }
+        : {}),
+    });
+    const k = eig.vectorIndices.length;
+    // All of this output's vectors to input space in one GEMM: (Vᵀ)ᵀ·basis, k × input dim.
+    const inputs = target.inputMap
+      ? productTransposedA(transpose(matrix(k, d, eig.vectors)), target.inputMap.basis)
+      : null;
+    const pairs: Eigenpair[] = [];
+    eig.vectorIndices.forEach((rank, c) => {
+      const vectorModel = eig.vectors.slice(c * d, (c + 1) * d);
+      const vectorInput = inputs ? inputs.data.slice(c * inputs.cols, (c + 1) * inputs.cols) : null;
+      if (orientation.flip(vectorModel, vectorInput)) {
+        negate(vectorModel);
+        if (vectorInput) negate(vectorInput);
+      }
+      pairs.push({ rank, eigenvalue: eig.values[rank] as number, vectorModel, vectorInput });
+    });
+    outputs.push({
+      index,
+      label,
+      eigenvalues: eig.values,
+      effectiveRank: effectiveRank(eig.values),
+      topPositive: pairs.filter((p) => p.eigenvalue > 0 && p.rank < topK).sort((a, b) => a.rank - b.rank),
+      topNegative: pairs
+        .filter((p) => p.eigenvalue < 0 && p.rank >= d - topK)
+        .sort((a, b) => b.rank - a.rank),
+    });
+
+    if (samples && eig.coordinates) {
+      const linear = target.linearReadout ? multiplyVector(target.linearReadout, direction) : null;
+      for (let s = 0; s < sampleRows; s++) {
+        let rebuilt = 0;
+        for (let r = 0; r < d; r++)
+          rebuilt += (eig.values[r] as number) * (eig.coordinates[s * d + r] as number) ** 2;
+        if (linear) {
+          // uᵀ L x with L the linear readout; `linear` holds Lᵀu.
+          for (let i = 0; i < d; i++)
+            rebuilt += (linear[i] as number) * (samples.layerInputs[s * d + i] as number);
+        }
+        const truth = samples.outputs[s * total + j] as number;
+        maxAbsError = Math.max(maxAbsError, Math.abs(rebuilt - truth));
+        maxRelError = Math.max(
+          maxRelError,
+          Math.abs(rebuilt - truth) / sampleScale(samples.outputs, s, total),
+        );
+      }
+    }
+    options.onProgress?.(j + 1, total, label);
+  });
+  return {
+    model: target.describe,
+    topK,
+    signConvention: orientation.convention,
+    outputs,
+    exactness: samples ? { samples: sampleRows, maxRelError, maxAbsError } : null,
+  };
+}
+
+function negate(x: Float64Array): void {
+  for (let i = 0; i < x.length; i++) x[i] = -(x[i] as number);
+}
+
+/** (Σ|λ|)² / Σλ²; 0 for an all-zero spectrum. */
+export function effectiveRank(values: ArrayLike<number>): number {
+  let sumAbs = 0;
+  let sumSq = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i] as number;
+    sumAbs += Math.abs(x);
+    sumSq += x * x;
+  }
+  return sumSq === 0 ? 0 : (sumAbs * sumAbs) / sumSq;
+}
+
+/** A sample's scale for relative errors: its largest output magnitude across the directions. */
+function sampleScale(outputs: Float64Array, s: number, total: number): number {
+  let scale = 0;
+  for (let j = 0; j < total; j++) scale = Math.max(scale, Math.abs(outputs[s * total + j] as number));
+  return scale === 0 ? 1 : scale;
+}
+
+/**
+ * The sign convention: with real inputs, flip each eigenvector so its mean overlap with the data is
+ * positive (it then reads as "present in typical inputs"); without, make its largest-magnitude
+ * entry positive, in input space when there is one.
+ */
+function signReference(target: DecompositionTarget, layerInputs: Float64Array | null, d: number) {
+  if (layerInputs && layerInputs.length > 0) {
+    const mean = new Float64Array(d);
+    const rows = layerInputs.length / d;
+    for (let s = 0; s < rows; s++)
+      for (let i = 0; i < d; i++) mean[i] = (mean[i] as number) + (layerInputs[s * d + i] as number) / rows;
+    return {
+      convention: {
+        method: 'mean-overlap' as const,
+        space: 'model' as const,
+        description: 'each eigenvector v is flipped so that vᵀ mean(x) ≥ 0 over the sample inputs',
+      },
+      flip(vectorModel: Float64Array): boolean {
+        let overlap = 0;
+        for (let i = 0; i < d; i++) overlap += (vectorModel[i] as number) * (mean[i] as number);
+        return overlap < 0;
+      },
+    };
+  }
+  const space = target.inputMap ? ('input' as const) : ('model' as const);
+  return {
+    convention: {
+      method: 'largest-entry' as const,
+      space,
+      description: `each eigenvector is flipped so that its largest-magnitude entry in ${space} space is positive`,
+    },
+    flip(vectorModel: Float64Array, vectorInput: Float64Array | null): boolean {
+      const reference = vectorInput ?? vectorModel;
+      let largest = 0;
+      for (let i = 0; i < reference.length; i++) {
+        if (Math.abs(reference[i] as number) > Math.abs(largest)) largest = reference[i] as number;
+      }
+      return largest < 0;
+    },
+  };
+}

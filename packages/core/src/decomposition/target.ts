@@ -1,0 +1,199 @@
+import { transpose } from '../linalg/matrix-product.js';
+import { bilinearForward, classifierHidden } from '../model/forward.js';
+import { matrix, multiplyVector } from '../model/matrix.js';
+import type {
+  BilinearLayer,
+  BilinearModel,
+  ImageClassifierModel,
+  LanguageModel,
+  Matrix,
+} from '../model/types.js';
+import { seededGaussian } from '../testing/random.js';
+
+/**
+ * What a decomposition needs of a model: one bilinear layer, its down-projection P, the output
+ * directions to decompose along, and how model-space vectors read in input space.
+ */
+export interface DecompositionTarget {
+  layer: BilinearLayer;
+  /** P [m, h]: the layer's outputs are P g(x). */
+  projection: Matrix;
+  /** One output direction u (length m) per row. */
+  directions: Matrix;
+  /** Per direction: the output's index (class, token id) and a label for people. */
+  outputs: { index: number; label: string }[];
+  /**
+   * How model-space eigenvectors read in input space: v ↦ basisᵀ v with basis [d, input dim]
+   * (the embedding E for images, giving Eᵀv in pixels; W_Eᵀ for tokens, giving W_E v per token).
+   */
+  inputMap: { basis: Matrix; space: 'pixels' | 'tokens' } | null;
+  /** Present when the readout adds a linear term uᵀ L x (residual classifiers): L [m, d]. */
+  linearReadout: Matrix | null;
+  /**
+   * Sample inputs in the layer's input space and the true outputs along each direction, from the
+   * model's own forward pass, for the exactness check.
+   */
+  sampleForward(
+    count: number,
+    seed: number,
+    inputs?: Float64Array,
+  ): { layerInputs: Float64Array; outputs: Float64Array };
+  describe: Record<string, unknown>;
+}
+
+export class DecompositionInputError extends Error {
+  override readonly name = 'DecompositionInputError';
+}
+
+export interface TargetOptions {
+  /** Output indices to decompose (classes, token ids). Default: every class; required for LMs. */
+  outputs?: readonly number[];
+  /** Language models: which layer's MLP (default 0). Classifiers: always the last block. */
+  layer?: number;
+}
+
+export function decompositionTarget(model: BilinearModel, options: TargetOptions = {}): DecompositionTarget {
+  return model.layout === 'image-classifier'
+    ? classifierTarget(model, options)
+    : languageModelTarget(model, options);
+}
+
+function classifierTarget(model: ImageClassifierModel, options: TargetOptions): DecompositionTarget {
+  const classes = model.head.rows;
+  const d = model.embed.rows;
+  const last = model.blocks.length - 1;
+  if (options.layer !== undefined && options.layer !== last) {
+    throw new DecompositionInputError(
+      `a classifier decomposes through its head, so only its last block (${last}) can be chosen, not ${options.layer}`,
+    );
+  }
+  const outputs = checkedOutputs(options.outputs ?? range(classes), classes, 'class');
+  const layer = model.blocks[last] as BilinearLayer;
+  // Only a single block sees a linear function of the pixels, so only then do vectors map back.
+  const inputMap = model.blocks.length === 1 ? { basis: model.embed, space: 'pixels' as const } : null;
+  return {
+    layer,
+    projection: model.head,
+    directions: unitRows(outputs, classes),
+    outputs: outputs.map((index) => ({ index, label: String(index) })),
+    inputMap,
+    linearReadout: model.residual ? model.head : null,
+    sampleForward(count, seed, inputs) {
+      const samples = inputs ?? sampleImages(count, model.inputDim, seed);
+      const n = inputs ? inputs.length / model.inputDim : count;
+      const layerInputs = new Float64Array(n * d);
+      const values = new Float64Array(n * outputs.length);
+      for (let s = 0; s < n; s++) {
+        const pixels = samples.subarray(s * model.inputDim, (s + 1) * model.inputDim);
+        const hidden = classifierHidden(model, pixels, last);
+        layerInputs.set(hidden, s * d);
+        const g = bilinearForward(layer, hidden);
+        if (model.residual) for (let i = 0; i < d; i++) g[i] = (g[i] as number) + (hidden[i] as number);
+        const logits = multiplyVector(model.head, g);
+        outputs.forEach((c, j) => {
+          values[s * outputs.length + j] = logits[c] as number;
+        });
+      }
+      return { layerInputs, outputs: values };
+    },
+    describe: {
+      layout: model.layout,
+      input_dim: model.inputDim,
+      image_shape: model.imageShape,
+      model_dim: d,
+      hidden_dim: layer.left.rows,
+      blocks: model.blocks.length,
+      classes,
+      residual: model.residual,
+      decomposed_block: last,
+    },
+  };
+}
+
+function languageModelTarget(model: LanguageModel, options: TargetOptions): DecompositionTarget {
+  const layerIndex = options.layer ?? 0;
+  const layer = model.layers[layerIndex];
+  if (!layer) {
+    throw new DecompositionInputError(
+      `layer ${layerIndex} does not exist: the model has layers 0..${model.layers.length - 1}`,
+    );
+  }
+  if (!options.outputs || options.outputs.length === 0) {
+    throw new DecompositionInputError(
+      'a language model has one output per token: name the token ids to decompose (e.g. --outputs 12,345)',
+    );
+  }
+  const tokens = checkedOutputs(options.outputs, model.vocabSize, 'token id');
+  const d = model.modelDim;
+  // Token logits read the residual stream through the unembedding rows.
+  const directions = matrix(tokens.length, d);
+  tokens.forEach((token, j) => {
+    directions.data.set(model.unembedding.data.subarray(token * d, (token + 1) * d), j * d);
+  });
+  return {
+    layer: layer.mlp,
+    projection: layer.down,
+    directions,
+    outputs: tokens.map((index) => ({ index, label: `token ${index}` })),
+    inputMap: { basis: transpose(model.embedding), space: 'tokens' },
+    linearReadout: null,
+    sampleForward(count, seed, inputs) {
+      // The MLP's input is a normalised residual stream: Gaussian vectors exercise the same algebra.
+      const layerInputs = inputs ?? Float64Array.from({ length: count * d }, seededGaussian(seed));
+      const n = layerInputs.length / d;
+      const values = new Float64Array(n * tokens.length);
+      for (let s = 0; s < n; s++) {
+        const out = multiplyVector(
+          layer.down,
+          bilinearForward(layer.mlp, layerInputs.subarray(s * d, (s + 1) * d)),
+        );
+        for (let j = 0; j < tokens.length; j++) {
+          let dot = 0;
+          for (let i = 0; i < d; i++) dot += (directions.data[j * d + i] as number) * (out[i] as number);
+          values[s * tokens.length + j] = dot;
+        }
+      }
+      return { layerInputs, outputs: values };
+    },
+    describe: {
+      layout: model.layout,
+      vocab_size: model.vocabSize,
+      model_dim: d,
+      hidden_dim: model.hiddenDim,
+      layers: model.layers.length,
+      decomposed_layer: layerIndex,
+    },
+  };
+}
+
+function checkedOutputs(outputs: readonly number[], count: number, what: string): number[] {
+  const seen = new Set<number>();
+  for (const index of outputs) {
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new DecompositionInputError(
+        `${what} ${index} is out of range: the model has ${what}s 0..${count - 1}`,
+      );
+    }
+    if (seen.has(index)) throw new DecompositionInputError(`${what} ${index} is listed twice`);
+    seen.add(index);
+  }
+  return [...outputs];
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function unitRows(indices: readonly number[], width: number): Matrix {
+  const m = matrix(indices.length, width);
+  indices.forEach((index, row) => {
+    m.data[row * width + index] = 1;
+  });
+  return m;
+}
+
+/** Seeded images with pixels in [0, 1], the range of the reference datasets (clipped Gaussians). */
+function sampleImages(count: number, dim: number, seed: number): Float64Array {
+  const gaussian = seededGaussian(seed);
+  return Float64Array.from({ length: count * dim }, () => Math.min(1, Math.max(0, 0.5 + 0.5 * gaussian())));
+}

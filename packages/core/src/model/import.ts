@@ -1,0 +1,311 @@
+import type { Dtype } from '../safetensors/dtypes.js';
+import { decodeTensor, formatShape, type SafetensorsFile, type TensorInfo } from '../safetensors/read.js';
+import { matrix } from './matrix.js';
+import type { BilinearLayer, BilinearModel, ImageClassifierModel, LanguageModel, Matrix } from './types.js';
+
+export type ModelLayoutErrorCode =
+  /** The tensor names match neither reference layout (or mix both, or carry tensors a layout has no use for). */
+  | 'unknown-layout'
+  /** The names match a layout but a tensor is missing or has the wrong shape. */
+  | 'inconsistent-shapes'
+  /** A weight is stored as something other than a float (F64, F32, F16, BF16). */
+  | 'unsupported-dtype';
+
+export class ModelLayoutError extends Error {
+  override readonly name = 'ModelLayoutError';
+  readonly code: ModelLayoutErrorCode;
+  /** The tensor at fault, when one is. */
+  readonly tensor: string | undefined;
+
+  constructor(code: ModelLayoutErrorCode, message: string, tensor?: string) {
+    super(message);
+    this.code = code;
+    this.tensor = tensor;
+  }
+}
+
+export interface ImportModelOptions {
+  /** Image classifiers only: x ← x + g(x) between blocks. The weights cannot tell; default false. */
+  residual?: boolean;
+}
+
+export const EXPECTED_LAYOUTS = [
+  'image-classifier: embed.weight [d, in], blocks.{i}.weight [2d, d] for i = 0..L-1, head.weight [classes, d]',
+  'language-model: transformer.wte.weight [V, d], transformer.h.{i}.mlp.w.weight [2h, d], ' +
+    'transformer.h.{i}.mlp.p.weight [d, h] for i = 0..L-1, lm_head.weight [V, d] ' +
+    '(transformer.h.{i}.attn.* may be present and is ignored)',
+];
+
+/** Weights are widened exactly to float64 from these; integer or packed dtypes would need scales we lack. */
+const WEIGHT_DTYPES: ReadonlySet<Dtype> = new Set<Dtype>(['F64', 'F32', 'F16', 'BF16']);
+
+const LISTED_KEYS = 20;
+
+// Indices without leading zeros, so "blocks.01.weight" is not silently taken for block 1.
+const IMAGE_BLOCK = /^blocks\.(0|[1-9]\d*)\.weight$/;
+const LM_MLP = /^transformer\.h\.(0|[1-9]\d*)\.mlp\.[wp]\.weight$/;
+const LM_ATTENTION = /^transformer\.h\.(0|[1-9]\d*)\.attn\./;
+const IMAGE_FIXED = ['embed.weight', 'head.weight'];
+const LM_FIXED = ['transformer.wte.weight', 'lm_head.weight'];
+
+/**
+ * Builds a bilinear model from a parsed safetensors file, recognising the layout from its tensor
+ * names and checking every shape before decoding anything. Non-finite weights throw the
+ * SafetensorsError 'non-finite' naming the tensor.
+ */
+export function importModel(file: SafetensorsFile, options: ImportModelOptions = {}): BilinearModel {
+  const names = [...file.tensors.keys()];
+  const imageKeys = names.filter((name) => IMAGE_FIXED.includes(name) || IMAGE_BLOCK.test(name));
+  const lmKeys = names.filter(
+    (name) => LM_FIXED.includes(name) || LM_MLP.test(name) || LM_ATTENTION.test(name),
+  );
+
+  if (imageKeys.length > 0 && lmKeys.length === 0) {
+    requireLayoutKeys(
+      file,
+      'image-classifier',
+      IMAGE_FIXED,
+      imageKeys.some((name) => IMAGE_BLOCK.test(name)),
+      'blocks.0.weight',
+    );
+    rejectUnusedKeys(file, 'image-classifier', imageKeys);
+    return importImageClassifier(file, options.residual ?? false);
+  }
+  if (lmKeys.length > 0 && imageKeys.length === 0) {
+    requireLayoutKeys(
+      file,
+      'language-model',
+      LM_FIXED,
+      lmKeys.some((name) => LM_MLP.test(name)),
+      'transformer.h.0.mlp.w.weight',
+    );
+    rejectUnusedKeys(file, 'language-model', lmKeys);
+    return importLanguageModel(file);
+  }
+  const why =
+    names.length === 0
+      ? 'the file holds no tensors'
+      : imageKeys.length > 0
+        ? 'its tensor names mix the image-classifier and language-model layouts'
+        : 'its tensor names match no known layout';
+  throw new ModelLayoutError('unknown-layout', `cannot recognise the model: ${why}.\n${describeKeys(file)}`);
+}
+
+function importImageClassifier(file: SafetensorsFile, residual: boolean): ImageClassifierModel {
+  const embed = weightInfo(file, 'embed.weight');
+  const [d, inputDim] = matrixShape(embed, '[d, in]');
+
+  const blockNames = indexedNames(file, IMAGE_BLOCK, (i) => `blocks.${i}.weight`);
+  for (const name of blockNames) {
+    expectShape(
+      weightInfo(file, name),
+      [2 * d, d],
+      `[2d, d] with d = ${d} from embed.weight ${formatShape(embed.shape)}`,
+    );
+  }
+  const head = weightInfo(file, 'head.weight');
+  const [classes] = matrixShape(head, '[classes, d]');
+  expectShape(head, [classes, d], `[classes, d] with d = ${d} from embed.weight ${formatShape(embed.shape)}`);
+
+  return {
+    layout: 'image-classifier',
+    inputDim,
+    imageShape: squareImageShape(inputDim),
+    embed: decodeMatrix(file, embed),
+    blocks: blockNames.map((name) => splitBilinear(decodeMatrix(file, weightInfo(file, name)))),
+    head: decodeMatrix(file, head),
+    residual,
+  };
+}
+
+function importLanguageModel(file: SafetensorsFile): LanguageModel {
+  const embedding = weightInfo(file, 'transformer.wte.weight');
+  const [vocabSize, d] = matrixShape(embedding, '[V, d]');
+
+  const layerCount = layerIndexCount(file);
+  const first = weightInfo(file, 'transformer.h.0.mlp.w.weight');
+  const [twiceHidden] = matrixShape(first, '[2h, d]');
+  if (twiceHidden % 2 !== 0) {
+    throw new ModelLayoutError(
+      'inconsistent-shapes',
+      `${first.name} has shape ${formatShape(first.shape)} but [2h, d] is expected: W and V stacked, so an even number of rows`,
+      first.name,
+    );
+  }
+  const h = twiceHidden / 2;
+  const layers: { w: TensorInfo; p: TensorInfo }[] = [];
+  for (let i = 0; i < layerCount; i++) {
+    const w = requiredWeight(file, `transformer.h.${i}.mlp.w.weight`, layerCount);
+    const p = requiredWeight(file, `transformer.h.${i}.mlp.p.weight`, layerCount);
+    const from = `with d = ${d} from transformer.wte.weight ${formatShape(embedding.shape)} and h = ${h} from ${first.name} ${formatShape(first.shape)}`;
+    expectShape(w, [2 * h, d], `[2h, d] ${from}`);
+    expectShape(p, [d, h], `[d, h] ${from}`);
+    layers.push({ w, p });
+  }
+  const unembedding = weightInfo(file, 'lm_head.weight');
+  expectShape(
+    unembedding,
+    [vocabSize, d],
+    `[V, d] as transformer.wte.weight ${formatShape(embedding.shape)}`,
+  );
+
+  return {
+    layout: 'language-model',
+    vocabSize,
+    modelDim: d,
+    hiddenDim: h,
+    embedding: decodeMatrix(file, embedding),
+    unembedding: decodeMatrix(file, unembedding),
+    layers: layers.map(({ w, p }) => ({
+      mlp: splitBilinear(decodeMatrix(file, w)),
+      down: decodeMatrix(file, p),
+    })),
+  };
+}
+
+/** Rows 0..h-1 of the stored [2h, d] weight are W ("left"), rows h..2h-1 are V ("right"). */
+function splitBilinear(stacked: Matrix): BilinearLayer {
+  const h = stacked.rows / 2;
+  const split = h * stacked.cols;
+  // Copies rather than views, so each matrix owns its buffer (safe to transfer or mutate alone).
+  return {
+    left: matrix(h, stacked.cols, stacked.data.slice(0, split)),
+    right: matrix(h, stacked.cols, stacked.data.slice(split)),
+  };
+}
+
+function decodeMatrix(file: SafetensorsFile, info: TensorInfo): Matrix {
+  return matrix(info.shape[0] as number, info.shape[1] as number, decodeTensor(file, info.name));
+}
+
+function squareImageShape(inputDim: number): [number, number] | null {
+  const side = Math.round(Math.sqrt(inputDim));
+  return side * side === inputDim ? [side, side] : null;
+}
+
+/** The names a pattern's index fills, checked to run 0..L-1 without holes. */
+function indexedNames(file: SafetensorsFile, pattern: RegExp, nameOf: (index: number) => string): string[] {
+  const indices = [...file.tensors.keys()].flatMap((name) => {
+    const match = pattern.exec(name);
+    return match ? [Number(match[1])] : [];
+  });
+  const count = Math.max(...indices) + 1;
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = nameOf(i);
+    if (!file.tensors.has(name)) {
+      throw new ModelLayoutError(
+        'inconsistent-shapes',
+        `${name} is missing: the file has ${indices.length} of ${count} blocks (indices ${[...indices].sort((a, b) => a - b).join(', ')}), and they must run 0..${count - 1}`,
+        name,
+      );
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+/** Layers are 0..L-1 where L - 1 is the largest index any transformer.h.{i} key mentions. */
+function layerIndexCount(file: SafetensorsFile): number {
+  let largest = -1;
+  for (const name of file.tensors.keys()) {
+    const match = LM_MLP.exec(name) ?? LM_ATTENTION.exec(name);
+    if (match) largest = Math.max(largest, Number(match[1]));
+  }
+  return largest + 1;
+}
+
+function requiredWeight(file: SafetensorsFile, name: string, layerCount: number): TensorInfo {
+  if (!file.tensors.has(name)) {
+    throw new ModelLayoutError(
+      'inconsistent-shapes',
+      `${name} is missing: the file mentions layers 0..${layerCount - 1} and each needs mlp.w.weight [2h, d] and mlp.p.weight [d, h]`,
+      name,
+    );
+  }
+  return weightInfo(file, name);
+}
+
+function weightInfo(file: SafetensorsFile, name: string): TensorInfo {
+  const info = file.tensors.get(name);
+  if (info === undefined) {
+    // requireLayoutKeys has already checked the fixed names, so this is a programming error.
+    throw new Error(`internal: ${name} expected after layout detection`);
+  }
+  if (!WEIGHT_DTYPES.has(info.dtype)) {
+    throw new ModelLayoutError(
+      'unsupported-dtype',
+      `${name} is stored as ${info.dtype}; weights must be F64, F32, F16 or BF16`,
+      name,
+    );
+  }
+  return info;
+}
+
+/** A 2-D shape with positive sizes, returned as [rows, cols]. */
+function matrixShape(info: TensorInfo, pattern: string): [number, number] {
+  const [rows, cols] = info.shape;
+  if (info.shape.length !== 2 || rows === undefined || cols === undefined || rows === 0 || cols === 0) {
+    throw new ModelLayoutError(
+      'inconsistent-shapes',
+      `${info.name} has shape ${formatShape(info.shape)} but a matrix ${pattern} with positive sizes is expected`,
+      info.name,
+    );
+  }
+  return [rows, cols];
+}
+
+function expectShape(info: TensorInfo, expected: readonly number[], explanation: string): void {
+  const matches =
+    info.shape.length === expected.length && info.shape.every((size, i) => size === expected[i]);
+  if (!matches) {
+    throw new ModelLayoutError(
+      'inconsistent-shapes',
+      `${info.name} has shape ${formatShape(info.shape)} but ${formatShape(expected)} is expected (${explanation})`,
+      info.name,
+    );
+  }
+}
+
+function requireLayoutKeys(
+  file: SafetensorsFile,
+  layout: string,
+  fixed: readonly string[],
+  hasLayers: boolean,
+  firstLayerName: string,
+): void {
+  const missing = fixed.filter((name) => !file.tensors.has(name));
+  if (!hasLayers) missing.push(firstLayerName);
+  if (missing.length > 0) {
+    throw new ModelLayoutError(
+      'unknown-layout',
+      `the tensor names look like the ${layout} layout but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing.\n${describeKeys(file)}`,
+    );
+  }
+}
+
+/** A tensor the layout has no place for (a bias, a norm weight) would change the maths if ignored. */
+function rejectUnusedKeys(file: SafetensorsFile, layout: string, used: readonly string[]): void {
+  const usedSet = new Set(used);
+  const unused = [...file.tensors.keys()].filter((name) => !usedSet.has(name));
+  if (unused.length > 0) {
+    const shown = unused.slice(0, LISTED_KEYS).join(', ');
+    const more = unused.length > LISTED_KEYS ? ` and ${unused.length - LISTED_KEYS} more` : '';
+    throw new ModelLayoutError(
+      'unknown-layout',
+      `the file has tensors the ${layout} layout does not use (biases and norm weights are not part of it): ${shown}${more}.\n${describeKeys(file)}`,
+      unused[0],
+    );
+  }
+}
+
+function describeKeys(file: SafetensorsFile): string {
+  const infos = [...file.tensors.values()];
+  const listed = infos
+    .slice(0, LISTED_KEYS)
+    .map((info) => `  ${info.name} ${formatShape(info.shape)} ${info.dtype}`);
+  if (infos.length > LISTED_KEYS) listed.push(`  … and ${infos.length - LISTED_KEYS} more`);
+  const found =
+    infos.length === 0 ? 'Found no tensors.' : `Found ${infos.length} tensors:\n${listed.join('\n')}`;
+  return `${found}\nExpected one of:\n${EXPECTED_LAYOUTS.map((layout) => `  ${layout}`).join('\n')}`;
+}
