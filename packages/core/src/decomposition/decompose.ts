@@ -1,7 +1,7 @@
 import { symmetricEigen } from '../eigen/symmetric-eigen.js';
 import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
 import { productTransposedA, transpose } from '../linalg/matrix-product.js';
-import { matrix, multiplyVector } from '../model/matrix.js';
+import { matrix, multiplyTransposedVector } from '../model/matrix.js';
 import type { BilinearModel } from '../model/types.js';
 import { type DecompositionTarget, decompositionTarget, type TargetOptions } from './target.js';
 
@@ -112,7 +112,7 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
     });
 
     if (samples && eig.coordinates) {
-      const linear = target.linearReadout ? multiplyVector(target.linearReadout, direction) : null;
+      const linear = target.linearReadout ? multiplyTransposedVector(target.linearReadout, direction) : null;
       for (let s = 0; s < sampleRows; s++) {
         let rebuilt = 0;
         for (let r = 0; r < d; r++)

@@ -170,9 +170,7 @@ function checkedOutputs(outputs: readonly number[], count: number, what: string)
   const seen = new Set<number>();
   for (const index of outputs) {
     if (!Number.isInteger(index) || index < 0 || index >= count) {
-      throw new DecompositionInputError(
-        `${what} ${index} is out of range: the model has ${what}s 0..${count - 1}`,
-      );
+      throw new DecompositionInputError(`${what} ${index} is out of range 0..${count - 1} for this model`);
     }
     if (seen.has(index)) throw new DecompositionInputError(`${what} ${index} is listed twice`);
     seen.add(index);
