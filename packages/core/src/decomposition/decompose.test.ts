@@ -5,7 +5,8 @@ import { matrix } from '../model/matrix.js';
 import type { ImageClassifierModel, LanguageModel, Matrix } from '../model/types.js';
 import { parseSafetensors } from '../safetensors/read.js';
 import { seededGaussian, seededRandom } from '../testing/random.js';
-import { DecompositionInputError, decomposeModel, effectiveRank } from './decompose.js';
+import { decomposeModel, effectiveRank, mergeShards } from './decompose.js';
+import { DecompositionInputError } from './target.js';
 
 const FIXTURE = new URL('../../../../../shared/fixtures/torch_mnist_d64.safetensors', import.meta.url);
 const REFERENCE = new URL('../../../../../shared/fixtures/torch_mnist_d64.reference.json', import.meta.url);
@@ -32,10 +33,11 @@ function independentLogits(model: ImageClassifierModel, x: Float64Array): number
   const block = model.blocks[0];
   if (!block) throw new Error('no block');
   const d = embed.rows;
-  const e = new Array<number>(d).fill(0);
-  for (let i = 0; i < d; i++)
+  const e = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
     for (let j = 0; j < embed.cols; j++)
-      e[i] += (embed.data[i * embed.cols + j] as number) * (x[j] as number);
+      e[i] = (e[i] as number) + (embed.data[i * embed.cols + j] as number) * (x[j] as number);
+  }
   const g = new Array<number>(block.left.rows).fill(0);
   for (let k = 0; k < g.length; k++) {
     let wx = 0;
@@ -162,9 +164,10 @@ describe('decomposeModel on seeded random models', () => {
     const meanEmbedded = new Float64Array(d);
     for (let s = 0; s < 20; s++) {
       for (let i = 0; i < d; i++) {
-        for (let j = 0; j < inputDim; j++)
-          meanEmbedded[i] +=
-            ((model.embed.data[i * inputDim + j] as number) * (inputs[s * inputDim + j] as number)) / 20;
+        for (let j = 0; j < inputDim; j++) {
+          const term = (model.embed.data[i * inputDim + j] as number) * (inputs[s * inputDim + j] as number);
+          meanEmbedded[i] = (meanEmbedded[i] as number) + term / 20;
+        }
       }
     }
     for (const pair of result.outputs[0]?.topPositive ?? []) {
@@ -202,6 +205,19 @@ describe('decomposeModel on seeded random models', () => {
     expect(() => decomposeModel(lm, { outputs: [1], layer: 2 })).toThrow(
       /layer 2 does not exist: the model has layers 0..0/,
     );
+  });
+
+  it('shards decomposed separately merge into the single-call result', () => {
+    const whole = decomposeModel(model, { topK: 3, exactnessSamples: 6 });
+    const shards = [0, 1, 2].map((index) =>
+      decomposeModel(model, { topK: 3, exactnessSamples: 6, shard: { index, count: 3 } }),
+    );
+    const merged = mergeShards(shards);
+    expect(merged.outputs.map((o) => o.index)).toEqual([0, 1, 2, 3, 4]);
+    merged.outputs.forEach((output, j) => {
+      expect(Array.from(output.eigenvalues)).toEqual(Array.from(whole.outputs[j]?.eigenvalues ?? []));
+    });
+    expect(merged.exactness).toEqual(whole.exactness);
   });
 
   it('rejects bad options with what and where', () => {

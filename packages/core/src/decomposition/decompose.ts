@@ -26,6 +26,8 @@ export interface OutputDecomposition {
   topPositive: Eigenpair[];
   /** Up to k most negative eigenvalues (λ < 0), most negative first. */
   topNegative: Eigenpair[];
+  /** Σ λ (vᵀx)² (+ linear readout) over every eigenpair, per exactness sample; null without samples. */
+  reconstructed: Float64Array | null;
 }
 
 export type SignConvention = 'mean-overlap' | 'largest-entry';
@@ -35,8 +37,14 @@ export interface Decomposition {
   topK: number;
   signConvention: { method: SignConvention; space: 'input' | 'model'; description: string };
   outputs: OutputDecomposition[];
-  /** Outputs rebuilt as Σλ(vᵀx)² (+ any linear readout) from every eigenpair, against the forward pass. */
+  /**
+   * Outputs rebuilt as Σλ(vᵀx)² (+ any linear readout) from every eigenpair, against the forward
+   * pass. A sample's relative error is its largest absolute error over the outputs divided by its
+   * largest output magnitude.
+   */
   exactness: { samples: number; maxRelError: number; maxAbsError: number } | null;
+  /** The forward pass on the exactness samples (samples × every requested output), for merging shards. */
+  forward: Float64Array | null;
 }
 
 export interface DecomposeOptions extends TargetOptions {
@@ -47,6 +55,8 @@ export interface DecomposeOptions extends TargetOptions {
   /** Real inputs (count × input dim) for the exactness check and the sign convention. */
   sampleInputs?: Float64Array;
   seed?: number;
+  /** Decompose only outputs whose position p in the list has p mod count = index (for threads). */
+  shard?: { index: number; count: number };
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -69,11 +79,11 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
   const sampleRows = samples ? samples.layerInputs.length / d : 0;
   const orientation = signReference(target, samples && options.sampleInputs ? samples.layerInputs : null, d);
 
-  const total = target.outputs.length;
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const positions = target.outputs.map((_, j) => j).filter((j) => j % shard.count === shard.index);
   const outputs: OutputDecomposition[] = [];
-  let maxRelError = 0;
-  let maxAbsError = 0;
-  target.outputs.forEach(({ index, label }, j) => {
+  positions.forEach((j, done) => {
+    const { index, label } = target.outputs[j] as { index: number; label: string };
     const direction = target.directions.data.subarray(
       j * target.directions.cols,
       (j + 1) * target.directions.cols,
@@ -100,6 +110,24 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
       }
       pairs.push({ rank, eigenvalue: eig.values[rank] as number, vectorModel, vectorInput });
     });
+
+    let reconstructed: Float64Array | null = null;
+    if (samples && eig.coordinates) {
+      reconstructed = new Float64Array(sampleRows);
+      // The linear readout's contribution uᵀ L x, through Lᵀu.
+      const linear = target.linearReadout ? multiplyTransposedVector(target.linearReadout, direction) : null;
+      for (let s = 0; s < sampleRows; s++) {
+        let rebuilt = 0;
+        for (let r = 0; r < d; r++) {
+          rebuilt += (eig.values[r] as number) * (eig.coordinates[s * d + r] as number) ** 2;
+        }
+        if (linear) {
+          for (let i = 0; i < d; i++)
+            rebuilt += (linear[i] as number) * (samples.layerInputs[s * d + i] as number);
+        }
+        reconstructed[s] = rebuilt;
+      }
+    }
     outputs.push({
       index,
       label,
@@ -109,36 +137,74 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
       topNegative: pairs
         .filter((p) => p.eigenvalue < 0 && p.rank >= d - topK)
         .sort((a, b) => b.rank - a.rank),
+      reconstructed,
     });
-
-    if (samples && eig.coordinates) {
-      const linear = target.linearReadout ? multiplyTransposedVector(target.linearReadout, direction) : null;
-      for (let s = 0; s < sampleRows; s++) {
-        let rebuilt = 0;
-        for (let r = 0; r < d; r++)
-          rebuilt += (eig.values[r] as number) * (eig.coordinates[s * d + r] as number) ** 2;
-        if (linear) {
-          // uᵀ L x with L the linear readout; `linear` holds Lᵀu.
-          for (let i = 0; i < d; i++)
-            rebuilt += (linear[i] as number) * (samples.layerInputs[s * d + i] as number);
-        }
-        const truth = samples.outputs[s * total + j] as number;
-        maxAbsError = Math.max(maxAbsError, Math.abs(rebuilt - truth));
-        maxRelError = Math.max(
-          maxRelError,
-          Math.abs(rebuilt - truth) / sampleScale(samples.outputs, s, total),
-        );
-      }
-    }
-    options.onProgress?.(j + 1, total, label);
+    options.onProgress?.(done + 1, positions.length, label);
   });
+  const forward = samples ? samples.outputs : null;
   return {
     model: target.describe,
     topK,
     signConvention: orientation.convention,
     outputs,
-    exactness: samples ? { samples: sampleRows, maxRelError, maxAbsError } : null,
+    exactness: forward ? measureExactness(forward, outputs, positions, target.outputs.length) : null,
+    forward,
   };
+}
+
+/**
+ * Joins decompositions of the shards of one request (same model, options and seed; shard i of n)
+ * into the decomposition a single call would have produced.
+ */
+export function mergeShards(shards: readonly Decomposition[]): Decomposition {
+  const first = shards[0];
+  if (!first) throw new RangeError('no shards to merge');
+  const count = shards.length;
+  const total = shards.reduce((sum, shard) => sum + shard.outputs.length, 0);
+  const outputs: OutputDecomposition[] = [];
+  for (let j = 0; j < total; j++) {
+    const output = shards[j % count]?.outputs[Math.floor(j / count)];
+    if (!output) throw new RangeError(`shard ${j % count} of ${count} lacks output position ${j}`);
+    outputs.push(output);
+  }
+  return {
+    ...first,
+    outputs,
+    exactness: first.forward
+      ? measureExactness(
+          first.forward,
+          outputs,
+          outputs.map((_, j) => j),
+          total,
+        )
+      : null,
+  };
+}
+
+/** Worst absolute and per-sample relative error of the reconstructions against the forward pass. */
+function measureExactness(
+  forward: Float64Array,
+  outputs: readonly OutputDecomposition[],
+  positions: readonly number[],
+  total: number,
+) {
+  const samples = forward.length / total;
+  let maxAbsError = 0;
+  let maxRelError = 0;
+  for (let s = 0; s < samples; s++) {
+    let scale = 0;
+    for (let j = 0; j < total; j++) scale = Math.max(scale, Math.abs(forward[s * total + j] as number));
+    let worst = 0;
+    outputs.forEach((output, o) => {
+      const j = positions[o] as number;
+      const rebuilt = output.reconstructed?.[s];
+      if (rebuilt === undefined) return;
+      worst = Math.max(worst, Math.abs(rebuilt - (forward[s * total + j] as number)));
+    });
+    maxAbsError = Math.max(maxAbsError, worst);
+    maxRelError = Math.max(maxRelError, worst / (scale === 0 ? 1 : scale));
+  }
+  return { samples, maxRelError, maxAbsError };
 }
 
 function negate(x: Float64Array): void {
@@ -155,13 +221,6 @@ export function effectiveRank(values: ArrayLike<number>): number {
     sumSq += x * x;
   }
   return sumSq === 0 ? 0 : (sumAbs * sumAbs) / sumSq;
-}
-
-/** A sample's scale for relative errors: its largest output magnitude across the directions. */
-function sampleScale(outputs: Float64Array, s: number, total: number): number {
-  let scale = 0;
-  for (let j = 0; j < total; j++) scale = Math.max(scale, Math.abs(outputs[s * total + j] as number));
-  return scale === 0 ? 1 : scale;
 }
 
 /**
