@@ -1,0 +1,12 @@
+// The numerical core of bilinear-lab: pure functions on typed arrays, no I/O.
+export * from './analyses/index.js';
+export * from './decomposition/decompose.js';
+export * from './decomposition/target.js';
+export * from './eigen/symmetric-eigen.js';
+export * from './interaction/interaction-matrix.js';
+export * from './linalg/matrix-product.js';
+export * from './model/forward.js';
+export * from './model/index.js';
+export * from './safetensors/index.js';
+export * from './testing/random.js';
+export * from './testing/models.js';

@@ -1,0 +1,45 @@
+// Seeded random models for tests and benchmarks.
+import { matrix } from '../model/matrix.js';
+import type { BilinearLayer, ImageClassifierModel, Matrix } from '../model/types.js';
+import { seededGaussian, seededRandom } from './random.js';
+
+/** A rows×cols matrix of N(0, scale²) entries. */
+export function gaussianMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
+  const gaussian = seededGaussian(seed);
+  return matrix(
+    rows,
+    cols,
+    Float64Array.from({ length: rows * cols }, () => scale * gaussian()),
+  );
+}
+
+export function randomLayer(hidden: number, dim: number, seed: number): BilinearLayer {
+  return {
+    left: gaussianMatrix(hidden, dim, seed, 1 / Math.sqrt(dim)),
+    right: gaussianMatrix(hidden, dim, seed + 1, 1 / Math.sqrt(dim)),
+  };
+}
+
+/** A one-layer, non-residual classifier: embed [d, inputDim] → bilinear [d, d] → head [classes, d]. */
+export function randomClassifier(
+  inputDim: number,
+  d: number,
+  classes: number,
+  seed: number,
+): ImageClassifierModel {
+  return {
+    layout: 'image-classifier',
+    inputDim,
+    imageShape: null,
+    embed: gaussianMatrix(d, inputDim, seed, 1 / Math.sqrt(inputDim)),
+    blocks: [randomLayer(d, d, seed + 10)],
+    head: gaussianMatrix(classes, d, seed + 20, 1 / Math.sqrt(d)),
+    residual: false,
+  };
+}
+
+/** count × n values uniform in [0, 1), like pixels. */
+export function randomInputs(count: number, n: number, seed: number): Float64Array {
+  const uniform = seededRandom(seed);
+  return Float64Array.from({ length: count * n }, () => uniform());
+}
