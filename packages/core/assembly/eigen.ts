@@ -306,3 +306,48 @@ export function interactionMatrix(w: usize, v: usize, s: usize, h: i32, d: i32, 
 }
 
 export { blockEigenvalues, blockEigenvectors, splitBlocks } from './tridiagonal';
+
+/**
+ * Checks a row-major n×n matrix in place before decomposition and writes five doubles to `report`:
+ * [problem (0 none, 1 not finite, 2 not symmetric), row, column, largest |entry|, asymmetry].
+ * Symmetry allows a gap of `relativeTolerance` × the largest entry.
+ */
+export function inspectSymmetric(a: usize, n: i32, relativeTolerance: f64, report: usize): void {
+  let largest: f64 = 0;
+  const count = n * n;
+  for (let i = 0; i < count; i++) {
+    const x = load<f64>(at(a, i));
+    if (!isFinite(x)) {
+      writeReport(report, 1, i / n, i % n, largest, 0);
+      return;
+    }
+    largest = max(largest, Math.abs(x));
+  }
+  const tolerance = relativeTolerance * largest;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const gap = Math.abs(load<f64>(at(a, i * n + j)) - load<f64>(at(a, j * n + i)));
+      if (gap > tolerance) {
+        writeReport(report, 2, i, j, largest, gap);
+        return;
+      }
+    }
+  }
+  writeReport(report, 0, 0, 0, largest, 0);
+}
+
+function writeReport(report: usize, problem: i32, row: i32, column: i32, largest: f64, gap: f64): void {
+  store<f64>(report, <f64>problem);
+  store<f64>(report, <f64>row, 8);
+  store<f64>(report, <f64>column, 16);
+  store<f64>(report, largest, 24);
+  store<f64>(report, gap, 32);
+}
+
+/** x ← factor · x over `count` doubles. */
+export function scale(x: usize, count: i32, factor: f64): void {
+  const f2 = f64x2.splat(factor);
+  let i = 0;
+  for (; i + 1 < count; i += 2) v128.store(at(x, i), f64x2.mul(v128.load(at(x, i)), f2));
+  if (i < count) store<f64>(at(x, i), load<f64>(at(x, i)) * factor);
+}

@@ -8,5 +8,5 @@ export * from './linalg/matrix-product.js';
 export * from './model/forward.js';
 export * from './model/index.js';
 export * from './safetensors/index.js';
-export * from './testing/random.js';
 export * from './testing/models.js';
+export * from './testing/random.js';

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { symmetricInteractionTensor } from '../interaction/interaction-matrix.js';
+import { gaussianMatrix, randomLayer } from '../testing/models.js';
 import { AnalysisInputError } from './common.js';
 import { hosvd, outputGramMatrix } from './hosvd.js';
-import { gaussianMatrix, randomLayer } from '../testing/models.js';
 
 const D = 12;
 const H = 10;

@@ -4,9 +4,9 @@ import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
 import { classifierLogitsBatch } from '../model/forward.js';
 import { multiplyVector } from '../model/matrix.js';
 import type { ImageClassifierModel } from '../model/types.js';
+import { randomClassifier, randomInputs } from '../testing/models.js';
 import { seededRandom } from '../testing/random.js';
 import { AnalysisInputError } from './common.js';
-import { randomClassifier, randomInputs } from '../testing/models.js';
 import { type Eigenpairs, topByMagnitude, truncationCurve } from './truncation.js';
 
 const IN = 20;

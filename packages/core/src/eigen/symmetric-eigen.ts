@@ -1,4 +1,4 @@
-import { kernelArena } from '../wasm/kernels.js';
+import { type KernelArena, kernelArena } from '../wasm/kernels.js';
 
 /** Which eigenvectors to compute besides the full spectrum. */
 export type EigenvectorSelection =
@@ -51,7 +51,12 @@ export function symmetricEigen(
   n: number,
   options: SymmetricEigenOptions = {},
 ): SymmetricEigenResult {
-  validate(matrix, n);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new EigenInputError(`matrix order must be a positive integer, got ${n}`);
+  }
+  if (matrix.length !== n * n) {
+    throw new EigenInputError(`matrix has ${matrix.length} entries, expected n² = ${n * n} for n = ${n}`);
+  }
   const samples = options.coordinatesOf;
   if (samples && samples.vectors.length !== samples.count * n) {
     throw new EigenInputError(
@@ -61,13 +66,13 @@ export function symmetricEigen(
   const arena = kernelArena();
   const { kernels } = arena;
   // Buffers in layout order; the second layout below extends this one and keeps these in place.
-  const reduction = [n * n, n, Math.max(n - 1, 1), n, 5 * n, n + 2, n, n];
-  const [a, d, e, tau, work, blockStarts, unsorted, qlWork] = arena.layout(reduction) as Offsets8;
+  const reduction = [n * n, n, Math.max(n - 1, 1), n, 5 * n, n + 2, n, n, 5];
+  const [a, d, e, tau, work, blockStarts, unsorted, qlWork, report] = arena.layout(reduction) as Offsets9;
+  arena.view(a, n * n).set(matrix);
+  const largest = inspect(arena, a, n, report);
   // Scale by a power of two (exact) so the reduction's squared norms neither overflow nor underflow.
-  const scale = powerOfTwoScale(matrix);
-  const aView = arena.view(a, n * n);
-  if (scale === 1) aView.set(matrix);
-  else for (let i = 0; i < n * n; i++) aView[i] = (matrix[i] as number) * scale;
+  const scale = largest === 0 ? 1 : 2 ** -Math.round(Math.log2(largest));
+  if (scale !== 1) kernels.scale(a, n * n, scale);
 
   kernels.tridiagonalize(a, n, d, e, tau, work);
   const blockCount = kernels.splitBlocks(d, e, n, blockStarts);
@@ -170,7 +175,7 @@ export function symmetricEigen(
   return { n, values, vectorIndices, vectors: eigenvectors, coordinates: coordinateValues };
 }
 
-type Offsets8 = [number, number, number, number, number, number, number, number];
+type Offsets9 = [number, number, number, number, number, number, number, number, number];
 type Offsets10 = [number, number, number, number, number, number, number, number, number, number];
 
 function resolveSelection(selection: EigenvectorSelection, values: Float64Array): Int32Array {
@@ -210,38 +215,26 @@ function checkCount(k: number, name: string): number {
   return k;
 }
 
-function validate(matrix: Float64Array, n: number): void {
-  if (!Number.isInteger(n) || n < 1)
-    throw new EigenInputError(`matrix order must be a positive integer, got ${n}`);
-  if (matrix.length !== n * n) {
-    throw new EigenInputError(`matrix has ${matrix.length} entries, expected n² = ${n * n} for n = ${n}`);
+/** Checks the matrix in the arena (finite, symmetric) and returns its largest |entry|. */
+function inspect(arena: KernelArena, a: number, n: number, report: number): number {
+  arena.kernels.inspectSymmetric(a, n, 1e-10, report);
+  const [problem, row, column, largest, gap] = Array.from(arena.view(report, 5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (problem === 1) {
+    const value = arena.view(a + (row * n + column) * 8, 1)[0];
+    throw new EigenInputError(`matrix entry (${row}, ${column}) is ${value}: not finite`);
   }
-  let largest = 0;
-  for (let i = 0; i < matrix.length; i++) {
-    const value = matrix[i] as number;
-    if (!Number.isFinite(value)) {
-      throw new EigenInputError(`matrix entry (${Math.floor(i / n)}, ${i % n}) is ${value}: not finite`);
-    }
-    largest = Math.max(largest, Math.abs(value));
+  if (problem === 2) {
+    throw new EigenInputError(
+      `matrix is not symmetric: entries (${row}, ${column}) and (${column}, ${row}) differ by ${gap.toExponential(3)}`,
+    );
   }
-  const tolerance = 1e-10 * largest;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const gap = Math.abs((matrix[i * n + j] as number) - (matrix[j * n + i] as number));
-      if (gap > tolerance) {
-        throw new EigenInputError(
-          `matrix is not symmetric: entries (${i}, ${j}) and (${j}, ${i}) differ by ${gap.toExponential(3)}`,
-        );
-      }
-    }
-  }
-}
-
-function powerOfTwoScale(matrix: Float64Array): number {
-  let largest = 0;
-  for (let i = 0; i < matrix.length; i++) largest = Math.max(largest, Math.abs(matrix[i] as number));
-  if (largest === 0) return 1;
-  return 2 ** -Math.round(Math.log2(largest));
+  return largest;
 }
 
 /** Flips each returned vector so its largest-magnitude entry is positive, and its coordinates along. */

@@ -1,0 +1,93 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  type DecomposeOptions,
+  type Decomposition,
+  decompositionTarget,
+  importModel,
+  mergeShards,
+  parseSafetensors,
+} from '@bilinear-lab/core';
+import type { ShardRequest, WorkerMessage } from './messages.js';
+
+export interface ThreadedDecomposeRequest {
+  /** The model as a safetensors file. */
+  modelBytes: Uint8Array;
+  residual?: boolean;
+  options?: Omit<DecomposeOptions, 'shard' | 'onProgress'>;
+  /** Worker threads to use (default: one per core, at most one per output). */
+  threads?: number;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+/**
+ * Decomposes a model's outputs across worker threads: each thread imports the model itself and
+ * decomposes every n-th output; the shards merge into exactly the single-threaded result. Bad
+ * input is rejected here, before any thread starts, with the core's own error types.
+ */
+export async function decomposeInThreads(request: ThreadedDecomposeRequest): Promise<Decomposition> {
+  const options = request.options ?? {};
+  const model = importModel(parseSafetensors(request.modelBytes), { residual: request.residual ?? false });
+  const outputCount = decompositionTarget(model, options).outputs.length;
+  const threads = Math.max(1, Math.min(request.threads ?? availableParallelism(), outputCount));
+
+  // One copy of the file in shared memory for every thread, instead of one per thread.
+  const shared = new Uint8Array(new SharedArrayBuffer(request.modelBytes.byteLength));
+  shared.set(request.modelBytes);
+  const progress = new Array<number>(threads).fill(0);
+  const shards = await Promise.all(
+    Array.from({ length: threads }, (_, index) =>
+      runShard(
+        {
+          modelBytes: shared,
+          residual: request.residual ?? false,
+          options,
+          shard: { index, count: threads },
+        },
+        (done, label) => {
+          progress[index] = done;
+          request.onProgress?.(
+            progress.reduce((sum, x) => sum + x, 0),
+            outputCount,
+            label,
+          );
+        },
+      ),
+    ),
+  );
+  return mergeShards(shards);
+}
+
+function runShard(
+  request: ShardRequest,
+  onProgress: (done: number, label: string) => void,
+): Promise<Decomposition> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerUrl(), { workerData: request });
+    let settled = false;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') onProgress(message.done, message.label);
+      else if (message.type === 'result') {
+        settled = true;
+        resolve(message.decomposition);
+      } else {
+        settled = true;
+        reject(Object.assign(new Error(message.message), { name: message.name, stack: message.stack }));
+      }
+    });
+    worker.on('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on('exit', (code) => {
+      if (!settled)
+        reject(new Error(`decomposition thread for shard ${request.shard.index} exited with code ${code}`));
+    });
+  });
+}
+
+/** The compiled worker script (tests run this module from its TypeScript source, next to src/). */
+function workerUrl(): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new URL(fromSource ? '../dist/decompose-worker.js' : './decompose-worker.js', import.meta.url);
+}

@@ -1,0 +1,2 @@
+export { decomposeInThreads, type ThreadedDecomposeRequest } from './decompose-in-threads.js';
+export { preferOptimizedWasm } from './optimized-wasm.js';
