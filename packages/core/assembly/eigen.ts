@@ -351,3 +351,73 @@ export function scale(x: usize, count: i32, factor: f64): void {
   for (; i + 1 < count; i += 2) v128.store(at(x, i), f64x2.mul(v128.load(at(x, i)), f2));
   if (i < count) store<f64>(at(x, i), load<f64>(at(x, i)) * factor);
 }
+
+const BLOCK: i32 = 32;
+
+/**
+ * z ← Q z like `applyReflectors`, for many columns: the reflectors are applied 32 at a time as one
+ * block reflector I − Y T Yᵀ (LAPACK dlarft/dlarfb), so the work runs in the GEMM kernel rather
+ * than as two memory-bound sweeps over z per reflector. `work` needs
+ * n·(2·32 + k + 132) + 32·(32 + 2k + 72) doubles.
+ */
+export function applyReflectorsBlocked(a: usize, n: i32, tau: usize, z: usize, k: i32, work: usize): void {
+  const reflectors = n - 1;
+  const y = work; // m × nb, row-major: column c is reflector g0 + c on rows g0+1..n-1
+  const yt = at(y, n * BLOCK); // nb × m
+  const t = at(yt, n * BLOCK); // nb × nb, upper triangular
+  const w = at(t, BLOCK * BLOCK); // nb × k: Yᵀ Z
+  const tw = at(w, BLOCK * k); // nb × k: T Yᵀ Z
+  const update = at(tw, BLOCK * k); // m × k: Y T Yᵀ Z
+  const packed = at(update, n * k); // GEMM packing
+  for (let g0 = ((reflectors - 1) / BLOCK) * BLOCK; g0 >= 0; g0 -= BLOCK) {
+    const nb = min(BLOCK, reflectors - g0);
+    const m = n - g0 - 1;
+    // Y: unit lower trapezoidal, from the reflectors stored in the rows of a.
+    for (let i = 0; i < m; i++) {
+      const row = g0 + 1 + i;
+      for (let c = 0; c < nb; c++) {
+        const r = g0 + c;
+        const value: f64 = row < r + 1 ? 0 : row == r + 1 ? 1 : load<f64>(at(a, r * n + row));
+        store<f64>(at(y, i * nb + c), value);
+        store<f64>(at(yt, c * m + i), value);
+      }
+    }
+    // T (forward, columnwise): T[c][c] = τ_c, T[0:c, c] = −τ_c T[0:c, 0:c] (Y[:, 0:c]ᵀ y_c).
+    for (let c = 0; c < nb; c++) {
+      const tc = load<f64>(at(tau, g0 + c));
+      for (let i = 0; i < c; i++) {
+        let dot: f64 = 0;
+        const yi = at(yt, i * m);
+        const yc = at(yt, c * m);
+        for (let row = c; row < m; row++) dot += load<f64>(at(yi, row)) * load<f64>(at(yc, row));
+        store<f64>(at(w, i), dot);
+      }
+      for (let i = 0; i < c; i++) {
+        let sum: f64 = 0;
+        for (let j = i; j < c; j++) sum += load<f64>(at(t, i * BLOCK + j)) * load<f64>(at(w, j));
+        store<f64>(at(t, i * BLOCK + c), -tc * sum);
+      }
+      store<f64>(at(t, c * BLOCK + c), tc);
+      for (let i = c + 1; i < nb; i++) store<f64>(at(t, i * BLOCK + c), 0);
+    }
+    const zBlock = at(z, (g0 + 1) * k);
+    // W = Yᵀ Z_block (nb × k), then W ← T W.
+    gemmTransposedA(y, zBlock, 0, m, nb, k, packed, w);
+    for (let i = 0; i < nb; i++) {
+      for (let col = 0; col < k; col++) {
+        let sum: f64 = 0;
+        for (let j = i; j < nb; j++) sum += load<f64>(at(t, i * BLOCK + j)) * load<f64>(at(w, j * k + col));
+        store<f64>(at(tw, i * k + col), sum);
+      }
+    }
+    // Z_block −= Y (T W), with Y = (Yᵀ)ᵀ.
+    gemmTransposedA(yt, tw, 0, nb, m, k, packed, update);
+    subtractInPlace(zBlock, update, m * k);
+  }
+}
+
+function subtractInPlace(x: usize, y: usize, count: i32): void {
+  let i = 0;
+  for (; i + 1 < count; i += 2) v128.store(at(x, i), f64x2.sub(v128.load(at(x, i)), v128.load(at(y, i))));
+  if (i < count) store<f64>(at(x, i), load<f64>(at(x, i)) - load<f64>(at(y, i)));
+}

@@ -105,7 +105,19 @@ export function symmetricEigen(
     return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates: null };
 
   const [z, zWork, rotated, rotatedWork, coordinates, lambdas, columns, ranks, vectors, scratch] = arena
-    .layout([...reduction, n * k, k, n * s, s, s * n, n, n / 2 + 1, n / 2 + 1, n * n, 5 * n])
+    .layout([
+      ...reduction,
+      n * k,
+      backTransformWork(n, k),
+      n * s,
+      s,
+      s * n,
+      n,
+      n / 2 + 1,
+      n / 2 + 1,
+      n * n,
+      5 * n,
+    ])
     .slice(reduction.length) as Offsets10;
   arena.view(z, n * k).fill(0);
   if (samples) {
@@ -164,7 +176,8 @@ export function symmetricEigen(
   const coordinateValues = s > 0 ? arena.view(coordinates, s * n).slice() : null;
   if (k === 0)
     return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates: coordinateValues };
-  kernels.applyReflectors(a, n, tau, z, k, zWork, false);
+  if (k >= BLOCKED_BACK_TRANSFORM_FROM) kernels.applyReflectorsBlocked(a, n, tau, z, k, zWork);
+  else kernels.applyReflectors(a, n, tau, z, k, zWork, false);
 
   const zView = arena.view(z, n * k);
   const eigenvectors = new Float64Array(k * n);
@@ -173,6 +186,16 @@ export function symmetricEigen(
   }
   orientLargestPositive(eigenvectors, k, n, coordinateValues, vectorIndices);
   return { n, values, vectorIndices, vectors: eigenvectors, coordinates: coordinateValues };
+}
+
+/**
+ * From this many vectors on, reflectors are applied in blocks through the GEMM kernel; below it,
+ * one at a time (few columns make too thin a GEMM to pay for forming the block reflector).
+ */
+const BLOCKED_BACK_TRANSFORM_FROM = 48;
+
+function backTransformWork(n: number, k: number): number {
+  return k >= BLOCKED_BACK_TRANSFORM_FROM ? n * (64 + k + 132) + 32 * (32 + 2 * k + 72) : k;
 }
 
 type Offsets9 = [number, number, number, number, number, number, number, number, number];
