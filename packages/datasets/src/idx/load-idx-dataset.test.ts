@@ -1,0 +1,261 @@
+import { mkdir, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatasetError, type DatasetErrorCode } from '../dataset-error.js';
+import { encodeIdx } from './encode-idx.js';
+import { IDX_FILE_NAMES, loadIdxDataset } from './load-idx-dataset.js';
+import type { IdxArray } from './parse-idx.js';
+
+const ROWS = 4;
+const COLS = 3;
+
+/** count images whose pixel p of image i is (7 i + p) mod 256, and labels i mod 10. */
+function images(count: number, rows = ROWS, cols = COLS): IdxArray {
+  const data = new Uint8Array(count * rows * cols);
+  for (let i = 0; i < data.length; i++)
+    data[i] = (7 * Math.floor(i / (rows * cols)) + (i % (rows * cols))) % 256;
+  return { type: 'ubyte', shape: [count, rows, cols], data };
+}
+
+function labels(count: number): IdxArray {
+  return { type: 'ubyte', shape: [count], data: Uint8Array.from({ length: count }, (_, i) => i % 10) };
+}
+
+type FileKey = keyof typeof IDX_FILE_NAMES;
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bilinear-lab-idx-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * Replaces the directory's contents with a valid 12-train / 5-test set, with per-file replacements (raw
+ * bytes or an IDX array).
+ */
+async function writeDir(
+  options: { gzip?: boolean; replace?: Partial<Record<FileKey, IdxArray | Uint8Array>> } = {},
+): Promise<void> {
+  const arrays: Record<FileKey, IdxArray | Uint8Array> = {
+    trainImages: images(12),
+    trainLabels: labels(12),
+    testImages: images(5),
+    testLabels: labels(5),
+    ...options.replace,
+  };
+  for (const name of await readdir(dir)) await unlink(join(dir, name));
+  for (const key of Object.keys(IDX_FILE_NAMES) as FileKey[]) {
+    const content = arrays[key];
+    const bytes = content instanceof Uint8Array ? content : encodeIdx(content);
+    const name = IDX_FILE_NAMES[key] + (options.gzip ? '.gz' : '');
+    await writeFile(join(dir, name), options.gzip ? gzipSync(bytes) : bytes);
+  }
+}
+
+async function loadError(code: DatasetErrorCode): Promise<DatasetError> {
+  let caught: unknown;
+  try {
+    await loadIdxDataset(dir);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(DatasetError);
+  const error = caught as DatasetError;
+  expect(error.code).toBe(code);
+  return error;
+}
+
+describe('loadIdxDataset', () => {
+  for (const gzip of [false, true]) {
+    it(`reads ${gzip ? 'gzipped' : 'plain'} files back, pixels scaled to [0, 1]`, async () => {
+      await writeDir({ gzip });
+      const dataset = await loadIdxDataset(dir);
+      expect(dataset).toMatchObject({
+        name: `idx:${dir}`,
+        kind: 'classification',
+        inputDim: ROWS * COLS,
+        outputDim: 10,
+        imageShape: [ROWS, COLS],
+      });
+      expect(dataset.train.count).toBe(12);
+      expect(dataset.test.count).toBe(5);
+      expect(dataset.train.targets).toBeNull();
+      expect(Array.from(dataset.train.labels ?? [])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+      const source = images(12).data;
+      expect(dataset.train.inputs.length).toBe(source.length);
+      for (let i = 0; i < source.length; i++) {
+        expect(dataset.train.inputs[i]).toBe(Math.fround((source[i] ?? 0) / 255));
+      }
+      expect(Array.from(dataset.test.inputs.subarray(0, 3))).toEqual([
+        0,
+        Math.fround(1 / 255),
+        Math.fround(2 / 255),
+      ]);
+    });
+  }
+
+  it('maps 0 → 0 and 255 → 1 exactly', async () => {
+    const extremes: IdxArray = { type: 'ubyte', shape: [1, 1, 2], data: Uint8Array.from([0, 255]) };
+    const one: IdxArray = { type: 'ubyte', shape: [1], data: Uint8Array.from([3]) };
+    await writeDir({
+      replace: { trainImages: extremes, trainLabels: one, testImages: extremes, testLabels: one },
+    });
+    const dataset = await loadIdxDataset(dir);
+    expect(Array.from(dataset.train.inputs)).toEqual([0, 1]);
+    expect(dataset.imageShape).toEqual([1, 2]);
+  });
+
+  it('accepts float32 images and int32 labels, and a gzipped file without the .gz name', async () => {
+    const floats: IdxArray = {
+      type: 'float32',
+      shape: [2, 2, 2],
+      data: Float32Array.from([0, 0.5, 1, 0.25, 0, 0, 0, 1]),
+    };
+    const intLabels: IdxArray = { type: 'int32', shape: [2], data: Int32Array.from([9, 0]) };
+    await writeDir({ replace: { trainImages: floats, trainLabels: intLabels } });
+    await writeFile(join(dir, IDX_FILE_NAMES.testImages), gzipSync(encodeIdx(images(5, 2, 2))));
+    const dataset = await loadIdxDataset(dir);
+    expect(Array.from(dataset.train.inputs)).toEqual([0, 0.5, 1, 0.25, 0, 0, 0, 1]);
+    expect(Array.from(dataset.train.labels ?? [])).toEqual([9, 0]);
+    expect(dataset.test.count).toBe(5);
+  });
+
+  it('honours a different class count', async () => {
+    await writeDir();
+    await expect(loadIdxDataset(dir, { classes: 12 })).resolves.toMatchObject({ outputDim: 12 });
+    await expect(loadIdxDataset(dir, { classes: 5 })).rejects.toMatchObject({ code: 'label-out-of-range' });
+    await expect(loadIdxDataset(dir, { classes: 0 })).rejects.toMatchObject({ code: 'invalid-option' });
+  });
+
+  it('names a missing file', async () => {
+    await writeDir({ gzip: true });
+    await unlink(join(dir, `${IDX_FILE_NAMES.testLabels}.gz`));
+    const error = await loadError('missing-file');
+    expect(error.message).toBe(
+      `t10k-labels-idx1-ubyte: not found in ${dir} (looked for t10k-labels-idx1-ubyte and t10k-labels-idx1-ubyte.gz)`,
+    );
+    expect(error.file).toBe(join(dir, IDX_FILE_NAMES.testLabels));
+  });
+
+  it('reports a missing directory as a missing file', async () => {
+    await expect(loadIdxDataset(join(dir, 'nope'))).rejects.toMatchObject({ code: 'missing-file' });
+  });
+
+  it('prefers the plain file when both names exist', async () => {
+    await writeDir();
+    await writeFile(join(dir, `${IDX_FILE_NAMES.testLabels}.gz`), 'not read');
+    await expect(loadIdxDataset(dir)).resolves.toMatchObject({ test: { count: 5 } });
+  });
+
+  it('names a file it cannot read', async () => {
+    await writeDir();
+    await unlink(join(dir, IDX_FILE_NAMES.trainImages));
+    await mkdir(join(dir, IDX_FILE_NAMES.trainImages));
+    const error = await loadError('unreadable-file');
+    expect(error.message).toMatch(/^train-images-idx3-ubyte: cannot be read \(.*EISDIR/);
+  });
+
+  it('names a truncated file', async () => {
+    const full = encodeIdx(images(12));
+    await writeDir({ replace: { trainImages: full.subarray(0, full.length - 10) } });
+    const error = await loadError('truncated');
+    expect(error.message).toBe(
+      'train-images-idx3-ubyte: dimensions 12×4×3 of ubyte need 144 data bytes but the file has 134',
+    );
+    expect(error.file).toBe(join(dir, IDX_FILE_NAMES.trainImages));
+  });
+
+  it('names a file with bad magic', async () => {
+    const bytes = encodeIdx(labels(5));
+    bytes[0] = 0x42;
+    await writeDir({ replace: { testLabels: bytes } });
+    const error = await loadError('bad-magic');
+    expect(error.message).toMatch(/^t10k-labels-idx1-ubyte: not an IDX file: it starts with 0x42 0x00/);
+  });
+
+  it('refuses images that are not 3-D and labels that are not 1-D', async () => {
+    const flat: IdxArray = { type: 'ubyte', shape: [12, 12], data: images(12).data };
+    await writeDir({ replace: { trainImages: flat } });
+    expect((await loadError('wrong-dimensions')).message).toBe(
+      'train-images-idx3-ubyte: images need 3 dimensions (count × rows × cols) but the header declares 2 (12×12)',
+    );
+    const grid: IdxArray = { type: 'ubyte', shape: [5, 1], data: labels(5).data };
+    await writeDir({ gzip: true, replace: { testLabels: grid } });
+    expect((await loadError('wrong-dimensions')).message).toBe(
+      't10k-labels-idx1-ubyte.gz: labels need 1 dimension (count) but the header declares 2 (5×1)',
+    );
+  });
+
+  it('refuses images without pixels', async () => {
+    await writeDir({ replace: { trainImages: images(12, 0, 3) } });
+    expect((await loadError('wrong-dimensions')).message).toMatch(/images are 0×3, which holds no pixels/);
+  });
+
+  it('names the label file when counts differ', async () => {
+    await writeDir({ gzip: true, replace: { trainLabels: labels(11) } });
+    const error = await loadError('count-mismatch');
+    expect(error.message).toBe(
+      'train-labels-idx1-ubyte.gz: has 11 labels but train-images-idx3-ubyte.gz has 12 images',
+    );
+    expect(error.file).toBe(join(dir, `${IDX_FILE_NAMES.trainLabels}.gz`));
+  });
+
+  it('names a label out of range', async () => {
+    const bad = labels(5);
+    bad.data[3] = 10;
+    await writeDir({ replace: { testLabels: bad } });
+    expect((await loadError('label-out-of-range')).message).toBe(
+      't10k-labels-idx1-ubyte: label 10 at index 3 is outside 0..9 (10 classes)',
+    );
+    const negative: IdxArray = { type: 'int8', shape: [5], data: Int8Array.from([0, 1, -1, 2, 3]) };
+    await writeDir({ replace: { testLabels: negative } });
+    expect((await loadError('label-out-of-range')).message).toMatch(/label -1 at index 2/);
+    const fractional: IdxArray = { type: 'float32', shape: [5], data: Float32Array.from([0, 1, 2, 2.5, 3]) };
+    await writeDir({ replace: { testLabels: fractional } });
+    expect((await loadError('label-out-of-range')).message).toMatch(/label 2.5 at index 3/);
+  });
+
+  it('names a corrupt gzip file', async () => {
+    await writeDir({ gzip: true });
+    const gz = gzipSync(encodeIdx(images(5)));
+    await writeFile(join(dir, `${IDX_FILE_NAMES.testImages}.gz`), gz.subarray(0, gz.length - 12));
+    const cut = await loadError('corrupt-gzip');
+    expect(cut.message).toMatch(/^t10k-images-idx3-ubyte\.gz: does not decompress \(.+\)$/);
+    const flipped = Uint8Array.from(gz);
+    flipped[12] = (flipped[12] ?? 0) ^ 0xff;
+    flipped[13] = (flipped[13] ?? 0) ^ 0xff;
+    await writeFile(join(dir, `${IDX_FILE_NAMES.testImages}.gz`), flipped);
+    expect((await loadError('corrupt-gzip')).file).toBe(join(dir, `${IDX_FILE_NAMES.testImages}.gz`));
+    await writeFile(join(dir, `${IDX_FILE_NAMES.testImages}.gz`), encodeIdx(images(5)));
+    expect((await loadError('corrupt-gzip')).message).toBe(
+      't10k-images-idx3-ubyte.gz: is named .gz but is not gzip data',
+    );
+  });
+
+  it('refuses trailing bytes, mismatched train/test shapes and int16 pixels', async () => {
+    const full = encodeIdx(labels(12));
+    await writeDir({ replace: { trainLabels: Uint8Array.from([...full, 0]) } });
+    expect((await loadError('trailing-data')).message).toMatch(/^train-labels-idx1-ubyte: .*\(1 extra\)$/);
+    await writeDir({ replace: { testImages: images(5, 3, 4) } });
+    expect((await loadError('shape-mismatch')).message).toBe(
+      't10k-images-idx3-ubyte: images are 3×4 but train-images-idx3-ubyte has 4×3',
+    );
+    const wide: IdxArray = { type: 'int16', shape: [12, 4, 3], data: new Int16Array(144) };
+    await writeDir({ replace: { trainImages: wide } });
+    expect((await loadError('unsupported-type')).message).toMatch(
+      /images stored as int16 have no defined pixel scale/,
+    );
+  });
+
+  it('reports the first bad file in a fixed order', async () => {
+    await writeDir({ replace: { trainLabels: Uint8Array.from([9]), testImages: Uint8Array.from([9]) } });
+    for (let i = 0; i < 3; i++)
+      expect((await loadError('truncated')).file).toBe(join(dir, IDX_FILE_NAMES.trainLabels));
+  });
+});
