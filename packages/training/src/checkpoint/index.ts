@@ -1,0 +1,28 @@
+export {
+  CONFIG_METADATA_KEY,
+  checkModelConfig,
+  describeConfig,
+  inferModelConfig,
+  type ModelConfig,
+  type ModelConfigJson,
+  type ModelKind,
+  modelConfigFromJson,
+  modelConfigToJson,
+  referenceShapes,
+} from './config.js';
+export { CheckpointError, type CheckpointErrorCode } from './errors.js';
+export {
+  CHECKPOINT_METADATA_KEY,
+  type ExportedModel,
+  type ExportModelInput,
+  type ImportedModel,
+  readModelFile,
+  writeModelFile,
+} from './model-file.js';
+export type { ReferenceTensor } from './tensors.js';
+export {
+  type ReadTrainingCheckpoint,
+  readCheckpoint,
+  type TrainingCheckpoint,
+  writeCheckpoint,
+} from './training-checkpoint.js';

@@ -1,0 +1,18 @@
+export {
+  AdamW,
+  AdamWError,
+  type AdamWErrorCode,
+  type AdamWOptions,
+  type AdamWState,
+  type AdamWStepScalars,
+  adamwUpdate,
+  type NamedTensor,
+  type ParameterGroup,
+} from './adamw.js';
+export {
+  type CosineScheduleOptions,
+  constantSchedule,
+  cosineSchedule,
+  type LearningRateSchedule,
+  ScheduleError,
+} from './schedule.js';
