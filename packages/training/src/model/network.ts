@@ -30,11 +30,9 @@ export interface NetworkParameters {
 }
 
 export interface StepOptions {
-  /** Gaussian noise on the inputs: std, and the probability that a sample gets any. */
-  inputNoise?: { std: number; probability: number };
   /** Noise on each block's output, scaled by that output's std (training only). */
   latentNoise?: number;
-  /** Seed for this step's noise (derive it from the run seed and the step number). */
+  /** Seed for this step's latent noise (derive it from the run seed and the step number). */
   seed?: number;
 }
 
@@ -62,10 +60,7 @@ export function gradientStep(
   // tidy keeps only the returned tensors; its typing does not know our result shape.
   return tf.tidy(() => {
     const batch = inputs.shape[0] as number;
-    let x: tf.Tensor = inputs;
-    if (options.inputNoise && options.inputNoise.std > 0 && options.inputNoise.probability > 0) {
-      x = addInputNoise(x, options.inputNoise, options.seed ?? 0);
-    }
+    const x = inputs;
     // Forward, keeping what the backward pass needs.
     const layerInputs: tf.Tensor[] = [];
     const leftOut: tf.Tensor[] = [];
@@ -192,17 +187,6 @@ function gateDerivative(kind: Gate, a: tf.Tensor): tf.Tensor | number {
       return tf.add(cdf, tf.mul(a, pdf));
     }
   }
-}
-
-function addInputNoise(x: tf.Tensor, noise: { std: number; probability: number }, seed: number): tf.Tensor {
-  const [batch, dim] = x.shape as [number, number];
-  const epsilon = tf.randomNormal([batch, dim], 0, noise.std, 'float32', seed);
-  if (noise.probability >= 1) return tf.add(x, epsilon);
-  const chosen = tf.cast(
-    tf.less(tf.randomUniform([batch, 1], 0, 1, 'float32', seed + 1), noise.probability),
-    'float32',
-  );
-  return tf.add(x, tf.mul(epsilon, chosen));
 }
 
 function addLatentNoise(g: tf.Tensor, scale: number, seed: number): tf.Tensor {

@@ -11,6 +11,7 @@ import {
 } from '../model/parameters.js';
 import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { cosineSchedule } from '../optim/schedule.js';
+import { addGaussianNoise } from './gaussian-noise.js';
 
 export interface TrainingOptions {
   hiddenDim: number;
@@ -169,6 +170,17 @@ export async function train(
       const stepStarted = performance.now();
       const count = Math.min(options.batchSize, usedPerEpoch - start);
       fillBatch(dataset.train, dataset.outputDim, order, start, count, batchInputs, batchTargets);
+      const stepSeed = (options.seed * 7_919 + step * 104_729) >>> 0;
+      if (options.inputNoise) {
+        addInputNoise(
+          batchInputs,
+          count,
+          dataset.inputDim,
+          options.inputNoise,
+          options.inputNoiseProbability ?? 1,
+          stepSeed,
+        );
+      }
       const learningRate = rateAt(epoch, step);
       const params = uploadParameters(shape, parameters);
       const inputs = tf.tensor2d(batchInputs.subarray(0, count * dataset.inputDim), [
@@ -180,11 +192,8 @@ export async function train(
         dataset.outputDim,
       ]);
       const result = gradientStep(shape, params, inputs, targets, {
-        ...(options.inputNoise
-          ? { inputNoise: { std: options.inputNoise, probability: options.inputNoiseProbability ?? 1 } }
-          : {}),
         ...(options.latentNoise ? { latentNoise: options.latentNoise } : {}),
-        seed: (options.seed * 7_919 + step * 104_729) >>> 0,
+        seed: stepSeed,
       });
       const gradients = orderedTensors(shape, result.gradients);
       const gradientArrays = gradients.map((g, i) => ({
@@ -297,6 +306,22 @@ function fillBatch(
     if (split.labels) targets[r * outputDim + (split.labels[index] as number)] = 1;
     else if (split.targets)
       targets.set(split.targets.subarray(index * outputDim, (index + 1) * outputDim), r * outputDim);
+  }
+}
+
+/** Gaussian noise on each of the first `count` rows, each row independently with `probability`. */
+function addInputNoise(
+  inputs: Float32Array,
+  count: number,
+  inputDim: number,
+  std: number,
+  probability: number,
+  seed: number,
+): void {
+  const random = mulberry32(seed);
+  for (let r = 0; r < count; r++) {
+    if (probability < 1 && random() >= probability) continue;
+    addGaussianNoise(inputs, r * inputDim, (r + 1) * inputDim, std, random);
   }
 }
 
