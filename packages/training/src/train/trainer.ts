@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os';
 import type { Dataset, Split } from '@bilinear-lab/datasets';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendChoice } from '../backend/select-backend.js';
+import type { BackendChoice, BackendRequest } from '../backend/select-backend.js';
 import { evaluateBatch, type Gate, gradientStep, type NetworkShape } from '../model/network.js';
 import {
   initialParameters,
@@ -12,6 +13,7 @@ import {
 import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { cosineSchedule } from '../optim/schedule.js';
 import { addGaussianNoise } from './gaussian-noise.js';
+import { createGradientEngine } from './gradient-engine.js';
 
 export interface TrainingOptions {
   hiddenDim: number;
@@ -36,6 +38,12 @@ export interface TrainingOptions {
   /** Noise on block outputs, scaled by their std (training only). */
   latentNoise?: number;
   seed: number;
+  /**
+   * Data-parallel gradient threads (default: one per core on the wasm and cpu backends; 1 on the
+   * native TensorFlow backends, which use every core themselves). Results are deterministic for a
+   * given backend and thread count.
+   */
+  threads?: number;
 }
 
 export interface StepMetrics {
@@ -140,7 +148,14 @@ export async function train(
     warmupSteps: options.warmupSteps ?? 0,
   });
   const rateAt = (epoch: number, step: number) => schedule.learningRateAt(perEpoch ? epoch : step);
-  const parameters = resume ? resume.parameters.map(copyArray) : initialParameters(shape, options.seed);
+  const engine = await createGradientEngine({
+    threads: options.threads ?? defaultThreads(),
+    backend: activeBackend(),
+    shape,
+    initial: resume ? resume.parameters : initialParameters(shape, options.seed),
+    maxBatch: options.batchSize,
+  });
+  const { parameters } = engine;
   const optimizer = new AdamW(parameters, { weightDecay: options.weightDecay });
   if (resume) optimizer.importState(resume.optimizer);
   const history = resume ? [...resume.history] : [];
@@ -158,91 +173,58 @@ export async function train(
     history: [...history],
   });
 
-  const batchInputs = new Float32Array(options.batchSize * dataset.inputDim);
-  const batchTargets = new Float32Array(options.batchSize * dataset.outputDim);
-  for (let epoch = resume?.epoch ?? 0; epoch < options.epochs; epoch++) {
-    const epochStarted = performance.now();
-    const order = permutation(dataset.train.count, options.seed * 1_000_003 + epoch);
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < usedPerEpoch; start += options.batchSize) {
-      if (callbacks.signal?.aborted) throw new TrainingCancelledError(snapshot(epoch));
-      const stepStarted = performance.now();
-      const count = Math.min(options.batchSize, usedPerEpoch - start);
-      fillBatch(dataset.train, dataset.outputDim, order, start, count, batchInputs, batchTargets);
-      const stepSeed = (options.seed * 7_919 + step * 104_729) >>> 0;
-      if (options.inputNoise) {
-        addInputNoise(
-          batchInputs,
-          count,
-          dataset.inputDim,
-          options.inputNoise,
-          options.inputNoiseProbability ?? 1,
-          stepSeed,
-        );
+  try {
+    for (let epoch = resume?.epoch ?? 0; epoch < options.epochs; epoch++) {
+      const epochStarted = performance.now();
+      const order = permutation(dataset.train.count, options.seed * 1_000_003 + epoch);
+      let lossSum = 0;
+      let correct = 0;
+      for (let start = 0; start < usedPerEpoch; start += options.batchSize) {
+        if (callbacks.signal?.aborted) throw new TrainingCancelledError(snapshot(epoch));
+        const stepStarted = performance.now();
+        const count = Math.min(options.batchSize, usedPerEpoch - start);
+        fillBatch(dataset.train, dataset.outputDim, order, start, count, engine.inputs, engine.targets);
+        const stepSeed = (options.seed * 7_919 + step * 104_729) >>> 0;
+        if (options.inputNoise) {
+          const probability = options.inputNoiseProbability ?? 1;
+          addInputNoise(engine.inputs, count, dataset.inputDim, options.inputNoise, probability, stepSeed);
+        }
+        const learningRate = rateAt(epoch, step);
+        const result = await engine.step(count, options.latentNoise ?? 0, stepSeed);
+        optimizer.step(parameters, result.gradients, learningRate);
+        step++;
+        samplesSeen += count;
+        lossSum += result.lossSum;
+        correct += result.correct;
+        callbacks.onStep?.({
+          epoch,
+          step,
+          totalSteps,
+          loss: result.lossSum / count,
+          accuracy: shape.loss === 'cross-entropy' ? result.correct / count : null,
+          learningRate,
+          samplesPerSecond: count / ((performance.now() - stepStarted) / 1000),
+        });
+        // Let timers, signals and progress output run between steps.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      const learningRate = rateAt(epoch, step);
-      const params = uploadParameters(shape, parameters);
-      const inputs = tf.tensor2d(batchInputs.subarray(0, count * dataset.inputDim), [
-        count,
-        dataset.inputDim,
-      ]);
-      const targets = tf.tensor2d(batchTargets.subarray(0, count * dataset.outputDim), [
-        count,
-        dataset.outputDim,
-      ]);
-      const result = gradientStep(shape, params, inputs, targets, {
-        ...(options.latentNoise ? { latentNoise: options.latentNoise } : {}),
-        seed: stepSeed,
-      });
-      const gradients = orderedTensors(shape, result.gradients);
-      const gradientArrays = gradients.map((g, i) => ({
-        name: (parameters[i] as NamedArray).name,
-        shape: (parameters[i] as NamedArray).shape,
-        values: g.dataSync() as Float32Array,
-      }));
-      const batchLoss = (result.lossSum.dataSync()[0] as number) / count;
-      const batchCorrect = result.correct.dataSync()[0] as number;
-      tf.dispose([
-        ...orderedTensors(shape, params),
-        inputs,
-        targets,
-        ...gradients,
-        result.lossSum,
-        result.correct,
-      ]);
-
-      optimizer.step(parameters, gradientArrays, learningRate);
-      step++;
-      samplesSeen += count;
-      lossSum += batchLoss * count;
-      correct += batchCorrect;
-      callbacks.onStep?.({
-        epoch,
-        step,
-        totalSteps,
-        loss: batchLoss,
-        accuracy: shape.loss === 'cross-entropy' ? batchCorrect / count : null,
-        learningRate,
-        samplesPerSecond: count / ((performance.now() - stepStarted) / 1000),
-      });
-      // Let timers, signals and progress output run between steps.
-      await new Promise((resolve) => setImmediate(resolve));
+      const test = evaluateParameters(shape, parameters, dataset.test, dataset.outputDim);
+      const seconds = (performance.now() - epochStarted) / 1000;
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        trainLoss: lossSum / usedPerEpoch,
+        trainAccuracy: shape.loss === 'cross-entropy' ? correct / usedPerEpoch : null,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        learningRate: rateAt(epoch + 1, step),
+        seconds,
+        samplesPerSecond: usedPerEpoch / seconds,
+      };
+      history.push(metrics);
+      await callbacks.onEpoch?.(metrics, snapshot(epoch + 1));
     }
-    const test = evaluateParameters(shape, parameters, dataset.test, dataset.outputDim);
-    const seconds = (performance.now() - epochStarted) / 1000;
-    const metrics: EpochMetrics = {
-      epoch: epoch + 1,
-      trainLoss: lossSum / usedPerEpoch,
-      trainAccuracy: shape.loss === 'cross-entropy' ? correct / usedPerEpoch : null,
-      testLoss: test.loss,
-      testAccuracy: test.accuracy,
-      learningRate: rateAt(epoch + 1, step),
-      seconds,
-      samplesPerSecond: usedPerEpoch / seconds,
-    };
-    history.push(metrics);
-    await callbacks.onEpoch?.(metrics, snapshot(epoch + 1));
+  } finally {
+    await engine.close();
   }
   const final = evaluateParameters(shape, parameters, dataset.test, dataset.outputDim);
   const seconds = (performance.now() - started) / 1000;
@@ -254,6 +236,17 @@ export async function train(
     samplesPerSecond: samplesSeen / seconds,
     seconds,
   };
+}
+
+/** The native TensorFlow backends parallelise each op themselves; wasm and cpu run one thread. */
+function defaultThreads(): number {
+  return activeBackend().startsWith('tensorflow') ? 1 : Math.min(availableParallelism(), 4);
+}
+
+function activeBackend(): BackendRequest {
+  const name = tf.getBackend();
+  if (name === 'tensorflow') return 'tensorflow';
+  return name === 'cpu' ? 'cpu' : 'wasm';
 }
 
 /** Mean loss and accuracy of parameters (compute layout) on a split, without noise. */

@@ -1,0 +1,189 @@
+import { Worker } from 'node:worker_threads';
+import type { BackendRequest } from '../backend/select-backend.js';
+import type { NetworkShape } from '../model/network.js';
+import type { NamedArray } from '../model/parameters.js';
+import type { GradientThreadMessage, GradientThreadSetup } from './protocol.js';
+
+/**
+ * Data-parallel gradients on worker threads, each with its own tfjs backend (the wasm backend runs
+ * one thread per instance in Node). Parameters, the batch and every thread's gradients live in
+ * shared memory, so a step costs two small messages per thread and no copies between threads.
+ */
+export class GradientPool {
+  /** Parameters in shared memory: update these in place between steps. */
+  readonly parameters: NamedArray[];
+  /** The batch buffers threads read from: fill rows 0..count-1 before `step`. */
+  readonly inputs: Float32Array;
+  readonly targets: Float32Array;
+  /** Mean gradients of the last step, laid out like `parameters`. */
+  readonly gradients: NamedArray[];
+
+  private constructor(
+    private readonly threads: Worker[],
+    private readonly threadGradients: Float32Array[],
+    parameters: NamedArray[],
+    gradients: NamedArray[],
+    inputs: Float32Array,
+    targets: Float32Array,
+  ) {
+    this.parameters = parameters;
+    this.gradients = gradients;
+    this.inputs = inputs;
+    this.targets = targets;
+  }
+
+  static async start(options: {
+    threads: number;
+    backend: BackendRequest;
+    shape: NetworkShape;
+    initial: readonly NamedArray[];
+    maxBatch: number;
+  }): Promise<GradientPool> {
+    const { shape, initial } = options;
+    const layout = initial.map((p) => ({ name: p.name, shape: p.shape }));
+    const total = initial.reduce((sum, p) => sum + p.values.length, 0);
+    const parameterBuffer = new SharedArrayBuffer(total * 4);
+    const parameters = viewsOf(parameterBuffer, layout);
+    parameters.forEach((p, i) => {
+      p.values.set((initial[i] as NamedArray).values);
+    });
+    const inputBuffer = new SharedArrayBuffer(options.maxBatch * shape.inputDim * 4);
+    const targetBuffer = new SharedArrayBuffer(options.maxBatch * shape.outputDim * 4);
+    const gradientBuffers = Array.from({ length: options.threads }, () => new SharedArrayBuffer(total * 4));
+    const threads = gradientBuffers.map((gradients, index) => {
+      const setup: GradientThreadSetup = {
+        index,
+        backend: options.backend,
+        shape,
+        layout,
+        parameters: parameterBuffer,
+        inputs: inputBuffer,
+        targets: targetBuffer,
+        gradients,
+      };
+      return new Worker(threadScript(), { workerData: setup });
+    });
+    const pool = new GradientPool(
+      threads,
+      gradientBuffers.map((buffer) => new Float32Array(buffer)),
+      parameters,
+      viewsOf(new SharedArrayBuffer(total * 4), layout),
+      new Float32Array(inputBuffer),
+      new Float32Array(targetBuffer),
+    );
+    try {
+      await Promise.all(threads.map((thread) => nextMessage(thread)));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  /**
+   * Gradients of the mean loss over batch rows 0..count-1 into `gradients`: the rows are split
+   * evenly across threads, each returns sums, and the sums are added and divided once here.
+   */
+  async step(
+    count: number,
+    latentNoise: number,
+    seed: number,
+  ): Promise<{ lossSum: number; correct: number }> {
+    const share = Math.ceil(count / this.threads.length);
+    const active = this.threads
+      .map((thread, index) => ({
+        thread,
+        index,
+        start: index * share,
+        rows: Math.min(share, count - index * share),
+      }))
+      .filter((part) => part.rows > 0);
+    const replies = await Promise.all(
+      active.map(({ thread, index, start, rows }) => {
+        const reply = nextMessage(thread);
+        thread.postMessage({
+          type: 'step',
+          start,
+          count: rows,
+          latentNoise,
+          seed: (seed + index * 65_537) >>> 0,
+        });
+        return reply;
+      }),
+    );
+    let offset = 0;
+    for (const gradient of this.gradients) {
+      const out = gradient.values;
+      out.fill(0);
+      for (const { index } of active) {
+        const source = this.threadGradients[index] as Float32Array;
+        for (let j = 0; j < out.length; j++) out[j] = (out[j] as number) + (source[offset + j] as number);
+      }
+      for (let j = 0; j < out.length; j++) out[j] = (out[j] as number) / count;
+      offset += out.length;
+    }
+    let lossSum = 0;
+    let correct = 0;
+    for (const reply of replies) {
+      if (reply.type === 'done') {
+        lossSum += reply.lossSum;
+        correct += reply.correct;
+      }
+    }
+    return { lossSum, correct };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.terminate()));
+  }
+}
+
+function viewsOf(
+  buffer: SharedArrayBuffer,
+  layout: { name: string; shape: [number, number] }[],
+): NamedArray[] {
+  let offset = 0;
+  return layout.map(({ name, shape }) => {
+    const size = shape[0] * shape[1];
+    const values = new Float32Array(buffer, offset * 4, size);
+    offset += size;
+    return { name, shape: [shape[0], shape[1]], values };
+  });
+}
+
+/** The next message from a thread; an error message or a crash rejects. */
+function nextMessage(thread: Worker): Promise<GradientThreadMessage> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: GradientThreadMessage) => {
+      cleanup();
+      if (message.type === 'error')
+        reject(Object.assign(new Error(message.message), { stack: message.stack }));
+      else resolve(message);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`gradient thread exited with code ${code}`));
+    };
+    const cleanup = () => {
+      thread.off('message', onMessage);
+      thread.off('error', onError);
+      thread.off('exit', onExit);
+    };
+    thread.on('message', onMessage);
+    thread.on('error', onError);
+    thread.on('exit', onExit);
+  });
+}
+
+/** The compiled thread script (tests run this module from its TypeScript source, next to src/). */
+function threadScript(): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new URL(
+    fromSource ? '../../dist/parallel/gradient-thread.js' : './gradient-thread.js',
+    import.meta.url,
+  );
+}
