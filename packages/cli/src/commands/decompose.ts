@@ -1,0 +1,172 @@
+import { type Decomposition, decomposeModel, importModel } from '@bilinear-lab/core';
+import type { Command } from 'commander';
+import { decompositionJson } from '../decomposition-json.js';
+import { CliInputError, inputAt } from '../errors.js';
+import { formatBytes, formatValue, renderTable, sparkline } from '../format.js';
+import { readSafetensorsFile } from '../model-file.js';
+import { wholeNumber, wholeNumberList } from '../options.js';
+import { note, printLine, writeFileAtomic } from '../output.js';
+import { progressBar } from '../progress.js';
+
+interface DecomposeOptions {
+  topK: number;
+  outputs?: number[];
+  layer?: number;
+  residual?: boolean;
+  samples: number;
+  out?: string;
+  json?: boolean;
+}
+
+/** Eigenvalues shown at each end of the spectrum in the text summary. */
+const SHOWN_EIGENVALUES = 5;
+const SPARKLINE_WIDTH = 24;
+
+export function registerDecompose(program: Command): void {
+  program
+    .command('decompose')
+    .description(
+      'eigendecompose the interaction matrix of every output (class logit, or token with --outputs) of a bilinear model',
+    )
+    .argument(
+      '<file>',
+      'a .safetensors model (image-classifier or language-model layout; see `bilinear inspect`)',
+    )
+    .option(
+      '--top-k <k>',
+      'eigenvectors kept per sign: the k most positive and the k most negative',
+      wholeNumber(0),
+      32,
+    )
+    .option(
+      '--outputs <list>',
+      'output indices to decompose, e.g. 0,3,7 (default: every class; required for a language model)',
+      wholeNumberList(0),
+    )
+    .option(
+      '--layer <n>',
+      "language models: which layer's MLP (default 0); classifiers: only the last block",
+      wholeNumber(0),
+    )
+    .option('--residual', 'image classifiers: the blocks are residual, x + g(x) (the weights cannot tell)')
+    .option(
+      '--samples <n>',
+      'random inputs for the exactness check, outputs rebuilt as Σλ(vᵀx)² (0 skips it)',
+      wholeNumber(0),
+      8,
+    )
+    .option('--out <path>', 'write the JSON result to this file (atomically: all or nothing)')
+    .option('--json', 'print the JSON result on stdout')
+    .action(async (path: string, options: DecomposeOptions) => {
+      const file = await readSafetensorsFile(path);
+      const model = await inputAt(path, () => importModel(file, { residual: options.residual ?? false }));
+      if (options.residual && model.layout !== 'image-classifier') {
+        throw new CliInputError(
+          `${path}: --residual applies to image classifiers only; this file holds a ${model.layout}, whose residual stream is part of its layout`,
+        );
+      }
+
+      const progress = progressBar('decomposing');
+      const started = performance.now();
+      let decomposition: Decomposition;
+      try {
+        decomposition = await inputAt(path, () =>
+          decomposeModel(model, {
+            topK: options.topK,
+            exactnessSamples: options.samples,
+            ...(options.outputs ? { outputs: options.outputs } : {}),
+            ...(options.layer !== undefined ? { layer: options.layer } : {}),
+            onProgress: (done, total, label) => progress.update(done, total, outputName(model.layout, label)),
+          }),
+        );
+      } finally {
+        progress.stop();
+      }
+      const seconds = (performance.now() - started) / 1000;
+
+      if (options.out === undefined && !options.json) {
+        printLine(renderSummary(path, decomposition, seconds));
+        return;
+      }
+      const json = decompositionJson(decomposition, { seconds });
+      if (options.out !== undefined) {
+        const out = options.out;
+        await inputAt(out, () => writeFileAtomic(out, `${json}\n`));
+        note(
+          `bilinear: wrote ${out} (${decomposition.outputs.length} outputs, ${formatBytes(Buffer.byteLength(json) + 1)}) in ${seconds.toFixed(2)} s`,
+        );
+      }
+      if (options.json) printLine(json);
+    });
+}
+
+/** Classifier outputs are labelled "0".."9" by the core; say what they are. */
+function outputName(layout: string, label: string): string {
+  return layout === 'image-classifier' ? `class ${label}` : label;
+}
+
+function renderSummary(path: string, decomposition: Decomposition, seconds: number): string {
+  const layout = String(decomposition.model.layout);
+  const first = decomposition.outputs[0];
+  const d = first?.eigenvalues.length ?? 0;
+  const shown = Math.min(SHOWN_EIGENVALUES, d);
+  const column = (values: number[]) => values.map((value) => formatValue(value).padStart(7)).join(' ');
+  const rows = decomposition.outputs.map((output) => {
+    const values = Array.from(output.eigenvalues);
+    return [
+      outputName(layout, output.label),
+      output.effectiveRank.toFixed(2),
+      column(values.slice(0, shown)),
+      column(values.slice(d - shown).reverse()),
+      sparkline(output.eigenvalues, SPARKLINE_WIDTH),
+    ];
+  });
+  const lines = [
+    `${path}: ${describeModel(decomposition.model)}`,
+    '',
+    renderTable(
+      [
+        ['output', 'eff. rank', `largest ${shown} λ`, `most negative ${shown} λ`, `all ${d} λ, descending`],
+        ...rows,
+      ],
+      ['left', 'right', 'right', 'right', 'left'],
+    ),
+    '',
+  ];
+  const { exactness } = decomposition;
+  lines.push(
+    exactness === null
+      ? 'exactness: not checked (--samples 0)'
+      : `exactness: outputs rebuilt as Σ λ (vᵀx)² from all ${d} eigenpairs match the forward pass on ${exactness.samples} random inputs ` +
+          `(max relative error ${exactness.maxRelError.toExponential(2)}, max absolute error ${exactness.maxAbsError.toExponential(2)})`,
+  );
+  lines.push(
+    decomposition.topK === 0
+      ? 'eigenvectors: none kept (--top-k 0)'
+      : `eigenvectors: the ${decomposition.topK} most positive and ${decomposition.topK} most negative per output were computed; ` +
+          'use --json or --out to get them',
+  );
+  lines.push(`sign convention: ${decomposition.signConvention.description}`);
+  lines.push(`time: ${seconds.toFixed(2)} s for ${decomposition.outputs.length} outputs`);
+  return lines.join('\n');
+}
+
+function describeModel(model: Record<string, unknown>): string {
+  if (model.layout === 'image-classifier') {
+    const image = Array.isArray(model.image_shape) ? ` (${model.image_shape.join('×')})` : '';
+    const blocks = model.blocks === 1 ? '1 block' : `${model.blocks} blocks`;
+    const residual = model.residual ? ', residual' : '';
+    return (
+      `image-classifier, ${model.input_dim} inputs${image} → d = ${model.model_dim}, ${blocks} (hidden ${model.hidden_dim}${residual}) ` +
+      `→ ${model.classes} classes; decomposing block ${model.decomposed_block} through the head`
+    );
+  }
+  if (model.layout === 'language-model') {
+    const layers = model.layers === 1 ? '1 layer' : `${model.layers} layers`;
+    return (
+      `language-model, vocabulary ${model.vocab_size}, d = ${model.model_dim}, ${layers} (hidden ${model.hidden_dim}); ` +
+      `decomposing the MLP of layer ${model.decomposed_layer} along token unembeddings`
+    );
+  }
+  return JSON.stringify(model);
+}

@@ -1,0 +1,11 @@
+/** The environment the CLI reads, parsed once at start-up and passed down. */
+export interface CliEnv {
+  /** BILINEAR_DEBUG=1: print stack traces of internal errors. */
+  debug: boolean;
+  /** The environment child processes start from (the numpy reference in `bench eig`). */
+  inherited: Readonly<Record<string, string | undefined>>;
+}
+
+export function readEnv(source: Readonly<Record<string, string | undefined>>): CliEnv {
+  return { debug: source.BILINEAR_DEBUG === '1', inherited: { ...source } };
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { registerBenchEig } from './commands/bench-eig.js';
+import { registerDecompose } from './commands/decompose.js';
+import { registerInspect } from './commands/inspect.js';
+import { type CliEnv, readEnv } from './env.js';
+import { EXIT_OK, reportError } from './errors.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** The whole command tree. Settings made before .command() are inherited by every subcommand. */
+export function buildProgram(env: CliEnv): Command {
+  const program = new Command('bilinear')
+    .description(
+      'Weight-based interpretability for bilinear MLPs, y = P((Wx) ⊙ (Vx)): inspect model files, ' +
+        'decompose every output into eigenvectors of its interaction matrix, benchmark the eigensolver.',
+    )
+    .version(version, '-V, --version')
+    // Usage errors throw instead of exiting, so main() maps them to exit status 2.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`bilinear: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError('(add --help for usage)');
+
+  registerInspect(program);
+  registerDecompose(program);
+  const bench = program.command('bench').description('benchmarks, each against a reference run side by side');
+  registerBenchEig(bench, env);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const env = readEnv(process.env);
+  // `bilinear decompose m.safetensors --json | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_OK);
+    throw error;
+  });
+  try {
+    await buildProgram(env).parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    return reportError(error, env.debug, process.stderr);
+  }
+}
+
+process.exitCode = await main(process.argv);
