@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
+import { preferOptimizedWasm } from '@bilinear-lab/threads';
 import { Command } from 'commander';
 import { registerBenchEig } from './commands/bench-eig.js';
 import { registerDecompose } from './commands/decompose.js';
@@ -31,6 +32,7 @@ export function buildProgram(env: CliEnv): Command {
 
 async function main(argv: string[]): Promise<number> {
   const env = readEnv(process.env);
+  preferOptimizedWasm();
   // `bilinear decompose m.safetensors --json | head` closes the pipe early; that is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(EXIT_OK);

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { type Decomposition, decomposeModel, importModel } from '@bilinear-lab/core';
+import { decomposeInThreads } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
 import { decompositionJson } from '../decomposition-json.js';
 import { CliInputError, inputAt } from '../errors.js';
@@ -14,6 +16,7 @@ interface DecomposeOptions {
   layer?: number;
   residual?: boolean;
   samples: number;
+  threads: number;
   out?: string;
   json?: boolean;
 }
@@ -55,6 +58,12 @@ export function registerDecompose(program: Command): void {
       wholeNumber(0),
       8,
     )
+    .option(
+      '--threads <n>',
+      'worker threads, each decomposing a share of the outputs (default: one per core)',
+      wholeNumber(1),
+      availableParallelism(),
+    )
     .option('--out <path>', 'write the JSON result to this file (atomically: all or nothing)')
     .option('--json', 'print the JSON result on stdout')
     .action(async (path: string, options: DecomposeOptions) => {
@@ -70,14 +79,25 @@ export function registerDecompose(program: Command): void {
       const started = performance.now();
       let decomposition: Decomposition;
       try {
+        const settings = {
+          topK: options.topK,
+          exactnessSamples: options.samples,
+          ...(options.outputs ? { outputs: options.outputs } : {}),
+          ...(options.layer !== undefined ? { layer: options.layer } : {}),
+        };
+        const onProgress = (done: number, total: number, label: string) =>
+          progress.update(done, total, outputName(model.layout, label));
+        const residual = options.residual ?? false;
         decomposition = await inputAt(path, () =>
-          decomposeModel(model, {
-            topK: options.topK,
-            exactnessSamples: options.samples,
-            ...(options.outputs ? { outputs: options.outputs } : {}),
-            ...(options.layer !== undefined ? { layer: options.layer } : {}),
-            onProgress: (done, total, label) => progress.update(done, total, outputName(model.layout, label)),
-          }),
+          options.threads > 1
+            ? decomposeInThreads({
+                modelBytes: file.bytes,
+                residual,
+                options: settings,
+                threads: options.threads,
+                onProgress,
+              })
+            : decomposeModel(model, { ...settings, onProgress }),
         );
       } finally {
         progress.stop();
