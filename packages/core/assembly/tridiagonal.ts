@@ -42,8 +42,22 @@ export function splitBlocks(d: usize, e: usize, n: i32, starts: usize): i32 {
  * Eigenvalues of the unreduced block [start, end) into out[start..end) (unsorted). `work` needs
  * end - start doubles. Returns 0, or 1 + the block-relative index of an eigenvalue that failed to
  * converge in 60 iterations.
+ *
+ * With samples > 0, every rotation is also applied to rows start..end-1 of `rotated` (n × samples,
+ * vectors already in the tridiagonal basis), as QL would accumulate eigenvectors: row p ends up
+ * holding each sample's coordinate along the eigenvector of out[p] — every coordinate for O(samples)
+ * work per rotation, with no eigenvector formed.
  */
-export function blockEigenvalues(d: usize, e: usize, start: i32, end: i32, out: usize, work: usize): i32 {
+export function blockEigenvalues(
+  d: usize,
+  e: usize,
+  start: i32,
+  end: i32,
+  out: usize,
+  work: usize,
+  rotated: usize,
+  samples: i32,
+): i32 {
   const n = end - start;
   const dd = at(out, start);
   const ee = work;
@@ -86,6 +100,7 @@ export function blockEigenvalues(d: usize, e: usize, start: i32, end: i32, out: 
         p = s * r;
         st(dd, i + 1, g + p);
         g = c * r - b;
+        if (samples > 0) rotateRows(rotated, samples, start + i, s, c);
       }
       if (underflow) continue;
       st(dd, l, ld(dd, l) - p);
@@ -94,6 +109,18 @@ export function blockEigenvalues(d: usize, e: usize, start: i32, end: i32, out: 
     }
   }
   return 0;
+}
+
+/** Rows (row, row+1) of an n × samples matrix ← the Givens rotation QL applies to columns i, i+1 of Z. */
+function rotateRows(m: usize, samples: i32, row: i32, s: f64, c: f64): void {
+  const upper = at(m, row * samples);
+  const lower = at(m, (row + 1) * samples);
+  for (let k = 0; k < samples; k++) {
+    const f = ld(lower, k);
+    const x = ld(upper, k);
+    st(lower, k, s * x + c * f);
+    st(upper, k, c * x - s * f);
+  }
 }
 
 // LU factors of T - λI with partial pivoting (LAPACK dlagtf), in the scratch laid out by
@@ -207,18 +234,14 @@ let randomState: u32 = 1;
 /**
  * Inverse iteration (LAPACK dstein) for `count` eigenvalues `lambdas` (ascending) of the unreduced
  * block [start, end). Eigenvalues closer than 1e-3·‖T‖₁ form a cluster whose vectors are
- * orthogonalised against each other. Vector j (unit norm, largest-magnitude entry positive):
- * - when columns[j] ≥ 0 (i32), is written into column columns[j] of z (n×k row-major), rows
- *   start..end-1;
- * - when samples > 0, is dotted with every column of `rotated` (n×samples row-major, the inputs
- *   already taken to the tridiagonal basis) into coordinates[s·n + ranks[j]] (ranks: i32).
- * `vectors` holds count × size doubles (the block's vectors, kept for reorthogonalisation) and
- * `scratch` 4·size doubles + size bytes.
+ * orthogonalised against each other. Vector j (unit norm, largest-magnitude entry positive) is
+ * written into column columns[j] (i32) of z (n×k row-major), rows start..end-1. `vectors` holds
+ * count × size doubles (the block's vectors, kept for reorthogonalisation) and `scratch`
+ * 4·size doubles + size bytes.
  */
 export function blockEigenvectors(
   d: usize,
   e: usize,
-  n: i32,
   start: i32,
   end: i32,
   lambdas: usize,
@@ -226,10 +249,6 @@ export function blockEigenvectors(
   columns: usize,
   z: usize,
   k: i32,
-  ranks: usize,
-  rotated: usize,
-  samples: i32,
-  coordinates: usize,
   vectors: usize,
   scratch: usize,
 ): void {
@@ -295,16 +314,6 @@ export function blockEigenvectors(
       for (let i = 0; i < size; i++) st(x, i, ld(x, i) * norm);
     }
     const column = load<i32>(columns + (<usize>j << 2));
-    if (column >= 0) {
-      for (let i = 0; i < size; i++) st(z, (start + i) * k + column, ld(x, i));
-    }
-    if (samples > 0) {
-      const rank = load<i32>(ranks + (<usize>j << 2));
-      for (let s = 0; s < samples; s++) {
-        let dot: f64 = 0;
-        for (let i = 0; i < size; i++) dot += ld(x, i) * ld(rotated, (start + i) * samples + s);
-        st(coordinates, s * n + rank, dot);
-      }
-    }
+    for (let i = 0; i < size; i++) st(z, (start + i) * k + column, ld(x, i));
   }
 }

@@ -65,9 +65,12 @@ export function symmetricEigen(
   }
   const arena = kernelArena();
   const { kernels } = arena;
+  const s = samples?.count ?? 0;
   // Buffers in layout order; the second layout below extends this one and keeps these in place.
-  const reduction = [n * n, n, Math.max(n - 1, 1), n, 5 * n, n + 2, n, n, 5];
-  const [a, d, e, tau, work, blockStarts, unsorted, qlWork, report] = arena.layout(reduction) as Offsets9;
+  const reduction = [n * n, n, Math.max(n - 1, 1), n, 5 * n, n + 2, n, n, 5, n * s, s];
+  const [a, d, e, tau, work, blockStarts, unsorted, qlWork, report, rotated, rotatedWork] = arena.layout(
+    reduction,
+  ) as Offsets11;
   arena.view(a, n * n).set(matrix);
   const largest = inspect(arena, a, n, report);
   // Scale by a power of two (exact) so the reduction's squared norms neither overflow nor underflow.
@@ -75,16 +78,27 @@ export function symmetricEigen(
   if (scale !== 1) kernels.scale(a, n * n, scale);
 
   kernels.tridiagonalize(a, n, d, e, tau, work);
+  if (samples) {
+    // x (s × n) transposed to n × s and taken to the tridiagonal basis (Qᵀx); QL's rotations then
+    // carry it on to the eigenbasis.
+    const x = arena.view(rotated, n * s);
+    for (let j = 0; j < s; j++)
+      for (let i = 0; i < n; i++) x[i * s + j] = samples.vectors[j * n + i] as number;
+    kernels.applyReflectors(a, n, tau, rotated, s, rotatedWork, true);
+  }
   const blockCount = kernels.splitBlocks(d, e, n, blockStarts);
   const starts = Array.from(arena.int32View(blockStarts, blockCount + 1));
   for (let b = 0; b < blockCount; b++) {
+    const start = starts[b] as number;
     const failed = kernels.blockEigenvalues(
       d,
       e,
-      starts[b] as number,
+      start,
       starts[b + 1] as number,
       unsorted,
       qlWork,
+      rotated,
+      s,
     );
     if (failed !== 0) {
       throw new Error(`tridiagonal QL did not converge (eigenvalue ${failed - 1} of block ${b}, n = ${n})`);
@@ -97,85 +111,43 @@ export function symmetricEigen(
   );
   const values = new Float64Array(n);
   for (let r = 0; r < n; r++) values[r] = (positionValues[order[r] as number] as number) / scale;
+  let coordinates: Float64Array | null = null;
+  if (samples) {
+    const rows = arena.view(rotated, n * s);
+    coordinates = new Float64Array(s * n);
+    for (let r = 0; r < n; r++) {
+      const position = order[r] as number;
+      for (let j = 0; j < s; j++) coordinates[j * n + r] = rows[position * s + j] as number;
+    }
+  }
 
   const vectorIndices = resolveSelection(options.vectors ?? 'all', values);
   const k = vectorIndices.length;
-  const s = samples?.count ?? 0;
-  if (k === 0 && s === 0)
-    return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates: null };
+  if (k === 0) return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates };
 
-  const [z, zWork, rotated, rotatedWork, coordinates, lambdas, columns, ranks, vectors, scratch] = arena
-    .layout([
-      ...reduction,
-      n * k,
-      backTransformWork(n, k),
-      n * s,
-      s,
-      s * n,
-      n,
-      n / 2 + 1,
-      n / 2 + 1,
-      n * n,
-      5 * n,
-    ])
-    .slice(reduction.length) as Offsets10;
+  const [z, zWork, lambdas, columns, vectors, scratch] = arena
+    .layout([...reduction, n * k, backTransformWork(n, k), n, n / 2 + 1, n * n, 5 * n])
+    .slice(reduction.length) as Offsets6;
   arena.view(z, n * k).fill(0);
-  if (samples) {
-    // x (s × n) transposed to n × s, then taken to the tridiagonal basis: Qᵀx.
-    const x = arena.view(rotated, n * s);
-    for (let j = 0; j < s; j++)
-      for (let i = 0; i < n; i++) x[i * s + j] = samples.vectors[j * n + i] as number;
-    kernels.applyReflectors(a, n, tau, rotated, s, rotatedWork, true);
-  }
-
-  const columnOfRank = new Int32Array(n).fill(-1);
+  const columnOfPosition = new Int32Array(n).fill(-1);
   vectorIndices.forEach((rank, column) => {
-    columnOfRank[rank] = column;
-  });
-  const rankOfPosition = new Int32Array(n);
-  order.forEach((position, rank) => {
-    rankOfPosition[position] = rank;
+    columnOfPosition[order[rank] as number] = column;
   });
   for (let b = 0; b < blockCount; b++) {
     const start = starts[b] as number;
     const end = starts[b + 1] as number;
     const positions: number[] = [];
-    for (let p = start; p < end; p++) {
-      if (s > 0 || (columnOfRank[rankOfPosition[p] as number] as number) >= 0) positions.push(p);
-    }
+    for (let p = start; p < end; p++) if ((columnOfPosition[p] as number) >= 0) positions.push(p);
     if (positions.length === 0) continue;
     positions.sort((p, q) => (positionValues[p] as number) - (positionValues[q] as number) || p - q);
     const lambdaView = arena.view(lambdas, positions.length);
     const columnView = arena.int32View(columns, positions.length);
-    const rankView = arena.int32View(ranks, positions.length);
     positions.forEach((p, j) => {
-      const rank = rankOfPosition[p] as number;
       lambdaView[j] = positionValues[p] as number;
-      columnView[j] = columnOfRank[rank] as number;
-      rankView[j] = rank;
+      columnView[j] = columnOfPosition[p] as number;
     });
-    kernels.blockEigenvectors(
-      d,
-      e,
-      n,
-      start,
-      end,
-      lambdas,
-      positions.length,
-      columns,
-      z,
-      k,
-      ranks,
-      rotated,
-      s,
-      coordinates,
-      vectors,
-      scratch,
-    );
+    kernels.blockEigenvectors(d, e, start, end, lambdas, positions.length, columns, z, k, vectors, scratch);
   }
-  const coordinateValues = s > 0 ? arena.view(coordinates, s * n).slice() : null;
-  if (k === 0)
-    return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates: coordinateValues };
   if (k >= BLOCKED_BACK_TRANSFORM_FROM) kernels.applyReflectorsBlocked(a, n, tau, z, k, zWork);
   else kernels.applyReflectors(a, n, tau, z, k, zWork, false);
 
@@ -184,8 +156,19 @@ export function symmetricEigen(
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < k; c++) eigenvectors[c * n + i] = zView[i * k + c] as number;
   }
-  orientLargestPositive(eigenvectors, k, n, coordinateValues, vectorIndices);
-  return { n, values, vectorIndices, vectors: eigenvectors, coordinates: coordinateValues };
+  orientLargestPositive(eigenvectors, k, n);
+  // QL's coordinates carry its own signs; the returned vectors' coordinates must carry theirs.
+  if (samples && coordinates) {
+    vectorIndices.forEach((rank, c) => {
+      for (let j = 0; j < s; j++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++)
+          dot += (eigenvectors[c * n + i] as number) * (samples.vectors[j * n + i] as number);
+        (coordinates as Float64Array)[j * n + rank] = dot;
+      }
+    });
+  }
+  return { n, values, vectorIndices, vectors: eigenvectors, coordinates };
 }
 
 /**
@@ -198,8 +181,8 @@ function backTransformWork(n: number, k: number): number {
   return k >= BLOCKED_BACK_TRANSFORM_FROM ? n * (64 + k + 132) + 32 * (32 + 2 * k + 72) : k;
 }
 
-type Offsets9 = [number, number, number, number, number, number, number, number, number];
-type Offsets10 = [number, number, number, number, number, number, number, number, number, number];
+type Offsets6 = [number, number, number, number, number, number];
+type Offsets11 = [number, number, number, number, number, number, number, number, number, number, number];
 
 function resolveSelection(selection: EigenvectorSelection, values: Float64Array): Int32Array {
   const n = values.length;
@@ -260,25 +243,13 @@ function inspect(arena: KernelArena, a: number, n: number, report: number): numb
   return largest;
 }
 
-/** Flips each returned vector so its largest-magnitude entry is positive, and its coordinates along. */
-function orientLargestPositive(
-  vectors: Float64Array,
-  k: number,
-  n: number,
-  coordinates: Float64Array | null,
-  vectorIndices: Int32Array,
-): void {
+/** Flips each returned vector so its largest-magnitude entry is positive. */
+function orientLargestPositive(vectors: Float64Array, k: number, n: number): void {
   for (let c = 0; c < k; c++) {
     const row = vectors.subarray(c * n, (c + 1) * n);
     let largest = 0;
     for (let i = 0; i < n; i++)
       if (Math.abs(row[i] as number) > Math.abs(largest)) largest = row[i] as number;
-    if (largest >= 0) continue;
-    for (let i = 0; i < n; i++) row[i] = -(row[i] as number);
-    if (!coordinates) continue;
-    const rank = vectorIndices[c] as number;
-    for (let sample = 0; sample * n < coordinates.length; sample++) {
-      coordinates[sample * n + rank] = -(coordinates[sample * n + rank] as number);
-    }
+    if (largest < 0) for (let i = 0; i < n; i++) row[i] = -(row[i] as number);
   }
 }

@@ -29,11 +29,19 @@ interface EigenKernelExports {
   inspectSymmetric(a: number, n: number, relativeTolerance: number, report: number): void;
   scale(x: number, count: number, factor: number): void;
   splitBlocks(d: number, e: number, n: number, starts: number): number;
-  blockEigenvalues(d: number, e: number, start: number, end: number, out: number, work: number): number;
+  blockEigenvalues(
+    d: number,
+    e: number,
+    start: number,
+    end: number,
+    out: number,
+    work: number,
+    rotated: number,
+    samples: number,
+  ): number;
   blockEigenvectors(
     d: number,
     e: number,
-    n: number,
     start: number,
     end: number,
     lambdas: number,
@@ -41,10 +49,6 @@ interface EigenKernelExports {
     columns: number,
     z: number,
     k: number,
-    ranks: number,
-    rotated: number,
-    samples: number,
-    coordinates: number,
     vectors: number,
     scratch: number,
   ): void;
