@@ -6,14 +6,23 @@ import {
 } from '@bilinear-lab/core';
 import { CommanderError } from 'commander';
 
-/** Exit statuses: 0 success, 1 a bug (ours), 2 the input or the invocation is wrong. */
+/**
+ * Exit statuses: 0 success, 1 a bug (ours), 2 the input or the invocation is wrong, 130 stopped by
+ * Ctrl-C (SIGINT; 128 + 2, what shells report for a process killed by it).
+ */
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_INPUT = 2;
+export const EXIT_INTERRUPTED = 130;
 
 /** Something the user can fix: a missing file, a malformed model, a flag out of range. */
 export class CliInputError extends Error {
   override readonly name = 'CliInputError';
+}
+
+/** The user stopped the command (Ctrl-C) and it wound down cleanly; the message says what was kept. */
+export class CliInterruptedError extends Error {
+  override readonly name = 'CliInterruptedError';
 }
 
 const CORE_INPUT_ERRORS = [SafetensorsError, ModelLayoutError, DecompositionInputError, EigenInputError];
@@ -66,6 +75,10 @@ export function fileSystemMessage(error: unknown): string | null {
  */
 export function reportError(error: unknown, debug: boolean, stderr: NodeJS.WritableStream): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_INPUT;
+  if (error instanceof CliInterruptedError) {
+    stderr.write(`bilinear: ${error.message}\n`);
+    return EXIT_INTERRUPTED;
+  }
   if (error instanceof CliInputError || isCoreInputError(error)) {
     stderr.write(`bilinear: ${error.message}\n`);
     return EXIT_INPUT;

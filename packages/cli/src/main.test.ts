@@ -7,7 +7,8 @@ describe('bilinear (the program)', () => {
   it('prints help on --help and exits 0', () => {
     const run = runCli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['inspect', 'decompose', 'bench']) expect(run.stdout).toContain(command);
+    for (const command of ['train', 'evaluate', 'inspect', 'decompose', 'bench'])
+      expect(run.stdout).toContain(command);
   });
 
   it('prints the package version on --version', () => {

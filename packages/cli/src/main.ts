@@ -3,8 +3,11 @@ import { createRequire } from 'node:module';
 import { preferOptimizedWasm } from '@bilinear-lab/threads';
 import { Command } from 'commander';
 import { registerBenchEig } from './commands/bench-eig.js';
+import { registerBenchTrain } from './commands/bench-train.js';
 import { registerDecompose } from './commands/decompose.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerTrain } from './commands/train.js';
 import { type CliEnv, readEnv } from './env.js';
 import { EXIT_OK, reportError } from './errors.js';
 
@@ -14,8 +17,9 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 export function buildProgram(env: CliEnv): Command {
   const program = new Command('bilinear')
     .description(
-      'Weight-based interpretability for bilinear MLPs, y = P((Wx) ⊙ (Vx)): inspect model files, ' +
-        'decompose every output into eigenvectors of its interaction matrix, benchmark the eigensolver.',
+      'Weight-based interpretability for bilinear MLPs, y = P((Wx) ⊙ (Vx)): train and evaluate models, ' +
+        'inspect model files, decompose every output into eigenvectors of its interaction matrix, ' +
+        'benchmark the eigensolver and the trainer.',
     )
     .version(version, '-V, --version')
     // Usage errors throw instead of exiting, so main() maps them to exit status 2.
@@ -23,10 +27,13 @@ export function buildProgram(env: CliEnv): Command {
     .configureOutput({ outputError: (text, write) => write(`bilinear: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(add --help for usage)');
 
+  registerTrain(program);
+  registerEvaluate(program);
   registerInspect(program);
   registerDecompose(program);
   const bench = program.command('bench').description('benchmarks, each against a reference run side by side');
   registerBenchEig(bench, env);
+  registerBenchTrain(bench, env);
   return program;
 }
 

@@ -55,15 +55,19 @@ for _ in range(repeats):
 json.dump({'ms': float(np.median(times)) * 1000.0, 'times_ms': [t * 1000.0 for t in times], 'values': w[::-1].tolist()}, sys.stdout)
 `;
 
-/** Checks that `python` runs and imports numpy; a missing one is an input error (exit 2). */
+/**
+ * Checks that `python` runs and imports numpy; a missing one is an input error (exit 2) whose
+ * message starts with what the reference is for (`purpose`).
+ */
 export function findNumpy(
   python: string,
   inherited: Readonly<Record<string, string | undefined>>,
+  purpose = 'bench eig times numpy.linalg.eigh side by side',
 ): NumpyReference {
   const env = { ...inherited };
   for (const name of SLOWING_VARIABLES) delete env[name];
   const probe = spawnSync(python, ['-c', PROBE], { env, encoding: 'utf8' });
-  const needs = 'bench eig times numpy.linalg.eigh side by side and needs Python 3 with numpy';
+  const needs = `${purpose} and needs Python 3 with numpy`;
   const install =
     'install them (Debian: apt-get install python3-numpy) or name another interpreter with --python';
   if (probe.error) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 const WHOLE = /^\d+$/;
 
@@ -31,4 +31,55 @@ export function wholeNumberList(min: number): (text: string) => number[] {
     }
     return values as number[];
   };
+}
+
+const DECIMAL = /^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A commander argument parser for a finite decimal number ≥ min (or > min with `exclusive`), in plain
+ * or exponent form: 0.5, 1e-3, .25. No signs other than +, no hex, no Infinity.
+ */
+export function decimalNumber(min: number, exclusive = false): (text: string) => number {
+  const bound = exclusive ? `> ${min}` : `≥ ${min}`;
+  return (text) => {
+    const trimmed = text.trim();
+    const value = Number(trimmed);
+    if (!DECIMAL.test(trimmed) || !Number.isFinite(value) || (exclusive ? value <= min : value < min)) {
+      throw new InvalidArgumentError(`It must be a number ${bound} (e.g. 0.5 or 1e-3).`);
+    }
+    return value;
+  };
+}
+
+/** A commander argument parser for a whole number in [min, max]. */
+export function wholeNumberUpTo(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const value = parseWhole(text, min);
+    if (value === null || value > max) {
+      throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+// Options several training commands share.
+
+export const GATES = ['none', 'relu', 'silu', 'gelu'] as const;
+export const BACKEND_REQUESTS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const DATASET_HELP =
+  'mnist (the 10,000 bundled digits), idx:<dir> (MNIST-layout IDX files) or toy[:<seed>]';
+/** More gradient threads than this only adds start-up time and memory on any machine we target. */
+export const MAX_THREADS = 64;
+
+export function backendOption(): Option {
+  return new Option('--backend <name>', 'compute backend; auto takes the fastest that loads')
+    .choices(BACKEND_REQUESTS)
+    .default('auto');
+}
+
+export function threadsOption(): Option {
+  return new Option(
+    '--threads <n>',
+    'gradient threads (default: one per core up to 4; 1 on native TensorFlow)',
+  ).argParser(wholeNumberUpTo(1, MAX_THREADS));
 }

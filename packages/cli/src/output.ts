@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { CliInputError, inputAt } from './errors.js';
 
 /**
  * Writes `data` to `path` so that readers see either the old file or the complete new one: the
@@ -36,4 +38,22 @@ export function printLine(text: string): void {
 /** A status line for people on stderr (where it never mixes with data on stdout). */
 export function note(text: string): void {
   process.stderr.write(`${text}\n`);
+}
+
+/**
+ * Checks, before long work, that `path` can be written later: its directory exists, is a directory
+ * and is writable, and `path` itself is not a directory. Throws CliInputError naming the path.
+ */
+export async function checkWritableTarget(path: string): Promise<void> {
+  const directory = dirname(path);
+  await inputAt(path, async () => {
+    const info = await stat(directory).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new CliInputError(`${path}: directory ${directory} does not exist`);
+      throw error;
+    });
+    if (!info.isDirectory()) throw new CliInputError(`${path}: ${directory} is not a directory`);
+    await access(directory, constants.W_OK);
+    const target = await stat(path).catch(() => null);
+    if (target?.isDirectory()) throw new CliInputError(`${path}: is a directory, not a file`);
+  });
 }

@@ -59,7 +59,7 @@ export function statusLine(stream: NodeJS.WriteStream = process.stderr): StatusL
   if (!stream.isTTY) return { set: () => undefined, clear: () => undefined };
   return {
     set(text) {
-      const width = Math.max((stream.columns ?? 80) - 1, 10);
+      const width = Math.max((stream.columns || 80) - 1, 10);
       stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     },
     clear() {

@@ -56,6 +56,8 @@ describe('decomposeInThreads', () => {
     await expect(decomposeInThreads({ modelBytes: bytes, options: { outputs: [9] } })).rejects.toThrow(
       DecompositionInputError,
     );
-    await expect(decomposeInThreads({ modelBytes: bytes.subarray(0, 20) })).rejects.toThrow(/truncated|header/);
+    await expect(decomposeInThreads({ modelBytes: bytes.subarray(0, 20) })).rejects.toThrow(
+      /truncated|header/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 // Test support (not part of the build): run the built CLI as a child process, and write small
 // seeded models to temporary directories.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,38 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   });
   if (run.error) throw run.error;
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/**
+ * The built CLI as a running child process: `signalWhen` sends `signal` to it the first time its
+ * stderr so far matches `pattern` (e.g. SIGINT once an epoch has finished).
+ */
+export function runCliUntil(
+  args: readonly string[],
+  signalWhen: { pattern: RegExp; signal: NodeJS.Signals },
+): Promise<CliRun & { signalled: boolean }> {
+  const { BILINEAR_DEBUG: _, ...inherited } = process.env;
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    env: inherited,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let signalled = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    if (!signalled && signalWhen.pattern.test(stderr)) {
+      signalled = true;
+      child.kill(signalWhen.signal);
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, signalled }));
+  });
 }
 
 /** A fresh temporary directory and a function that removes it. */

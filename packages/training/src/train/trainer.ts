@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Dataset, Split } from '@bilinear-lab/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice, BackendRequest } from '../backend/select-backend.js';
-import { evaluateBatch, type Gate, gradientStep, type NetworkShape } from '../model/network.js';
+import { evaluateBatch, type Gate, type NetworkShape } from '../model/network.js';
 import {
   initialParameters,
   mulberry32,

@@ -1,0 +1,20 @@
+import { availableParallelism } from 'node:os';
+import { type BackendChoice, type BackendRequest, selectBackend } from '@bilinear-lab/training';
+import { note } from '../output.js';
+import { trainingInputAt } from './input-errors.js';
+
+/** Activates the requested backend (or the fastest that loads) and says on stderr which, and why. */
+export async function activateBackend(request: BackendRequest): Promise<BackendChoice> {
+  const choice = await trainingInputAt(`--backend ${request}`, () => selectBackend(request));
+  note(`bilinear: ${choice.summary}`);
+  return choice;
+}
+
+/**
+ * The gradient threads a run uses unless --threads says otherwise: the trainer's own default (one per
+ * core, at most 4, on wasm and cpu; 1 on native TensorFlow, which uses every core itself), made
+ * explicit here so that it can be reported and stored with the run.
+ */
+export function defaultThreads(choice: BackendChoice): number {
+  return choice.name.startsWith('tensorflow') ? 1 : Math.min(availableParallelism(), 4);
+}
