@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
+import type { Split } from '@bilinear-lab/datasets';
 import type { BackendRequest } from '../backend/select-backend.js';
 import type { NetworkShape } from '../model/network.js';
 import type { NamedArray } from '../model/parameters.js';
-import type { GradientThreadMessage, GradientThreadSetup } from './protocol.js';
+import type { BatchRequest } from '../train/batch.js';
+import type { GradientRequest, GradientThreadMessage, GradientThreadSetup } from './protocol.js';
 
 /**
  * Data-parallel gradients on worker threads, each with its own tfjs backend (the wasm backend runs
@@ -12,24 +14,18 @@ import type { GradientThreadMessage, GradientThreadSetup } from './protocol.js';
 export class GradientPool {
   /** Parameters in shared memory: update these in place between steps. */
   readonly parameters: NamedArray[];
-  /** The batch buffers threads read from: fill rows 0..count-1 before `step`. */
-  readonly inputs: Float32Array;
-  readonly targets: Float32Array;
   /** Mean gradients of the last step, laid out like `parameters`. */
   readonly gradients: NamedArray[];
 
   private constructor(
     private readonly threads: Worker[],
     private readonly threadGradients: Float32Array[],
+    private readonly rows: Int32Array,
     parameters: NamedArray[],
     gradients: NamedArray[],
-    inputs: Float32Array,
-    targets: Float32Array,
   ) {
     this.parameters = parameters;
     this.gradients = gradients;
-    this.inputs = inputs;
-    this.targets = targets;
   }
 
   static async start(options: {
@@ -38,6 +34,7 @@ export class GradientPool {
     shape: NetworkShape;
     initial: readonly NamedArray[];
     maxBatch: number;
+    split: Split;
   }): Promise<GradientPool> {
     const { shape, initial } = options;
     const layout = initial.map((p) => ({ name: p.name, shape: p.shape }));
@@ -47,8 +44,13 @@ export class GradientPool {
     parameters.forEach((p, i) => {
       p.values.set((initial[i] as NamedArray).values);
     });
-    const inputBuffer = new SharedArrayBuffer(options.maxBatch * shape.inputDim * 4);
-    const targetBuffer = new SharedArrayBuffer(options.maxBatch * shape.outputDim * 4);
+    const split = {
+      count: options.split.count,
+      inputs: shared(options.split.inputs),
+      labels: options.split.labels ? shared(options.split.labels) : null,
+      targets: options.split.targets ? shared(options.split.targets) : null,
+    };
+    const rowBuffer = new SharedArrayBuffer(options.maxBatch * 4);
     const gradientBuffers = Array.from({ length: options.threads }, () => new SharedArrayBuffer(total * 4));
     const threads = gradientBuffers.map((gradients, index) => {
       const setup: GradientThreadSetup = {
@@ -57,8 +59,9 @@ export class GradientPool {
         shape,
         layout,
         parameters: parameterBuffer,
-        inputs: inputBuffer,
-        targets: targetBuffer,
+        split,
+        rows: rowBuffer,
+        maxBatch: options.maxBatch,
         gradients,
       };
       return new Worker(threadScript(), { workerData: setup });
@@ -66,10 +69,9 @@ export class GradientPool {
     const pool = new GradientPool(
       threads,
       gradientBuffers.map((buffer) => new Float32Array(buffer)),
+      new Int32Array(rowBuffer),
       parameters,
       viewsOf(new SharedArrayBuffer(total * 4), layout),
-      new Float32Array(inputBuffer),
-      new Float32Array(targetBuffer),
     );
     try {
       await Promise.all(threads.map((thread) => nextMessage(thread)));
@@ -81,14 +83,12 @@ export class GradientPool {
   }
 
   /**
-   * Gradients of the mean loss over batch rows 0..count-1 into `gradients`: the rows are split
-   * evenly across threads, each returns sums, and the sums are added and divided once here.
+   * Gradients of the mean loss over a batch into `gradients`: its rows are shared out evenly, each
+   * thread assembles and differentiates its part and returns sums, added and divided once here.
    */
-  async step(
-    count: number,
-    latentNoise: number,
-    seed: number,
-  ): Promise<{ lossSum: number; correct: number }> {
+  async step(batch: BatchRequest): Promise<{ lossSum: number; correct: number }> {
+    const count = batch.rows.length;
+    this.rows.set(batch.rows);
     const share = Math.ceil(count / this.threads.length);
     const active = this.threads
       .map((thread, index) => ({
@@ -101,13 +101,17 @@ export class GradientPool {
     const replies = await Promise.all(
       active.map(({ thread, index, start, rows }) => {
         const reply = nextMessage(thread);
-        thread.postMessage({
+        const request: GradientRequest = {
           type: 'step',
           start,
           count: rows,
-          latentNoise,
-          seed: (seed + index * 65_537) >>> 0,
-        });
+          batchSize: count,
+          inputNoise: batch.inputNoise,
+          latentNoise: batch.latentNoise,
+          seed: batch.seed,
+          threadSeed: (batch.seed + index * 65_537) >>> 0,
+        };
+        thread.postMessage(request);
         return reply;
       }),
     );
@@ -136,6 +140,13 @@ export class GradientPool {
   async close(): Promise<void> {
     await Promise.all(this.threads.map((thread) => thread.terminate()));
   }
+}
+
+/** A copy of a typed array's contents in shared memory. */
+function shared(values: Float32Array | Uint8Array): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(values.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  return buffer;
 }
 
 function viewsOf(

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select-backend.js';
 import { gradientStep } from '../model/network.js';
 import { orderedTensors, uploadParameters } from '../model/parameters.js';
+import { assembleBatch } from '../train/batch.js';
 import type { GradientRequest, GradientThreadMessage, GradientThreadSetup } from './protocol.js';
 
 const setup = workerData as GradientThreadSetup;
@@ -15,8 +16,15 @@ const send = (message: GradientThreadMessage) => port.postMessage(message);
 const { shape } = setup;
 const parameterViews = views(setup.parameters);
 const gradientViews = views(setup.gradients);
-const inputs = new Float32Array(setup.inputs);
-const targets = new Float32Array(setup.targets);
+const split = {
+  count: setup.split.count,
+  inputs: new Float32Array(setup.split.inputs),
+  labels: setup.split.labels ? new Uint8Array(setup.split.labels) : null,
+  targets: setup.split.targets ? new Float32Array(setup.split.targets) : null,
+};
+const rows = new Int32Array(setup.rows);
+const inputs = new Float32Array(setup.maxBatch * shape.inputDim);
+const targets = new Float32Array(setup.maxBatch * shape.outputDim);
 
 function views(buffer: SharedArrayBuffer) {
   let offset = 0;
@@ -29,18 +37,19 @@ function views(buffer: SharedArrayBuffer) {
 
 function step(request: GradientRequest): void {
   const { start, count } = request;
+  const batch = {
+    rows: rows.subarray(0, request.batchSize),
+    inputNoise: request.inputNoise,
+    latentNoise: request.latentNoise,
+    seed: request.seed,
+  };
+  assembleBatch(split, shape.outputDim, batch, start, start + count, inputs, targets);
   const params = uploadParameters(shape, parameterViews);
-  const x = tf.tensor2d(inputs.subarray(start * shape.inputDim, (start + count) * shape.inputDim), [
-    count,
-    shape.inputDim,
-  ]);
-  const t = tf.tensor2d(targets.subarray(start * shape.outputDim, (start + count) * shape.outputDim), [
-    count,
-    shape.outputDim,
-  ]);
+  const x = tf.tensor2d(inputs.subarray(0, count * shape.inputDim), [count, shape.inputDim]);
+  const t = tf.tensor2d(targets.subarray(0, count * shape.outputDim), [count, shape.outputDim]);
   const result = gradientStep(shape, params, x, t, {
     ...(request.latentNoise > 0 ? { latentNoise: request.latentNoise } : {}),
-    seed: request.seed,
+    seed: request.threadSeed,
   });
   const gradients = orderedTensors(shape, result.gradients);
   gradients.forEach((gradient, i) => {

@@ -1,23 +1,20 @@
+import type { Split } from '@bilinear-lab/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendRequest } from '../backend/select-backend.js';
 import { gradientStep, type NetworkShape } from '../model/network.js';
 import { type NamedArray, orderedTensors, uploadParameters } from '../model/parameters.js';
 import { GradientPool } from '../parallel/gradient-pool.js';
+import { assembleBatch, type BatchRequest } from './batch.js';
 
 /**
- * Where a training step's gradients are computed: parameters and the batch live in the engine's
- * buffers (update and fill them in place), `step` returns the mean gradients over the batch.
+ * Where a training step's gradients are computed: the engine holds the parameters (update them in
+ * place between steps) and the training split; `step` assembles the requested batch and returns the
+ * mean gradients over it.
  */
 export interface GradientEngine {
   readonly parameters: NamedArray[];
-  readonly inputs: Float32Array;
-  readonly targets: Float32Array;
   readonly threads: number;
-  step(
-    count: number,
-    latentNoise: number,
-    seed: number,
-  ): Promise<{ lossSum: number; correct: number; gradients: NamedArray[] }>;
+  step(batch: BatchRequest): Promise<{ lossSum: number; correct: number; gradients: NamedArray[] }>;
   close(): Promise<void>;
 }
 
@@ -27,16 +24,17 @@ export async function createGradientEngine(options: {
   shape: NetworkShape;
   initial: readonly NamedArray[];
   maxBatch: number;
+  split: Split;
 }): Promise<GradientEngine> {
-  if (options.threads <= 1) return new InThreadGradients(options.shape, options.initial, options.maxBatch);
+  if (options.threads <= 1) {
+    return new InThreadGradients(options.shape, options.initial, options.maxBatch, options.split);
+  }
   const pool = await GradientPool.start(options);
   return {
     parameters: pool.parameters,
-    inputs: pool.inputs,
-    targets: pool.targets,
     threads: options.threads,
-    async step(count, latentNoise, seed) {
-      const { lossSum, correct } = await pool.step(count, latentNoise, seed);
+    async step(batch) {
+      const { lossSum, correct } = await pool.step(batch);
       return { lossSum, correct, gradients: pool.gradients };
     },
     close: () => pool.close(),
@@ -46,14 +44,15 @@ export async function createGradientEngine(options: {
 /** Gradients on the calling thread's active tfjs backend. */
 class InThreadGradients implements GradientEngine {
   readonly parameters: NamedArray[];
-  readonly inputs: Float32Array;
-  readonly targets: Float32Array;
   readonly threads = 1;
+  private readonly inputs: Float32Array;
+  private readonly targets: Float32Array;
 
   constructor(
     private readonly shape: NetworkShape,
     initial: readonly NamedArray[],
     maxBatch: number,
+    private readonly split: Split,
   ) {
     this.parameters = initial.map((p) => ({
       name: p.name,
@@ -64,8 +63,11 @@ class InThreadGradients implements GradientEngine {
     this.targets = new Float32Array(maxBatch * shape.outputDim);
   }
 
-  async step(count: number, latentNoise: number, seed: number) {
+  async step(batch: BatchRequest) {
     const { shape } = this;
+    const count = batch.rows.length;
+    assembleBatch(this.split, shape.outputDim, batch, 0, count, this.inputs, this.targets);
+    const { latentNoise, seed } = batch;
     const params = uploadParameters(shape, this.parameters);
     const inputs = tf.tensor2d(this.inputs.subarray(0, count * shape.inputDim), [count, shape.inputDim]);
     const targets = tf.tensor2d(this.targets.subarray(0, count * shape.outputDim), [count, shape.outputDim]);

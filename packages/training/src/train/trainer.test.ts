@@ -83,6 +83,16 @@ describe('train', () => {
     );
   });
 
+  it('data-parallel threads assemble the same batches: two threads train like one', async () => {
+    const data = await smallMnist(600, 200);
+    const one = await train(data, { ...base, threads: 1 });
+    const two = await train(data, { ...base, threads: 2 });
+    const losses = (r: typeof one) => r.state.history.map((m) => m.trainLoss);
+    // Only the order of float additions differs (gradient sums across threads).
+    losses(two).forEach((loss, i) => expect(Math.abs(loss - (losses(one)[i] as number))).toBeLessThan(1e-4));
+    expect(Math.abs((two.testAccuracy ?? 0) - (one.testAccuracy ?? 0))).toBeLessThan(0.01);
+  });
+
   it('keeps tfjs memory flat across epochs', async () => {
     const data = await smallMnist(500, 100);
     const counts: number[] = [];

@@ -12,7 +12,7 @@ import {
 } from '../model/parameters.js';
 import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { cosineSchedule } from '../optim/schedule.js';
-import { addGaussianNoise } from './gaussian-noise.js';
+import { assembleBatch } from './batch.js';
 import { createGradientEngine } from './gradient-engine.js';
 
 export interface TrainingOptions {
@@ -154,6 +154,7 @@ export async function train(
     shape,
     initial: resume ? resume.parameters : initialParameters(shape, options.seed),
     maxBatch: options.batchSize,
+    split: dataset.train,
   });
   const { parameters } = engine;
   const optimizer = new AdamW(parameters, { weightDecay: options.weightDecay });
@@ -183,14 +184,13 @@ export async function train(
         if (callbacks.signal?.aborted) throw new TrainingCancelledError(snapshot(epoch));
         const stepStarted = performance.now();
         const count = Math.min(options.batchSize, usedPerEpoch - start);
-        fillBatch(dataset.train, dataset.outputDim, order, start, count, engine.inputs, engine.targets);
-        const stepSeed = (options.seed * 7_919 + step * 104_729) >>> 0;
-        if (options.inputNoise) {
-          const probability = options.inputNoiseProbability ?? 1;
-          addInputNoise(engine.inputs, count, dataset.inputDim, options.inputNoise, probability, stepSeed);
-        }
         const learningRate = rateAt(epoch, step);
-        const result = await engine.step(count, options.latentNoise ?? 0, stepSeed);
+        const result = await engine.step({
+          rows: order.subarray(start, start + count),
+          inputNoise: { std: options.inputNoise ?? 0, probability: options.inputNoiseProbability ?? 1 },
+          latentNoise: options.latentNoise ?? 0,
+          seed: (options.seed * 7_919 + step * 104_729) >>> 0,
+        });
         optimizer.step(parameters, result.gradients, learningRate);
         step++;
         samplesSeen += count;
@@ -266,7 +266,16 @@ export function evaluateParameters(
   let correct = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const count = Math.min(batchSize, split.count - start);
-    fillBatch(split, outputDim, identity, start, count, inputs, targets);
+    const noNoise = { std: 0, probability: 0 };
+    assembleBatch(
+      split,
+      outputDim,
+      { rows: identity.subarray(start, start + count), inputNoise: noNoise, latentNoise: 0, seed: 0 },
+      0,
+      count,
+      inputs,
+      targets,
+    );
     const x = tf.tensor2d(inputs.subarray(0, count * inputDim), [count, inputDim]);
     const t = tf.tensor2d(targets.subarray(0, count * outputDim), [count, outputDim]);
     const result = evaluateBatch(shape, params, x, t);
@@ -279,43 +288,6 @@ export function evaluateParameters(
     loss: lossSum / split.count,
     accuracy: shape.loss === 'cross-entropy' ? correct / split.count : null,
   };
-}
-
-/** Copies rows order[start..start+count) of a split into batch buffers (one-hot targets for labels). */
-function fillBatch(
-  split: Split,
-  outputDim: number,
-  order: Int32Array,
-  start: number,
-  count: number,
-  inputs: Float32Array,
-  targets: Float32Array,
-): void {
-  const inputDim = split.inputs.length / split.count;
-  targets.fill(0, 0, count * outputDim);
-  for (let r = 0; r < count; r++) {
-    const index = order[start + r] as number;
-    inputs.set(split.inputs.subarray(index * inputDim, (index + 1) * inputDim), r * inputDim);
-    if (split.labels) targets[r * outputDim + (split.labels[index] as number)] = 1;
-    else if (split.targets)
-      targets.set(split.targets.subarray(index * outputDim, (index + 1) * outputDim), r * outputDim);
-  }
-}
-
-/** Gaussian noise on each of the first `count` rows, each row independently with `probability`. */
-function addInputNoise(
-  inputs: Float32Array,
-  count: number,
-  inputDim: number,
-  std: number,
-  probability: number,
-  seed: number,
-): void {
-  const random = mulberry32(seed);
-  for (let r = 0; r < count; r++) {
-    if (probability < 1 && random() >= probability) continue;
-    addGaussianNoise(inputs, r * inputDim, (r + 1) * inputDim, std, random);
-  }
 }
 
 /** A seeded Fisher–Yates permutation of 0..n-1. */
