@@ -210,6 +210,21 @@ export function gemmTransposedA(
   packed: usize,
   out: usize,
 ): void {
+  gemm(a, b, scale, kDim, m, n, packed, out, false);
+}
+
+/** The GEMM behind gemmTransposedA; with `subtract`, out −= Aᵀ diag(scale) B instead of out =. */
+function gemm(
+  a: usize,
+  b: usize,
+  scale: usize,
+  kDim: i32,
+  m: i32,
+  n: i32,
+  packed: usize,
+  out: usize,
+  subtract: bool,
+): void {
   const strips = (m + 3) >> 2;
   const panel = at(packed, kDim * strips * 4);
   for (let r = 0; r < strips; r++) {
@@ -265,10 +280,10 @@ export function gemmTransposedA(
           pb += step;
         }
         const room = width - c0;
-        storeTile(out, m, n, r * 4, j0 + c0, room, acc00, acc01);
-        storeTile(out, m, n, r * 4 + 1, j0 + c0, room, acc10, acc11);
-        storeTile(out, m, n, r * 4 + 2, j0 + c0, room, acc20, acc21);
-        storeTile(out, m, n, r * 4 + 3, j0 + c0, room, acc30, acc31);
+        storeTile(out, m, n, r * 4, j0 + c0, room, acc00, acc01, subtract);
+        storeTile(out, m, n, r * 4 + 1, j0 + c0, room, acc10, acc11, subtract);
+        storeTile(out, m, n, r * 4 + 2, j0 + c0, room, acc20, acc21, subtract);
+        storeTile(out, m, n, r * 4 + 3, j0 + c0, room, acc30, acc31, subtract);
       }
     }
   }
@@ -292,9 +307,30 @@ export function interactionMatrix(w: usize, v: usize, s: usize, h: i32, d: i32, 
   }
 }
 
-@inline function storeTile(out: usize, m: i32, n: i32, row: i32, col: i32, room: i32, lo: v128, hi: v128): void {
+@inline function storeTile(
+  out: usize,
+  m: i32,
+  n: i32,
+  row: i32,
+  col: i32,
+  room: i32,
+  lo: v128,
+  hi: v128,
+  subtract: bool,
+): void {
   if (row >= m) return;
   const p = at(out, row * n + col);
+  if (subtract) {
+    if (room >= 4) {
+      v128.store(p, f64x2.sub(v128.load(p), lo));
+      v128.store(p, f64x2.sub(v128.load(p, 16), hi), 16);
+      return;
+    }
+    if (room > 0) store<f64>(p, load<f64>(p) - f64x2.extract_lane(lo, 0));
+    if (room > 1) store<f64>(p, load<f64>(p, 8) - f64x2.extract_lane(lo, 1), 8);
+    if (room > 2) store<f64>(p, load<f64>(p, 16) - f64x2.extract_lane(hi, 0), 16);
+    return;
+  }
   if (room >= 4) {
     v128.store(p, lo);
     v128.store(p, hi, 16);
@@ -367,8 +403,7 @@ export function applyReflectorsBlocked(a: usize, n: i32, tau: usize, z: usize, k
   const t = at(yt, n * BLOCK); // nb × nb, upper triangular
   const w = at(t, BLOCK * BLOCK); // nb × k: Yᵀ Z
   const tw = at(w, BLOCK * k); // nb × k: T Yᵀ Z
-  const update = at(tw, BLOCK * k); // m × k: Y T Yᵀ Z
-  const packed = at(update, n * k); // GEMM packing
+  const packed = at(tw, BLOCK * k); // GEMM packing
   for (let g0 = ((reflectors - 1) / BLOCK) * BLOCK; g0 >= 0; g0 -= BLOCK) {
     const nb = min(BLOCK, reflectors - g0);
     const m = n - g0 - 1;
@@ -410,14 +445,25 @@ export function applyReflectorsBlocked(a: usize, n: i32, tau: usize, z: usize, k
         store<f64>(at(tw, i * k + col), sum);
       }
     }
-    // Z_block −= Y (T W), with Y = (Yᵀ)ᵀ.
-    gemmTransposedA(yt, tw, 0, nb, m, k, packed, update);
-    subtractInPlace(zBlock, update, m * k);
+    // Z_block −= Y (T W), with Y = (Yᵀ)ᵀ, straight into Z.
+    gemm(yt, tw, 0, nb, m, k, packed, zBlock, true);
   }
 }
 
-function subtractInPlace(x: usize, y: usize, count: i32): void {
-  let i = 0;
-  for (; i + 1 < count; i += 2) v128.store(at(x, i), f64x2.sub(v128.load(at(x, i)), v128.load(at(y, i))));
-  if (i < count) store<f64>(at(x, i), load<f64>(at(x, i)) - load<f64>(at(y, i)));
+
+/**
+ * The k eigenvectors held as columns of z (n×k) written as rows of `out` (k×n), each flipped so its
+ * largest-magnitude entry is positive.
+ */
+export function extractVectors(z: usize, n: i32, k: i32, out: usize): void {
+  for (let c = 0; c < k; c++) {
+    const row = at(out, c * n);
+    let largest: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = load<f64>(at(z, i * k + c));
+      store<f64>(at(row, i), x);
+      if (Math.abs(x) > Math.abs(largest)) largest = x;
+    }
+    if (largest < 0) scale(row, n, -1);
+  }
 }

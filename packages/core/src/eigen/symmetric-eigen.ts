@@ -151,12 +151,11 @@ export function symmetricEigen(
   if (k >= BLOCKED_BACK_TRANSFORM_FROM) kernels.applyReflectorsBlocked(a, n, tau, z, k, zWork);
   else kernels.applyReflectors(a, n, tau, z, k, zWork, false);
 
-  const zView = arena.view(z, n * k);
-  const eigenvectors = new Float64Array(k * n);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < k; c++) eigenvectors[c * n + i] = zView[i * k + c] as number;
-  }
-  orientLargestPositive(eigenvectors, k, n);
+  const [rows] = arena
+    .layout([...reduction, n * k, backTransformWork(n, k), n, n / 2 + 1, n * n, 5 * n, k * n])
+    .slice(reduction.length + 6) as [number];
+  kernels.extractVectors(z, n, k, rows);
+  const eigenvectors = arena.view(rows, k * n).slice();
   // QL's coordinates carry its own signs; the returned vectors' coordinates must carry theirs.
   if (samples && coordinates) {
     vectorIndices.forEach((rank, c) => {
@@ -241,15 +240,4 @@ function inspect(arena: KernelArena, a: number, n: number, report: number): numb
     );
   }
   return largest;
-}
-
-/** Flips each returned vector so its largest-magnitude entry is positive. */
-function orientLargestPositive(vectors: Float64Array, k: number, n: number): void {
-  for (let c = 0; c < k; c++) {
-    const row = vectors.subarray(c * n, (c + 1) * n);
-    let largest = 0;
-    for (let i = 0; i < n; i++)
-      if (Math.abs(row[i] as number) > Math.abs(largest)) largest = row[i] as number;
-    if (largest < 0) for (let i = 0; i < n; i++) row[i] = -(row[i] as number);
-  }
 }

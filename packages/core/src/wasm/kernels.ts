@@ -28,6 +28,7 @@ interface EigenKernelExports {
   applyReflectorsBlocked(a: number, n: number, tau: number, z: number, k: number, work: number): void;
   inspectSymmetric(a: number, n: number, relativeTolerance: number, report: number): void;
   scale(x: number, count: number, factor: number): void;
+  extractVectors(z: number, n: number, k: number, out: number): void;
   splitBlocks(d: number, e: number, n: number, starts: number): number;
   blockEigenvalues(
     d: number,
