@@ -22,48 +22,47 @@ export interface ThreadedDecomposeRequest {
 
 /**
  * Decomposes a model's outputs across worker threads: each thread imports the model itself and
- * decomposes every n-th output; the shards merge into exactly the single-threaded result. Bad
- * input is rejected here, before any thread starts, with the core's own error types.
+ * decomposes every n-th output; the shards merge into exactly the single-threaded result. The
+ * threads start first; the input is checked here meanwhile, and bad input is rejected with the
+ * core's own error types (the threads are stopped).
  */
 export async function decomposeInThreads(request: ThreadedDecomposeRequest): Promise<Decomposition> {
   const options = request.options ?? {};
-  const model = importModel(parseSafetensors(request.modelBytes), { residual: request.residual ?? false });
-  const outputCount = decompositionTarget(model, options).outputs.length;
-  const threads = Math.max(1, Math.min(request.threads ?? availableParallelism(), outputCount));
-
+  const threads = Math.max(1, request.threads ?? availableParallelism());
   // One copy of the file in shared memory for every thread, instead of one per thread.
   const shared = new Uint8Array(new SharedArrayBuffer(request.modelBytes.byteLength));
   shared.set(request.modelBytes);
+  let outputCount = 0;
   const progress = new Array<number>(threads).fill(0);
-  const shards = await Promise.all(
-    Array.from({ length: threads }, (_, index) =>
-      runShard(
-        {
-          modelBytes: shared,
-          residual: request.residual ?? false,
-          options,
-          shard: { index, count: threads },
-        },
-        (done, label) => {
-          progress[index] = done;
-          request.onProgress?.(
-            progress.reduce((sum, x) => sum + x, 0),
-            outputCount,
-            label,
-          );
-        },
-      ),
+  const shards = Array.from({ length: threads }, (_, index) =>
+    startShard(
+      { modelBytes: shared, residual: request.residual ?? false, options, shard: { index, count: threads } },
+      (done, label) => {
+        progress[index] = done;
+        request.onProgress?.(
+          progress.reduce((sum, x) => sum + x, 0),
+          outputCount,
+          label,
+        );
+      },
     ),
   );
-  return mergeShards(shards);
+  try {
+    const model = importModel(parseSafetensors(request.modelBytes), { residual: request.residual ?? false });
+    outputCount = decompositionTarget(model, options).outputs.length;
+  } catch (error) {
+    await Promise.all(shards.map((shard) => shard.stop()));
+    throw error;
+  }
+  return mergeShards(await Promise.all(shards.map((shard) => shard.result)));
 }
 
-function runShard(
+function startShard(
   request: ShardRequest,
   onProgress: (done: number, label: string) => void,
-): Promise<Decomposition> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl(), { workerData: request });
+): { result: Promise<Decomposition>; stop: () => Promise<number> } {
+  const worker = new Worker(workerUrl(), { workerData: request });
+  const result = new Promise<Decomposition>((resolve, reject) => {
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message.done, message.label);
@@ -84,6 +83,9 @@ function runShard(
         reject(new Error(`decomposition thread for shard ${request.shard.index} exited with code ${code}`));
     });
   });
+  // A stopped shard's rejection is expected: keep it from surfacing as unhandled.
+  result.catch(() => {});
+  return { result, stop: () => worker.terminate() };
 }
 
 /** The compiled worker script (tests run this module from its TypeScript source, next to src/). */
