@@ -2,10 +2,16 @@
 export interface CliEnv {
   /** BILINEAR_DEBUG=1: print stack traces of internal errors. */
   debug: boolean;
+  /** BILINEAR_BACKEND: the compute backend when --backend is not given (default auto). */
+  backend: string | undefined;
   /** The environment child processes start from (the numpy reference in `bench eig`). */
   inherited: Readonly<Record<string, string | undefined>>;
 }
 
 export function readEnv(source: Readonly<Record<string, string | undefined>>): CliEnv {
-  return { debug: source.BILINEAR_DEBUG === '1', inherited: { ...source } };
+  return {
+    debug: source.BILINEAR_DEBUG === '1',
+    backend: source.BILINEAR_BACKEND || undefined,
+    inherited: { ...source },
+  };
 }

@@ -27,8 +27,8 @@ export function buildProgram(env: CliEnv): Command {
     .configureOutput({ outputError: (text, write) => write(`bilinear: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(add --help for usage)');
 
-  registerTrain(program);
-  registerEvaluate(program);
+  registerTrain(program, env);
+  registerEvaluate(program, env);
   registerInspect(program);
   registerDecompose(program);
   const bench = program.command('bench').description('benchmarks, each against a reference run side by side');

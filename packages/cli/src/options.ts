@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
+import type { CliEnv } from './env.js';
+import { CliInputError } from './errors.js';
 
 const WHOLE = /^\d+$/;
 
@@ -71,10 +73,20 @@ export const DATASET_HELP =
 /** More gradient threads than this only adds start-up time and memory on any machine we target. */
 export const MAX_THREADS = 64;
 
-export function backendOption(): Option {
-  return new Option('--backend <name>', 'compute backend; auto takes the fastest that loads')
+/** --backend, defaulting to BILINEAR_BACKEND when that is set (checked like the flag), else auto. */
+export function backendOption(env: CliEnv): Option {
+  const fromEnv = env.backend;
+  if (fromEnv !== undefined && !(BACKEND_REQUESTS as readonly string[]).includes(fromEnv)) {
+    throw new CliInputError(
+      `BILINEAR_BACKEND=${fromEnv}: not a backend; choose one of ${BACKEND_REQUESTS.join(', ')}`,
+    );
+  }
+  return new Option(
+    '--backend <name>',
+    'compute backend; auto takes the fastest that loads (env: BILINEAR_BACKEND)',
+  )
     .choices(BACKEND_REQUESTS)
-    .default('auto');
+    .default(fromEnv ?? 'auto');
 }
 
 export function threadsOption(): Option {

@@ -13,7 +13,7 @@ export function registerBenchTrain(bench: Command, env: CliEnv): void {
     .option('--batch <n>', 'batch size (at most 8,000, the bundled training split)', wholeNumber(1), 2048)
     .option('--steps <n>', 'timed steps, after 3 warm-up steps', wholeNumber(1), 20)
     .addOption(threadsOption())
-    .addOption(backendOption())
+    .addOption(backendOption(env))
     .option('--python <exe>', 'the Python interpreter with numpy (the matmul roofline)', 'python3')
     .option('--torch-python <exe>', 'the Python interpreter to look for PyTorch in', '/usr/bin/python3')
     .option('--json', 'print one JSON line instead of the table')

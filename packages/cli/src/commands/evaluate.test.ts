@@ -53,6 +53,17 @@ describe('bilinear evaluate', () => {
     expect(result.loss).toBeGreaterThan(0);
   });
 
+  it('takes the backend from BILINEAR_BACKEND when --backend is not given, and checks it', () => {
+    const run = runCli(['evaluate', EXAMPLE_MODEL, '--dataset', 'mnist', '--json'], {
+      BILINEAR_BACKEND: 'cpu',
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ backend: 'cpu' });
+    const bad = runCli(['evaluate', EXAMPLE_MODEL, '--dataset', 'mnist'], { BILINEAR_BACKEND: 'gpu' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/BILINEAR_BACKEND=gpu: not a backend; choose one of auto, /);
+  });
+
   it('says what it measured in text by default', () => {
     const run = runCli(['evaluate', EXAMPLE_MODEL, '--dataset', 'mnist', '--backend', 'wasm']);
     expect(run.code).toBe(0);

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import type { CliEnv } from '../env.js';
 import { CliInputError } from '../errors.js';
 import {
   backendOption,
@@ -12,7 +13,7 @@ import {
 import { checkWritableTarget } from '../output.js';
 import type { TrainFlags } from '../training/run-train.js';
 
-export function registerTrain(program: Command): void {
+export function registerTrain(program: Command, env: CliEnv): void {
   program
     .command('train')
     .description(
@@ -41,7 +42,7 @@ export function registerTrain(program: Command): void {
       42,
     )
     .addOption(threadsOption())
-    .addOption(backendOption())
+    .addOption(backendOption(env))
     .option(
       '--checkpoint <file>',
       'write a checkpoint here on Ctrl-C, at the end, and every --checkpoint-every epochs',
