@@ -7,6 +7,7 @@ export * from './interaction/interaction-matrix.js';
 export * from './linalg/matrix-product.js';
 export * from './model/forward.js';
 export * from './model/index.js';
+export * from './random/seeded-random.js';
 export * from './safetensors/index.js';
 export * from './testing/models.js';
 export * from './testing/random.js';

@@ -5,8 +5,8 @@ import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
 import { classifierLogits } from '../model/forward.js';
 import { multiplyTransposedVector } from '../model/matrix.js';
 import type { ImageClassifierModel } from '../model/types.js';
+import { seededRandom } from '../random/seeded-random.js';
 import { randomClassifier, randomInputs } from '../testing/models.js';
-import { seededRandom } from '../testing/random.js';
 import { adversarialMasks, evaluateMasks, permuteMasks } from './adversarial.js';
 
 const IN = 30;

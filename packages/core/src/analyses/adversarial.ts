@@ -1,6 +1,7 @@
 import { symmetricEigen } from '../eigen/symmetric-eigen.js';
 import { multiplyVector } from '../model/matrix.js';
 import type { ImageClassifierModel } from '../model/types.js';
+import { seededRandom } from '../random/seeded-random.js';
 import { AnalysisInputError, argmax, checkInputs, checkLabels, singleLayerClassifier } from './common.js';
 
 /** SSᵀ with an eigenvalue below this fraction of its largest counts as singular (cond(S) > 10⁶). */
@@ -261,7 +262,7 @@ export function permuteMasks(masks: Float64Array, rows: number, n: number, seed:
   if (masks.length !== rows * n) {
     throw new AnalysisInputError(`masks have ${masks.length} entries, expected ${rows} × ${n} = ${rows * n}`);
   }
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const out = new Float64Array(masks.length);
   const order = new Int32Array(n);
   for (let r = 0; r < rows; r++) {
@@ -275,16 +276,4 @@ export function permuteMasks(masks: Float64Array, rows: number, n: number, seed:
     for (let i = 0; i < n; i++) out[r * n + i] = masks[r * n + (order[i] as number)] as number;
   }
   return out;
-}
-
-/** Mulberry32 (the library keeps its own copy: src/testing is for tests only). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,8 +4,8 @@ import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
 import { classifierLogitsBatch } from '../model/forward.js';
 import { multiplyVector } from '../model/matrix.js';
 import type { ImageClassifierModel } from '../model/types.js';
+import { seededRandom } from '../random/seeded-random.js';
 import { randomClassifier, randomInputs } from '../testing/models.js';
-import { seededRandom } from '../testing/random.js';
 import { AnalysisInputError } from './common.js';
 import { type Eigenpairs, topByMagnitude, truncationCurve } from './truncation.js';
 

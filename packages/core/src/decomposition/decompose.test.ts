@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { importModel } from '../model/import.js';
 import { matrix } from '../model/matrix.js';
 import type { ImageClassifierModel, LanguageModel, Matrix } from '../model/types.js';
+import { seededRandom } from '../random/seeded-random.js';
 import { parseSafetensors } from '../safetensors/read.js';
-import { seededGaussian, seededRandom } from '../testing/random.js';
+import { seededGaussian } from '../testing/random.js';
 import { type Decomposition, decomposeModel, effectiveRank, mergeShards } from './decompose.js';
 import { DecompositionInputError } from './target.js';
 

@@ -1,7 +1,8 @@
 // Seeded random models for tests and benchmarks.
 import { matrix } from '../model/matrix.js';
 import type { BilinearLayer, ImageClassifierModel, Matrix } from '../model/types.js';
-import { seededGaussian, seededRandom } from './random.js';
+import { seededRandom } from '../random/seeded-random.js';
+import { seededGaussian } from './random.js';
 
 /** A rows×cols matrix of N(0, scale²) entries. */
 export function gaussianMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {

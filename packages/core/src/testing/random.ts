@@ -1,16 +1,5 @@
 // Seeded random inputs for tests and benchmarks (never used by the library's results).
-
-/** Mulberry32: a small, fast, well-mixed 32-bit generator; uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../random/seeded-random.js';
 
 /** Standard normal samples by Box–Muller. */
 export function seededGaussian(seed: number): () => number {

@@ -1,3 +1,4 @@
+import { seededRandom } from '@bilinear-lab/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NetworkParameters, NetworkShape } from './network.js';
 
@@ -33,7 +34,7 @@ export function parameterShapes(shape: NetworkShape): { name: string; shape: [nu
  * JavaScript so the initial weights are the same on every backend.
  */
 export function initialParameters(shape: NetworkShape, seed: number): NamedArray[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return parameterShapes(shape).map(({ name, shape: [fanIn, fanOut] }) => {
     const bound = 1 / Math.sqrt(fanIn);
     const values = new Float32Array(fanIn * fanOut);
@@ -131,16 +132,4 @@ function transposed(name: string, p: NamedArray): NamedArray {
   for (let i = 0; i < rows; i++)
     for (let j = 0; j < cols; j++) values[j * rows + i] = p.values[i * cols + j] as number;
   return { name, shape: [cols, rows], values };
-}
-
-/** A small seeded generator, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

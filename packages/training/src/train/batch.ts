@@ -1,5 +1,5 @@
+import { seededRandom } from '@bilinear-lab/core';
 import type { Split } from '@bilinear-lab/datasets';
-import { mulberry32 } from '../model/parameters.js';
 import { addGaussianNoise } from './gaussian-noise.js';
 
 /** Which rows of the training split form a batch, and the noise to put on them. */
@@ -41,7 +41,7 @@ export function assembleBatch(
       targets.set(split.targets.subarray(index * outputDim, (index + 1) * outputDim), (r - from) * outputDim);
     }
     if (std > 0) {
-      const random = mulberry32(Math.imul(request.seed ^ 0x9e3779b9, 0x85ebca6b) + r);
+      const random = seededRandom(Math.imul(request.seed ^ 0x9e3779b9, 0x85ebca6b) + r);
       if (probability >= 1 || random() < probability)
         addGaussianNoise(inputs, at, at + inputDim, std, random);
     }

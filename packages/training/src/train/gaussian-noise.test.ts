@@ -1,5 +1,5 @@
+import { seededRandom } from '@bilinear-lab/core';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../model/parameters.js';
 import { addGaussianNoise, inverseNormalCdf } from './gaussian-noise.js';
 
 describe('table Gaussian noise', () => {
@@ -12,7 +12,7 @@ describe('table Gaussian noise', () => {
   it('has the moments and tail mass of N(0, std²), reproducibly per seed', () => {
     const n = 400_000;
     const x = new Float32Array(n);
-    addGaussianNoise(x, 0, n, 0.4, mulberry32(1));
+    addGaussianNoise(x, 0, n, 0.4, seededRandom(1));
     let sum = 0;
     let sumSq = 0;
     let sumFourth = 0;
@@ -29,13 +29,13 @@ describe('table Gaussian noise', () => {
     expect(Math.abs(sumFourth / n - 3)).toBeLessThan(0.05); // kurtosis of a normal
     expect(Math.abs(beyond2 / n - 0.0455)).toBeLessThan(0.002);
     const again = new Float32Array(n);
-    addGaussianNoise(again, 0, n, 0.4, mulberry32(1));
+    addGaussianNoise(again, 0, n, 0.4, seededRandom(1));
     expect(again).toEqual(x);
   });
 
   it('adds only inside [start, end)', () => {
     const x = new Float32Array(10).fill(1);
-    addGaussianNoise(x, 3, 6, 1, mulberry32(2));
+    addGaussianNoise(x, 3, 6, 1, seededRandom(2));
     expect(Array.from(x.subarray(0, 3))).toEqual([1, 1, 1]);
     expect(Array.from(x.subarray(6))).toEqual([1, 1, 1, 1]);
     expect(x[4]).not.toBe(1);

@@ -1,15 +1,10 @@
 import { availableParallelism } from 'node:os';
+import { seededRandom } from '@bilinear-lab/core';
 import type { Dataset, Split } from '@bilinear-lab/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice, BackendRequest } from '../backend/select-backend.js';
 import { evaluateBatch, type Gate, type NetworkShape } from '../model/network.js';
-import {
-  initialParameters,
-  mulberry32,
-  type NamedArray,
-  orderedTensors,
-  uploadParameters,
-} from '../model/parameters.js';
+import { initialParameters, type NamedArray, orderedTensors, uploadParameters } from '../model/parameters.js';
 import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { cosineSchedule } from '../optim/schedule.js';
 import { assembleBatch } from './batch.js';
@@ -292,7 +287,7 @@ export function evaluateParameters(
 
 /** A seeded Fisher–Yates permutation of 0..n-1. */
 function permutation(n: number, seed: number): Int32Array {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -1,0 +1,15 @@
+/**
+ * Mulberry32: a small, fast, well-mixed 32-bit generator, uniform in [0, 1). Everything seeded in
+ * bilinear-lab (initial weights, shuffles, noise, permutations, test inputs) draws from it, so a
+ * seed means the same stream in every package.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
