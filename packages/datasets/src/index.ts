@@ -5,8 +5,12 @@ export { DatasetError, type DatasetErrorCode } from './dataset-error.js';
 export { encodeIdx } from './idx/encode-idx.js';
 export {
   IDX_FILE_NAMES,
+  IDX_ROLES,
+  type IdxBytes,
   type IdxDatasetOptions,
   type IdxFile,
+  type IdxRole,
+  idxDatasetFromBytes,
   loadIdxDataset,
   readIdxFile,
 } from './idx/load-idx-dataset.js';

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetError, type DatasetErrorCode } from '../dataset-error.js';
 import { encodeIdx } from './encode-idx.js';
-import { IDX_FILE_NAMES, loadIdxDataset } from './load-idx-dataset.js';
+import { IDX_FILE_NAMES, IDX_ROLES, idxDatasetFromBytes, loadIdxDataset } from './load-idx-dataset.js';
 import type { IdxArray } from './parse-idx.js';
 
 const ROWS = 4;
@@ -257,5 +257,41 @@ describe('loadIdxDataset', () => {
     await writeDir({ replace: { trainLabels: Uint8Array.from([9]), testImages: Uint8Array.from([9]) } });
     for (let i = 0; i < 3; i++)
       expect((await loadError('truncated')).file).toBe(join(dir, IDX_FILE_NAMES.trainLabels));
+  });
+});
+
+describe('idxDatasetFromBytes', () => {
+  const files = (gzip: boolean, replace: Partial<Record<FileKey, Uint8Array>> = {}) => {
+    const arrays = {
+      trainImages: images(12),
+      trainLabels: labels(12),
+      testImages: images(5),
+      testLabels: labels(5),
+    };
+    return Object.fromEntries(
+      IDX_ROLES.map((role) => {
+        const bytes = replace[role] ?? encodeIdx(arrays[role]);
+        return [
+          role,
+          { name: `${IDX_FILE_NAMES[role]}${gzip ? '.gz' : ''}`, bytes: gzip ? gzipSync(bytes) : bytes },
+        ];
+      }),
+    ) as Record<FileKey, { name: string; bytes: Uint8Array }>;
+  };
+
+  it('reads in-memory files (plain or gzip) exactly as loadIdxDataset reads them from disk', async () => {
+    await writeDir();
+    const fromDisk = await loadIdxDataset(dir);
+    for (const gzip of [false, true]) {
+      const fromBytes = await idxDatasetFromBytes(files(gzip));
+      expect(fromBytes.train).toEqual(fromDisk.train);
+      expect(fromBytes.test).toEqual(fromDisk.test);
+      expect(fromBytes.imageShape).toEqual([ROWS, COLS]);
+    }
+  });
+
+  it('names the uploaded file at fault', async () => {
+    const broken = files(false, { testLabels: new Uint8Array([0, 0, 8, 1, 0, 0, 0, 9]) });
+    await expect(idxDatasetFromBytes(broken)).rejects.toThrow(new RegExp(`^${IDX_FILE_NAMES.testLabels}: `));
   });
 });

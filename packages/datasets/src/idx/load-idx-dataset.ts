@@ -34,25 +34,48 @@ export interface IdxFile {
  * (value / 255); float32/float64 pixels are kept as stored. Throws DatasetError naming the file at fault.
  */
 export async function loadIdxDataset(dir: string, options: IdxDatasetOptions = {}): Promise<Dataset> {
-  const classes = options.classes ?? 10;
-  if (!Number.isInteger(classes) || classes < 1 || classes > 256) {
-    throw new DatasetError('invalid-option', `classes must be an integer in 1..256, got ${classes}`);
-  }
   // Read all four at once, but report the first failure in a fixed order so errors are reproducible.
-  const settled = await Promise.allSettled(
-    [
-      IDX_FILE_NAMES.trainImages,
-      IDX_FILE_NAMES.trainLabels,
-      IDX_FILE_NAMES.testImages,
-      IDX_FILE_NAMES.testLabels,
-    ].map((name) => readIdxFile(dir, name)),
-  );
+  const settled = await Promise.allSettled(IDX_ROLES.map((role) => readIdxFile(dir, IDX_FILE_NAMES[role])));
   const files = settled.map((result) => {
     if (result.status === 'rejected') throw result.reason;
     return result.value;
   });
   const [trainImages, trainLabels, testImages, testLabels] = files as [IdxFile, IdxFile, IdxFile, IdxFile];
+  return idxDataset({ trainImages, trainLabels, testImages, testLabels }, { name: `idx:${dir}`, ...options });
+}
 
+/** The four files' roles, in the order errors are reported. */
+export const IDX_ROLES = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
+export type IdxRole = (typeof IDX_ROLES)[number];
+
+/** One IDX file's bytes (plain or gzip) with the name it came with, for messages. */
+export interface IdxBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The same dataset from four files already in memory (uploads, artifacts from the database): each is
+ * decompressed when gzip and parsed; errors name the file and say what is wrong with it.
+ */
+export async function idxDatasetFromBytes(
+  files: Record<IdxRole, IdxBytes>,
+  options: IdxDatasetOptions = {},
+): Promise<Dataset> {
+  const parsed = {} as Record<IdxRole, IdxFile>;
+  for (const role of IDX_ROLES) {
+    const { name, bytes } = files[role];
+    parsed[role] = { path: name, array: parseIdx(await decompress(bytes, name), name) };
+  }
+  return idxDataset(parsed, { name: 'idx', ...options });
+}
+
+function idxDataset(files: Record<IdxRole, IdxFile>, options: IdxDatasetOptions & { name: string }): Dataset {
+  const classes = options.classes ?? 10;
+  if (!Number.isInteger(classes) || classes < 1 || classes > 256) {
+    throw new DatasetError('invalid-option', `classes must be an integer in 1..256, got ${classes}`);
+  }
+  const { trainImages, trainLabels, testImages, testLabels } = files;
   const train = toSplit(trainImages, trainLabels, classes);
   const test = toSplit(testImages, testLabels, classes);
   if (train.rows !== test.rows || train.cols !== test.cols) {
@@ -63,7 +86,7 @@ export async function loadIdxDataset(dir: string, options: IdxDatasetOptions = {
     );
   }
   return {
-    name: options.name ?? `idx:${dir}`,
+    name: options.name,
     kind: 'classification',
     inputDim: train.rows * train.cols,
     outputDim: classes,

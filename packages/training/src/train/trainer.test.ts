@@ -89,7 +89,9 @@ describe('train', () => {
     const two = await train(data, { ...base, threads: 2 });
     const losses = (r: typeof one) => r.state.history.map((m) => m.trainLoss);
     // Only the order of float additions differs (gradient sums across threads).
-    losses(two).forEach((loss, i) => expect(Math.abs(loss - (losses(one)[i] as number))).toBeLessThan(1e-4));
+    losses(two).forEach((loss, i) => {
+      expect(Math.abs(loss - (losses(one)[i] as number))).toBeLessThan(1e-4);
+    });
     expect(Math.abs((two.testAccuracy ?? 0) - (one.testAccuracy ?? 0))).toBeLessThan(0.01);
   });
 

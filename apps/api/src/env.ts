@@ -1,0 +1,95 @@
+// The API's configuration: process.env parsed once, at start-up, with zod. Nothing else reads
+// process.env; everything receives the parsed ApiConfig.
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+export const ApiEnvSchema = z.object({
+  DATABASE_URL: z.string().trim().min(1, 'set DATABASE_URL (postgresql://user@host:port/database)'),
+  DATABASE_SCHEMA: optionalText,
+  REDIS_URL: z.string().trim().min(1, 'set REDIS_URL (redis://host:port)'),
+  BILINEAR_REDIS_PREFIX: z.string().trim().min(1).default('bilinear'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  BILINEAR_ADMIN_KEY: optionalText.pipe(
+    z
+      .string()
+      .min(16, 'BILINEAR_ADMIN_KEY must be at least 16 characters (e.g. bl_ + 32 letters and digits)')
+      .optional(),
+  ),
+  BILINEAR_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(10_000).default(100),
+  BILINEAR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+});
+
+export interface ApiConfig {
+  databaseUrl: string;
+  /** Postgres schema of the tables (tests use a fresh one); default "public". */
+  databaseSchema?: string | undefined;
+  redisUrl: string;
+  /** Every Redis key the platform writes starts with this (BullMQ's too). */
+  redisPrefix: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  port: number;
+  host: string;
+  /** The bootstrap admin's key, used only when no admin exists yet. */
+  adminKey?: string | undefined;
+  uploadLimitMb: number;
+  rateLimitPerMinute: number;
+  /** Tuning that has no environment variable: tests shorten these. */
+  tuning?: Partial<ApiTuning>;
+}
+
+export interface ApiTuning {
+  /** Seconds between SSE heartbeat comments. */
+  sseHeartbeatMs: number;
+  /** Bytes of serialized decomposition responses kept in memory. */
+  responseCacheBytes: number;
+  /** How long a key → user and a user → role lookup is reused. */
+  accessCacheMs: number;
+  /** Connections in the Prisma pool. */
+  databaseConnections: number;
+}
+
+export const DEFAULT_TUNING: ApiTuning = {
+  sseHeartbeatMs: 15_000,
+  responseCacheBytes: 64 << 20,
+  accessCacheMs: 5_000,
+  databaseConnections: 8,
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError listing every variable that is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = ApiEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid environment:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.BILINEAR_REDIS_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    host: e.HOST,
+    adminKey: e.BILINEAR_ADMIN_KEY,
+    uploadLimitMb: e.BILINEAR_UPLOAD_LIMIT_MB,
+    rateLimitPerMinute: e.BILINEAR_RATE_LIMIT_PER_MINUTE,
+  };
+}
+
+export function tuningOf(config: ApiConfig): ApiTuning {
+  return { ...DEFAULT_TUNING, ...config.tuning };
+}

@@ -1,0 +1,31 @@
+// The API's one error family: every 4xx says what was wrong with the input in words a user can act
+// on; the error handler (plugins/errors.ts) turns these into {"error": {code, message, details}}.
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: unknown) =>
+  new AppError(400, code, message, details);
+
+export const unauthorized = (message: string) => new AppError(401, 'unauthorized', message);
+
+export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
+
+export const notFound = (what: string, id: string) =>
+  new AppError(404, 'not-found', `${what} ${id} does not exist (or is not in a project your key opens)`);
+
+export const conflict = (code: string, message: string, details?: unknown) =>
+  new AppError(409, code, message, details);
+
+export const payloadTooLarge = (message: string) => new AppError(413, 'payload-too-large', message);
+
+export const serviceUnavailable = (message: string) => new AppError(503, 'unavailable', message);

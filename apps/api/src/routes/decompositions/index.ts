@@ -1,0 +1,214 @@
+import {
+  DecompositionAcceptedSchema,
+  DecompositionRequestSchema,
+  DecompositionSchema,
+  DecompositionSummarySchema,
+  EigenvectorQuerySchema,
+  EigenvectorsSchema,
+  JobStatusSchema,
+  ProjectParamsSchema,
+} from '@bilinear-lab/contracts';
+import type { Decomposition } from '@bilinear-lab/db';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type ApiConfig, tuningOf } from '../../env.js';
+import { notFound } from '../../errors.js';
+import { principalOf } from '../../plugins/auth.js';
+import {
+  decompositionBody,
+  eigenvectorBody,
+  type ResponseBody,
+} from '../../services/decomposition-results.js';
+import { modelFor, projectFor } from '../../services/resources.js';
+import { type CachedResponse, etagOf, matchesEtag, ResponseCache } from '../../services/response-cache.js';
+import { once } from '../../services/single-flight.js';
+import { submitDecomposition } from '../../services/submit-decomposition.js';
+import { decompositionSummaryView } from '../../services/views.js';
+import { errorResponses } from '../schemas.js';
+
+const ModelParamsSchema = z.object({ modelId: z.uuid() });
+const DecompositionParamsSchema = z.object({ decompositionId: z.uuid() });
+const OutputParamsSchema = z.object({
+  decompositionId: z.uuid(),
+  index: z.coerce.number().int().min(0),
+});
+const ListQuerySchema = z
+  .object({
+    status: JobStatusSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+
+/**
+ * Decompositions: requested per model (deduplicated), read back as spectra and eigenvectors.
+ * Completed ones never change, so their serialized bodies are served from memory with ETags.
+ */
+interface Built {
+  projectId: string;
+  entry?: CachedResponse;
+  error?: unknown;
+}
+
+const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { config }) => {
+  const cache = new ResponseCache(tuningOf(config).responseCacheBytes);
+
+  // Bodies being built: a burst of requests for one uncached body waits on a single build.
+  const building = new Map<string, Promise<Built | null>>();
+
+  /**
+   * A decomposition's body from the cache, else built once (cached when the decomposition is
+   * final) and sent. The caller's access is checked on every request before anything about the
+   * decomposition — its body or an error about the query — is revealed.
+   */
+  async function serve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    decompositionId: string,
+    variant: string,
+    build: (decomposition: Decomposition) => Promise<ResponseBody>,
+  ) {
+    const key = `${decompositionId}|${variant}`;
+    const cached = cache.get(key);
+    const built = cached
+      ? { projectId: cached.projectId, entry: cached }
+      : await once(building, key, async (): Promise<Built | null> => {
+          const decomposition = await app.db.decomposition.findUnique({ where: { id: decompositionId } });
+          if (decomposition === null) return null;
+          try {
+            const body = await build(decomposition);
+            const entry = { ...body, etag: etagOf(body.body), projectId: decomposition.projectId };
+            if (decomposition.status === 'completed') cache.set(key, entry);
+            return { projectId: decomposition.projectId, entry };
+          } catch (error) {
+            return { projectId: decomposition.projectId, error };
+          }
+        });
+    if (built === null) throw notFound('decomposition', decompositionId);
+    await app.access.require(principalOf(request), built.projectId, 'read', {
+      what: 'decomposition',
+      id: decompositionId,
+    });
+    if (built.entry === undefined) throw built.error;
+    return send(request, reply, built.entry);
+  }
+
+  app.post(
+    '/models/:modelId/decompositions',
+    {
+      schema: {
+        tags: ['decompositions'],
+        summary:
+          'Decompose a model: 202 with a new (or re-queued) decomposition, 200 when an identical request already has one',
+        params: ModelParamsSchema,
+        body: DecompositionRequestSchema,
+        response: { 200: DecompositionAcceptedSchema, 202: DecompositionAcceptedSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const model = await modelFor(app, request, request.params.modelId, 'run');
+      const { statusCode, ...submission } = await submitDecomposition(
+        app,
+        principalOf(request),
+        model,
+        request.body,
+      );
+      return reply.status(statusCode).send(submission);
+    },
+  );
+
+  app.get(
+    '/projects/:projectId/decompositions',
+    {
+      schema: {
+        tags: ['decompositions'],
+        summary: 'Decompositions of a project, newest first (without their spectra)',
+        params: ProjectParamsSchema,
+        querystring: ListQuerySchema,
+        response: { 200: z.array(DecompositionSummarySchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { projectId } = request.params;
+      await projectFor(app, request, projectId, 'read');
+      const rows = await app.db.decomposition.findMany({
+        where: { projectId, ...(request.query.status ? { status: request.query.status } : {}) },
+        orderBy: { createdAt: 'desc' },
+        take: request.query.limit,
+      });
+      return rows.map(decompositionSummaryView);
+    },
+  );
+
+  app.get(
+    '/models/:modelId/decompositions',
+    {
+      schema: {
+        tags: ['decompositions'],
+        summary: 'Decompositions of a model, newest first (without their spectra)',
+        params: ModelParamsSchema,
+        querystring: ListQuerySchema,
+        response: { 200: z.array(DecompositionSummarySchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const model = await modelFor(app, request, request.params.modelId, 'read');
+      const rows = await app.db.decomposition.findMany({
+        where: { modelId: model.id, ...(request.query.status ? { status: request.query.status } : {}) },
+        orderBy: { createdAt: 'desc' },
+        take: request.query.limit,
+      });
+      return rows.map(decompositionSummaryView);
+    },
+  );
+
+  app.get(
+    '/decompositions/:decompositionId',
+    {
+      schema: {
+        tags: ['decompositions'],
+        summary: 'Status, parameters, every output’s spectrum (all eigenvalues, ascending) and the analyses',
+        params: DecompositionParamsSchema,
+        response: { 200: DecompositionSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      serve(request, reply, request.params.decompositionId, 'view', (decomposition) =>
+        decompositionBody(app.db, decomposition),
+      ),
+  );
+
+  app.get(
+    '/decompositions/:decompositionId/outputs/:index/eigenvectors',
+    {
+      schema: {
+        tags: ['decompositions'],
+        summary:
+          'Top-k eigenvectors of one output: json, f32 (raw little-endian rows; X-Shape, X-Dtype, X-Eigenvalues headers) or npy',
+        description:
+          'Rows: the k largest positive eigenvalues (descending), then the k most negative (ascending), as `sign` selects. ' +
+          '`space=input` gives pixel-space vectors (length 784 for MNIST), `space=model` hidden-space ones (length d).',
+        params: OutputParamsSchema,
+        querystring: EigenvectorQuerySchema,
+        produces: ['application/json', 'application/octet-stream'],
+        response: { 200: EigenvectorsSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { decompositionId, index } = request.params;
+      const query = request.query;
+      const variant = `${index}|${query.space}|${query.k ?? ''}|${query.sign}|${query.format}`;
+      return serve(request, reply, decompositionId, variant, (decomposition) =>
+        eigenvectorBody(app.db, decomposition, index, query),
+      );
+    },
+  );
+};
+
+function send(request: FastifyRequest, reply: FastifyReply, entry: CachedResponse) {
+  reply.header('etag', entry.etag).header('cache-control', 'private, no-cache');
+  if (matchesEtag(request.headers['if-none-match'], entry.etag)) return reply.status(304).send();
+  return reply.headers(entry.headers).type(entry.contentType).send(entry.body);
+}
+
+export default decompositionRoutes;

@@ -1,0 +1,209 @@
+// Training requests become rows and a queued BullMQ job; imported models are parsed, stored and
+// evaluated; bad input leaves nothing behind.
+import { readFile } from 'node:fs/promises';
+import { jobCatalog } from '@bilinear-lab/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject, multipartBody, startTestApp, type TestApp } from '../../testing/test-app.js';
+
+const EXAMPLE_MODEL = new URL('../../../../../examples/mnist-d64.safetensors', import.meta.url);
+
+let test: TestApp;
+let projectId: string;
+
+beforeAll(async () => {
+  test = await startTestApp('models', { uploadLimitMb: 1 });
+  projectId = await createProject(test, test.adminKey);
+});
+
+afterAll(async () => {
+  await test?.close();
+});
+
+async function rowCounts() {
+  const db = test.app.db;
+  const [models, runs, jobs, artifacts] = await Promise.all([
+    db.model.count(),
+    db.trainingRun.count(),
+    db.job.count(),
+    db.artifact.count(),
+  ]);
+  return { models, runs, jobs, artifacts };
+}
+
+describe('POST /projects/:id/models/train', () => {
+  it('creates the model, its run and its job in one go, and queues the job (202)', async () => {
+    const response = await test.call({
+      method: 'POST',
+      url: `/api/v1/projects/${projectId}/models/train`,
+      key: test.adminKey,
+      body: { dataset: 'mnist', config: { hiddenDim: 32, epochs: 2, trainSubset: 500 } },
+    });
+    expect(response.statusCode).toBe(202);
+    const { modelId, jobId } = response.json();
+
+    const model = await test.app.db.model.findUniqueOrThrow({
+      where: { id: modelId },
+      include: { trainingRun: true },
+    });
+    expect(model).toMatchObject({
+      projectId,
+      source: 'trained',
+      status: 'queued',
+      datasetSpec: 'mnist',
+      name: 'mnist-d32',
+    });
+    // The full training config, defaults filled in.
+    expect(model.config).toMatchObject({
+      hiddenDim: 32,
+      epochs: 2,
+      trainSubset: 500,
+      batchSize: 2048,
+      seed: 42,
+    });
+    expect(model.trainingRun).toMatchObject({ jobId, options: model.config });
+    const job = await test.app.db.job.findUniqueOrThrow({ where: { id: jobId } });
+    expect(job).toMatchObject({
+      queue: 'train',
+      status: 'queued',
+      subject: `model:${modelId}`,
+      maxAttempts: jobCatalog.train.attempts,
+      payload: { jobId, projectId, modelId },
+    });
+
+    const queued = await test.app.queues.train.getJob(jobId);
+    expect(queued?.data).toEqual({ jobId, projectId, modelId });
+    expect(await queued?.getState()).toBe('waiting');
+
+    const view = await test.call({ url: `/api/v1/models/${modelId}`, key: test.adminKey });
+    expect(view.json()).toMatchObject({
+      id: modelId,
+      status: 'queued',
+      jobId,
+      hasCheckpoint: false,
+      metrics: null,
+    });
+    const checkpoint = await test.call({ url: `/api/v1/models/${modelId}/checkpoint`, key: test.adminKey });
+    expect(checkpoint.statusCode).toBe(409);
+    expect(checkpoint.json().error.message).toContain('queued');
+  });
+
+  it('refuses an invalid config naming the field, and creates nothing (400)', async () => {
+    const before = await rowCounts();
+    const cases = [
+      { body: { config: { hiddenDim: 0 } }, field: 'body.config.hiddenDim' },
+      { body: { config: { epochs: 'many' } }, field: 'body.config.epochs' },
+      { body: { config: { learningRate: 1e-3, optimiser: 'sgd' } }, field: 'body.config' },
+      { body: { dataset: 'cifar' }, field: 'body.dataset' },
+      { body: { config: { trainSubset: 9000 } }, field: 'body.config.trainSubset' },
+      { body: { dataset: '00000000-0000-4000-8000-000000000000' }, field: 'body.dataset' },
+    ];
+    for (const { body, field } of cases) {
+      const response = await test.call({
+        method: 'POST',
+        url: `/api/v1/projects/${projectId}/models/train`,
+        key: test.adminKey,
+        body,
+      });
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      expect(response.json().error.message).toContain(field);
+    }
+    expect(await rowCounts()).toEqual(before);
+    expect(await test.app.queues.train.count()).toBe(1);
+  });
+});
+
+describe('POST /projects/:id/models/import', () => {
+  it('imports the example model, evaluates it on the bundled MNIST test split and serves its file', async () => {
+    const bytes = await readFile(EXAMPLE_MODEL);
+    const upload = multipartBody([{ field: 'file', fileName: 'mnist-d64.safetensors', bytes }]);
+    const response = await test.call({
+      method: 'POST',
+      url: `/api/v1/projects/${projectId}/models/import`,
+      key: test.adminKey,
+      payload: upload.payload,
+      headers: upload.headers,
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const { modelId, config, metrics } = response.json();
+    expect(config).toMatchObject({ kind: 'image-classifier', inputDim: 784, hiddenDim: 64, outputDim: 10 });
+    // The PyTorch reference: 1893 of the 2000 test digits.
+    expect(metrics.testAccuracy).toBeCloseTo(1893 / 2000, 10);
+
+    const view = await test.call({ url: `/api/v1/models/${modelId}`, key: test.adminKey });
+    expect(view.json()).toMatchObject({
+      name: 'mnist-d64',
+      source: 'imported',
+      status: 'completed',
+      hasCheckpoint: true,
+    });
+    expect(view.json().metrics.testAccuracy).toBeCloseTo(0.9465, 10);
+    const series = await test.call({ url: `/api/v1/models/${modelId}/metrics`, key: test.adminKey });
+    expect(series.json()).toEqual([]);
+
+    const download = await test.call({ url: `/api/v1/models/${modelId}/checkpoint`, key: test.adminKey });
+    expect(download.statusCode).toBe(200);
+    expect(download.headers['content-disposition']).toContain('mnist-d64.safetensors');
+    expect(Buffer.compare(download.rawPayload, bytes)).toBe(0);
+
+    const listed = await test.call({ url: `/api/v1/projects/${projectId}/models`, key: test.adminKey });
+    expect(listed.json().map((model: { id: string }) => model.id)).toContain(modelId);
+  });
+
+  it('refuses a malformed safetensors file with the parser’s message, leaving no rows or artifacts', async () => {
+    const before = await rowCounts();
+    const valid = await readFile(EXAMPLE_MODEL);
+    const cases = [
+      { bytes: new Uint8Array([1, 2, 3]), fileName: 'tiny.safetensors' },
+      { bytes: valid.subarray(0, valid.length - 100), fileName: 'truncated.safetensors' },
+    ];
+    for (const { bytes, fileName } of cases) {
+      const upload = multipartBody([{ field: 'file', fileName, bytes }]);
+      const response = await test.call({
+        method: 'POST',
+        url: `/api/v1/projects/${projectId}/models/import`,
+        key: test.adminKey,
+        payload: upload.payload,
+        headers: upload.headers,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe('invalid-model-file');
+      expect(response.json().error.message).toContain(fileName);
+    }
+    const missing = multipartBody([{ field: 'name', value: 'nothing' }]);
+    const noFile = await test.call({
+      method: 'POST',
+      url: `/api/v1/projects/${projectId}/models/import`,
+      key: test.adminKey,
+      payload: missing.payload,
+      headers: missing.headers,
+    });
+    expect(noFile.statusCode).toBe(400);
+    expect(noFile.json().error.message).toContain('"file"');
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('refuses a file over the upload limit (413) and a body that is not multipart (415)', async () => {
+    const before = await rowCounts();
+    const upload = multipartBody([
+      { field: 'file', fileName: 'big.safetensors', bytes: new Uint8Array(1_100_000) },
+    ]);
+    const response = await test.call({
+      method: 'POST',
+      url: `/api/v1/projects/${projectId}/models/import`,
+      key: test.adminKey,
+      payload: upload.payload,
+      headers: upload.headers,
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.message).toContain('1 MB');
+    const json = await test.call({
+      method: 'POST',
+      url: `/api/v1/projects/${projectId}/models/import`,
+      key: test.adminKey,
+      body: { file: 'x' },
+    });
+    expect(json.statusCode).toBe(415);
+    expect(json.json().error.message).toContain('multipart/form-data');
+    expect(await rowCounts()).toEqual(before);
+  });
+});

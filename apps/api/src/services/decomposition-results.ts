@@ -1,0 +1,136 @@
+// A decomposition's stored results as response bodies: the spectra (Spectrum rows) with the
+// analyses, and one output's top-k eigenvectors in JSON, raw float32 or .npy.
+import type { DecompositionView, EigenvectorQuery } from '@bilinear-lab/contracts';
+import { type Database, type Decomposition, readFloat32Column, readFloat64Column } from '@bilinear-lab/db';
+import { AppError, badRequest, conflict } from '../errors.js';
+import { encodeNpyFloat32, float32RowsJson } from './array-formats.js';
+
+export interface ResponseBody {
+  body: Buffer;
+  contentType: string;
+  headers: Record<string, string>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export async function decompositionBody(db: Database, decomposition: Decomposition): Promise<ResponseBody> {
+  const [spectra, analyses] = await Promise.all([
+    db.spectrum.findMany({ where: { decompositionId: decomposition.id }, orderBy: { outputIndex: 'asc' } }),
+    db.analysis.findMany({ where: { decompositionId: decomposition.id }, orderBy: { kind: 'asc' } }),
+  ]);
+  const view: DecompositionView = {
+    id: decomposition.id,
+    modelId: decomposition.modelId,
+    jobId: decomposition.jobId,
+    status: decomposition.status,
+    parameters: decomposition.parameters as DecompositionView['parameters'],
+    error: decomposition.error,
+    createdAt: decomposition.createdAt.toISOString(),
+    completedAt: decomposition.completedAt?.toISOString() ?? null,
+    outputs: spectra.map((spectrum) => ({
+      index: spectrum.outputIndex,
+      label: spectrum.label,
+      eigenvalues: Array.from(readFloat64Column(spectrum.eigenvalues)),
+      effectiveRank: spectrum.effectiveRank,
+      exactness: spectrum.exactness,
+    })),
+    analyses: Object.fromEntries(analyses.map((analysis) => [analysis.kind, analysis.result])),
+  };
+  return { body: Buffer.from(JSON.stringify(view)), contentType: JSON_TYPE, headers: {} };
+}
+
+export async function eigenvectorBody(
+  db: Database,
+  decomposition: Decomposition,
+  outputIndex: number,
+  query: EigenvectorQuery,
+): Promise<ResponseBody> {
+  if (decomposition.status !== 'completed') {
+    throw conflict(
+      'not-ready',
+      `decomposition ${decomposition.id} is ${decomposition.status}; its eigenvectors exist once it has completed`,
+    );
+  }
+  const row = await db.eigenvectors.findUnique({
+    where: {
+      decompositionId_outputIndex_space: {
+        decompositionId: decomposition.id,
+        outputIndex,
+        space: query.space,
+      },
+    },
+  });
+  if (row === null) throw await missingOutput(db, decomposition.id, outputIndex, query.space);
+
+  const stored = { positive: row.positiveCount, negative: row.negativeCount };
+  const maxK = query.sign === 'both' ? Math.max(stored.positive, stored.negative) : stored[query.sign];
+  const k = query.k ?? maxK;
+  if (k > maxK) {
+    throw badRequest(
+      'k-too-large',
+      `k: at most ${maxK} ${query.sign === 'both' ? 'eigenvectors per sign are' : `${query.sign} eigenvectors are`} stored for output ${outputIndex} of decomposition ${decomposition.id}; ask for k ≤ ${maxK}`,
+      { maximum: maxK },
+    );
+  }
+  const dimension = row.dimension;
+  const vectors = readFloat32Column(row.vectors);
+  const eigenvalues = readFloat64Column(row.eigenvalues);
+  // Stored rows: positives (descending λ) then negatives (ascending λ); take the first k of each.
+  const picked: number[] = [];
+  if (query.sign !== 'negative') for (let i = 0; i < Math.min(k, stored.positive); i++) picked.push(i);
+  if (query.sign !== 'positive') {
+    for (let i = 0; i < Math.min(k, stored.negative); i++) picked.push(stored.positive + i);
+  }
+  const rows = picked.length;
+  const selected = new Float32Array(rows * dimension);
+  const selectedValues = picked.map((source, r) => {
+    selected.set(vectors.subarray(source * dimension, (source + 1) * dimension), r * dimension);
+    return eigenvalues[source] as number;
+  });
+
+  if (query.format === 'json') {
+    const json =
+      `{"outputIndex":${outputIndex},"space":${JSON.stringify(query.space)},"dimension":${dimension},` +
+      `"eigenvalues":${JSON.stringify(selectedValues)},"vectors":${float32RowsJson(selected, rows, dimension)}}`;
+    return { body: Buffer.from(json), contentType: JSON_TYPE, headers: {} };
+  }
+  const headers = {
+    'x-shape': `${rows},${dimension}`,
+    'x-dtype': 'float32',
+    'x-eigenvalues': selectedValues.join(','),
+  };
+  if (query.format === 'f32') {
+    return {
+      body: Buffer.from(selected.buffer, selected.byteOffset, selected.byteLength),
+      contentType: 'application/octet-stream',
+      headers,
+    };
+  }
+  const fileName = `decomposition-${decomposition.id}-output-${outputIndex}-${query.space}.npy`;
+  return {
+    body: encodeNpyFloat32(selected, rows, dimension),
+    contentType: 'application/octet-stream',
+    headers: { ...headers, 'content-disposition': `attachment; filename="${fileName}"` },
+  };
+}
+
+async function missingOutput(db: Database, decompositionId: string, outputIndex: number, space: string) {
+  const outputs = await db.spectrum.findMany({
+    where: { decompositionId },
+    select: { outputIndex: true },
+    orderBy: { outputIndex: 'asc' },
+  });
+  const indices = outputs.map((output) => output.outputIndex);
+  if (!indices.includes(outputIndex)) {
+    return new AppError(
+      404,
+      'not-found',
+      `decomposition ${decompositionId} has no output ${outputIndex} (its outputs: ${indices.join(', ') || 'none'})`,
+    );
+  }
+  return new AppError(
+    404,
+    'not-found',
+    `decomposition ${decompositionId} stored no ${space}-space eigenvectors for output ${outputIndex}`,
+  );
+}

@@ -1,0 +1,124 @@
+// POST /models/:id/decompositions: identical requests (whatever their key order) share one
+// decomposition — the existing one answers 200, or is retried (202) when it failed or was
+// cancelled; a new one is created with its Job in one statement (202) and then enqueued.
+import { randomUUID } from 'node:crypto';
+import { type DecompositionRequest, decompositionKey, type JobStatus } from '@bilinear-lab/contracts';
+import type { Decomposition, Model } from '@bilinear-lab/db';
+import type { FastifyInstance } from 'fastify';
+import { badRequest, conflict } from '../errors.js';
+import type { Principal } from './access.js';
+import { enqueueOrUndo, maxAttemptsOf } from './enqueue-job.js';
+import { retryJob } from './job-control.js';
+import { insertDecompositionRows } from './job-inserts.js';
+
+export interface DecompositionSubmission {
+  decompositionId: string;
+  jobId: string;
+  status: JobStatus;
+  deduplicated: boolean;
+  /** 202 when work was queued by this request, 200 when an existing decomposition answers it. */
+  statusCode: 200 | 202;
+}
+
+export async function submitDecomposition(
+  app: FastifyInstance,
+  principal: Principal,
+  model: Model,
+  request: DecompositionRequest,
+): Promise<DecompositionSubmission> {
+  if (model.status !== 'completed') {
+    throw conflict(
+      'model-not-ready',
+      `model ${model.id} is ${model.status}; decompose it once its training has completed`,
+    );
+  }
+  const fitted = await fitToModel(app, model, request);
+  const parametersKey = decompositionKey(fitted);
+  const decompositionId = randomUUID();
+  const jobId = randomUUID();
+  const payload = { jobId, projectId: model.projectId, decompositionId };
+  const inserted = await insertDecompositionRows(app.db, app.dbSchema, {
+    decompositionId,
+    jobId,
+    projectId: model.projectId,
+    modelId: model.id,
+    parameters: canonicalParameters(fitted),
+    parametersKey,
+    createdById: principal.userId,
+    maxAttempts: maxAttemptsOf('decompose'),
+    payload,
+  });
+  if (!inserted) {
+    const existing = await app.db.decomposition.findUniqueOrThrow({
+      where: { modelId_parametersKey: { modelId: model.id, parametersKey } },
+    });
+    return reuse(app, existing);
+  }
+  await enqueueOrUndo(app, 'decompose', payload, () =>
+    app.db.$transaction([
+      app.db.job.deleteMany({ where: { id: jobId } }),
+      app.db.decomposition.deleteMany({ where: { id: decompositionId } }),
+    ]),
+  );
+  return { decompositionId, jobId, status: 'queued', deduplicated: false, statusCode: 202 };
+}
+
+async function reuse(app: FastifyInstance, existing: Decomposition): Promise<DecompositionSubmission> {
+  const jobId = existing.jobId;
+  if (jobId === null) throw new Error(`decomposition ${existing.id} has no job`);
+  if (existing.status === 'failed' || existing.status === 'cancelled') {
+    const job = await app.db.job.findUniqueOrThrow({ where: { id: jobId } });
+    if (job.status === 'failed' || job.status === 'cancelled') await retryJob(app, job);
+    return { decompositionId: existing.id, jobId, status: 'queued', deduplicated: true, statusCode: 202 };
+  }
+  return {
+    decompositionId: existing.id,
+    jobId,
+    status: existing.status,
+    deduplicated: true,
+    statusCode: 200,
+  };
+}
+
+/** The request with its defaults, lists sorted and deduplicated: what the worker reads. */
+function canonicalParameters(request: DecompositionRequest): Record<string, unknown> {
+  const sorted = (values: number[]) => [...new Set(values)].sort((a, b) => a - b);
+  return {
+    topK: request.topK,
+    truncationK: sorted(request.truncationK),
+    hosvd: request.hosvd,
+    ...(request.outputs ? { outputs: sorted(request.outputs) } : {}),
+  };
+}
+
+/**
+ * The request as it applies to this model: topK beyond the width d keeps all d eigenvectors (so
+ * such requests share one decomposition); outputs must be among the model's classes.
+ */
+async function fitToModel(
+  app: FastifyInstance,
+  model: Model,
+  request: DecompositionRequest,
+): Promise<DecompositionRequest> {
+  const config = model.config as { hiddenDim?: unknown; outputDim?: unknown };
+  const hiddenDim = typeof config.hiddenDim === 'number' ? config.hiddenDim : null;
+  const classes = await outputCount(app, model, config.outputDim);
+  const outside = (request.outputs ?? []).filter((index) => classes !== null && index >= classes);
+  if (outside.length > 0 && classes !== null) {
+    throw badRequest(
+      'invalid-request',
+      `body.outputs: ${outside.join(', ')} outside the model's outputs 0..${classes - 1}`,
+      { issues: [{ path: 'body.outputs', message: `indices must be below ${classes}`, code: 'too_big' }] },
+    );
+  }
+  return hiddenDim !== null && request.topK > hiddenDim ? { ...request, topK: hiddenDim } : request;
+}
+
+async function outputCount(app: FastifyInstance, model: Model, outputDim: unknown): Promise<number | null> {
+  if (typeof outputDim === 'number') return outputDim;
+  if (model.datasetSpec === 'mnist') return 10;
+  if (model.datasetId === null) return null;
+  const dataset = await app.db.dataset.findUnique({ where: { id: model.datasetId } });
+  const classes = (dataset?.metadata as { classes?: unknown } | undefined)?.classes;
+  return typeof classes === 'number' ? classes : null;
+}

@@ -1,0 +1,78 @@
+// POST …/models/train: one statement creates the Model (queued), its TrainingRun and the Job;
+// then the job is enqueued (or the rows undone).
+import { randomUUID } from 'node:crypto';
+import type { TrainRequest } from '@bilinear-lab/contracts';
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../errors.js';
+import type { Principal } from './access.js';
+import { enqueueOrUndo, maxAttemptsOf } from './enqueue-job.js';
+import { insertTrainingRows } from './job-inserts.js';
+
+/** The bundled digits' training split (packages/datasets: 8 000 train / 2 000 test). */
+const BUNDLED_MNIST_TRAIN_COUNT = 8000;
+
+interface TrainingData {
+  spec: string;
+  datasetId: string | null;
+  label: string;
+  trainCount: number;
+}
+
+export async function submitTraining(
+  app: FastifyInstance,
+  principal: Principal,
+  projectId: string,
+  request: TrainRequest,
+): Promise<{ modelId: string; jobId: string }> {
+  const data = await trainingData(app, projectId, request.dataset);
+  const { config } = request;
+  if (config.trainSubset !== undefined && config.trainSubset > data.trainCount) {
+    throw badRequest(
+      'invalid-request',
+      `body.config.trainSubset: ${config.trainSubset} is more than the ${data.trainCount} training samples of ${data.label}`,
+      {
+        issues: [{ path: 'body.config.trainSubset', message: `at most ${data.trainCount}`, code: 'too_big' }],
+      },
+    );
+  }
+  const modelId = randomUUID();
+  const jobId = randomUUID();
+  const payload = { jobId, projectId, modelId };
+  await insertTrainingRows(app.db, app.dbSchema, {
+    modelId,
+    runId: randomUUID(),
+    jobId,
+    projectId,
+    name: request.name ?? `${data.label}-d${config.hiddenDim}`,
+    config,
+    datasetSpec: data.spec,
+    datasetId: data.datasetId,
+    createdById: principal.userId,
+    maxAttempts: maxAttemptsOf('train'),
+    payload,
+  });
+  await enqueueOrUndo(app, 'train', payload, () =>
+    app.db.$transaction([
+      app.db.job.deleteMany({ where: { id: jobId } }),
+      app.db.model.deleteMany({ where: { id: modelId } }),
+    ]),
+  );
+  return { modelId, jobId };
+}
+
+async function trainingData(app: FastifyInstance, projectId: string, dataset: string): Promise<TrainingData> {
+  if (dataset === 'mnist') {
+    return { spec: 'mnist', datasetId: null, label: 'mnist', trainCount: BUNDLED_MNIST_TRAIN_COUNT };
+  }
+  const row = await app.db.dataset.findFirst({ where: { id: dataset, projectId } });
+  if (row === null) {
+    throw badRequest(
+      'unknown-dataset',
+      `body.dataset: no dataset ${dataset} in project ${projectId}; upload one with POST /api/v1/projects/${projectId}/datasets, or use "mnist"`,
+      { issues: [{ path: 'body.dataset', message: 'unknown dataset', code: 'unknown_dataset' }] },
+    );
+  }
+  const metadata = row.metadata as { trainCount?: unknown };
+  const trainCount = typeof metadata.trainCount === 'number' ? metadata.trainCount : Number.POSITIVE_INFINITY;
+  return { spec: `dataset:${row.id}`, datasetId: row.id, label: row.name, trainCount };
+}

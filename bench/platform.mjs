@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+// Benchmark of the platform's numbers (issue 4), on this machine, against the built API and worker
+// processes with real Postgres and Redis (a fresh schema and Redis prefix, removed afterwards):
+//   1. read path — GET a stored decomposition's spectra, and an output's top-16 input-space
+//      eigenvectors, at 200 concurrent connections (autocannon): p50/p99 latency, requests/s;
+//   2. submission — 1 000 decomposition jobs enqueued over HTTP (50 in flight): wall time, and a count
+//      of Job rows and BullMQ jobs afterwards (none lost);
+//   3. the API process's peak RSS through 1 and 2;
+//   4. a worker's RSS (its process and sandboxed children) after each of 20 consecutive jobs.
+// The model is a seeded d = 512 MNIST-layout model (10 classes) imported over HTTP, decomposed with
+// topK 16. Prints a table and one JSON line.
+//
+//   node bench/platform.mjs [--duration 10] [--connections 200] [--jobs 1000] [--json]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { seededGaussian, writeSafetensors } from '@bilinear-lab/core';
+import { createTestSchema, openDatabase } from '@bilinear-lab/db';
+import { connectRedis, openQueue } from '@bilinear-lab/jobs';
+import autocannon from 'autocannon';
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '200' },
+    jobs: { type: 'string', default: '1000' },
+    'worker-jobs': { type: 'string', default: '20' },
+    json: { type: 'boolean' },
+  },
+});
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const repo = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** RSS in MB of a process and all its descendants (a worker's sandboxed processors are children). */
+function treeRssMb(pid) {
+  const children = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    } catch {
+      return [];
+    }
+  })();
+  let kb = 0;
+  try {
+    kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {}
+  return kb / 1024 + children.reduce((sum, child) => sum + treeRssMb(Number(child)), 0);
+}
+
+const schema = await createTestSchema(DATABASE_URL, 'bench');
+const prefix = `bench-${randomBytes(4).toString('hex')}`;
+const adminKey = `bl_${randomBytes(16).toString('hex')}`;
+const port = await freePort();
+const env = {
+  ...process.env,
+  DATABASE_URL,
+  DATABASE_SCHEMA: schema.schema,
+  REDIS_URL,
+  BILINEAR_REDIS_PREFIX: prefix,
+  BILINEAR_ADMIN_KEY: adminKey,
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  // The benchmark's one key sends thousands of requests a second on purpose.
+  BILINEAR_RATE_LIMIT_PER_MINUTE: '100000000',
+};
+const children = [];
+const launch = (entry) => {
+  const child = spawn(process.execPath, [repo(entry)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+};
+const stopChild = (child) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+
+const base = `http://127.0.0.1:${port}`;
+const headers = { authorization: `Bearer ${adminKey}` };
+async function call(method, path, body) {
+  const init = { method, headers: { ...headers } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(base + path, init);
+  const json = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+async function waitForJob(jobId) {
+  for (;;) {
+    const job = await call('GET', `/api/v1/jobs/${jobId}`);
+    if (job.status === 'completed') return job;
+    if (job.status === 'failed' || job.status === 'cancelled')
+      throw new Error(`job ${jobId} ${job.status}: ${job.error}`);
+    await sleep(100);
+  }
+}
+
+const result = {};
+try {
+  const api = launch('apps/api/dist/server.js');
+  let worker = launch('apps/worker/dist/main.js');
+  for (let i = 0; ; i++) {
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (i > 300) throw new Error('the API did not start');
+    await sleep(100);
+  }
+  const { id: projectId } = await call('POST', '/api/v1/projects', { name: 'bench' });
+
+  // A seeded d = 512 model in the reference layout; the work does not depend on the weights' values.
+  const d = 512;
+  const gaussian = seededGaussian(512);
+  const tensor = (name, rows, cols, scale) => ({
+    name,
+    dtype: 'F32',
+    shape: [rows, cols],
+    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
+  });
+  const file = writeSafetensors([
+    tensor('embed.weight', d, 784, 1 / 28),
+    tensor('blocks.0.weight', 2 * d, d, 1 / Math.sqrt(d)),
+    tensor('head.weight', 10, d, 1 / Math.sqrt(d)),
+  ]);
+  const form = new FormData();
+  form.append('name', `random d=${d}`);
+  form.append('file', new Blob([file]), `mnist-d${d}.safetensors`);
+  const { modelId } = await call('POST', `/api/v1/projects/${projectId}/models/import`, form);
+  const decomposition = await call('POST', `/api/v1/models/${modelId}/decompositions`, { topK: 16 });
+  await waitForJob(decomposition.jobId);
+  log(`decomposed a d = ${d} model (10 classes, top-16)`);
+
+  let apiPeakMb = 0;
+  const sampler = setInterval(() => {
+    apiPeakMb = Math.max(apiPeakMb, treeRssMb(api.pid));
+  }, 50);
+
+  // 1. Read path.
+  const connections = Number(flags.connections);
+  const duration = Number(flags.duration);
+  const paths = {
+    spectra: `/api/v1/decompositions/${decomposition.decompositionId}`,
+    eigenvectors_f32: `/api/v1/decompositions/${decomposition.decompositionId}/outputs/3/eigenvectors?space=input&k=16&format=f32`,
+    eigenvectors_json: `/api/v1/decompositions/${decomposition.decompositionId}/outputs/3/eigenvectors?space=input&k=16&format=json`,
+  };
+  result.read = {};
+  for (const [name, path] of Object.entries(paths)) {
+    const bytes = (await fetch(base + path, { headers }).then((r) => r.arrayBuffer())).byteLength;
+    const run = await autocannon({ url: base + path, headers, connections, duration });
+    result.read[name] = {
+      bytes,
+      requests_per_s: Math.round(run.requests.average),
+      p50_ms: run.latency.p50,
+      p99_ms: run.latency.p99,
+      non_2xx: run.non2xx,
+      errors: run.errors + run.timeouts,
+    };
+    log(`read ${name}: p99 ${run.latency.p99} ms, ${Math.round(run.requests.average)} req/s`);
+  }
+
+  // 2. Submission: no worker takes jobs meanwhile, so every job must still be waiting afterwards.
+  await stopChild(worker);
+  const jobs = Number(flags.jobs);
+  const started = performance.now();
+  let next = 0;
+  const ids = [];
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < jobs) {
+        const i = next++;
+        // Distinct parameters: identical requests would be deduplicated into one job.
+        const queued = await call('POST', `/api/v1/models/${modelId}/decompositions`, {
+          topK: 1 + (i % 256),
+          truncationK: [1 + Math.floor(i / 256)],
+        });
+        ids.push(queued.jobId);
+      }
+    }),
+  );
+  const submitSeconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const db = openDatabase({ url: DATABASE_URL, schema: schema.schema });
+  const redis = connectRedis({ url: REDIS_URL });
+  const queue = openQueue('decompose', { connection: redis, prefix });
+  const counts = await queue.getJobCounts(
+    'waiting',
+    'prioritized',
+    'delayed',
+    'active',
+    'completed',
+    'failed',
+  );
+  const rows = await db.job.count({ where: { queue: 'decompose', status: 'queued' } });
+  result.submission = {
+    jobs,
+    seconds: Number(submitSeconds.toFixed(2)),
+    jobs_per_s: Math.round(jobs / submitSeconds),
+    distinct_job_ids: new Set(ids).size,
+    queued_rows: rows,
+    bullmq_waiting: counts.waiting + counts.prioritized + counts.delayed,
+  };
+  result.api_peak_rss_mb = Math.round(apiPeakMb);
+  log(
+    `submitted ${jobs} jobs in ${submitSeconds.toFixed(2)} s; ${rows} rows queued, ${result.submission.bullmq_waiting} waiting in BullMQ`,
+  );
+
+  // 4. A worker's memory across consecutive jobs: clear the backlog, then one job at a time.
+  await queue.obliterate({ force: true });
+  await db.job.updateMany({ where: { status: 'queued' }, data: { status: 'cancelled' } });
+  await db.decomposition.updateMany({ where: { status: 'queued' }, data: { status: 'cancelled' } });
+  worker = launch('apps/worker/dist/main.js');
+  const fixtureForm = new FormData();
+  fixtureForm.append(
+    'file',
+    new Blob([readFileSync(repo('examples/mnist-d64.safetensors'))]),
+    'mnist-d64.safetensors',
+  );
+  const small = await call('POST', `/api/v1/projects/${projectId}/models/import`, fixtureForm);
+  const rss = [];
+  for (let i = 0; i < Number(flags['worker-jobs']); i++) {
+    const queued = await call('POST', `/api/v1/models/${small.modelId}/decompositions`, { topK: 1 + i });
+    await waitForJob(queued.jobId);
+    rss.push(Math.round(treeRssMb(worker.pid)));
+  }
+  result.worker_rss_mb = {
+    after_job_1: rss[0],
+    after_job_5: rss[4],
+    after_last: rss.at(-1),
+    max: Math.max(...rss),
+    growth_after_job_5: (rss.at(-1) ?? 0) - (rss[4] ?? 0),
+  };
+  await queue.close();
+  await redis.quit();
+  await db.$disconnect();
+} finally {
+  await Promise.all(children.map(stopChild));
+  const redis = connectRedis({ url: REDIS_URL });
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  await schema.drop();
+}
+
+if (!flags.json) {
+  console.log('read path (200 connections)   bytes    req/s   p50 ms   p99 ms');
+  for (const [name, r] of Object.entries(result.read)) {
+    console.log(
+      `${name.padEnd(28)} ${String(r.bytes).padStart(7)} ${String(r.requests_per_s).padStart(8)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)}`,
+    );
+  }
+  const s = result.submission;
+  console.log(
+    `submission: ${s.jobs} jobs in ${s.seconds} s (${s.jobs_per_s}/s), ${s.queued_rows} rows queued, ${s.bullmq_waiting} waiting in BullMQ`,
+  );
+  console.log(`API peak RSS: ${result.api_peak_rss_mb} MB`);
+  console.log(`worker RSS after each job (MB): ${JSON.stringify(result.worker_rss_mb)}`);
+}
+console.log(JSON.stringify(result));

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { JobStatusSchema } from '../status.js';
+
+export const DecompositionRequestSchema = z
+  .object({
+    /** Eigenvectors kept per output and sign (top-k positive and top-k negative). */
+    topK: z.number().int().min(1).max(256).default(16),
+    /** Truncation curve: accuracy when each output keeps only its k largest-|λ| eigenpairs, for each k. */
+    truncationK: z.array(z.number().int().min(1).max(100_000)).max(64).default([1, 2, 4, 8, 16, 32, 64]),
+    /** Also compute the HOSVD of the interaction tensor (output directions and their components). */
+    hosvd: z.boolean().default(false),
+    /** Which outputs (class indices) to decompose; all when absent. */
+    outputs: z.array(z.number().int().min(0)).min(1).max(100_000).optional(),
+  })
+  .strict();
+export type DecompositionRequest = z.infer<typeof DecompositionRequestSchema>;
+
+/** Canonical form of a request: identical requests (whatever their key order) share one decomposition. */
+export function decompositionKey(request: DecompositionRequest): string {
+  const outputs = request.outputs ? [...new Set(request.outputs)].sort((a, b) => a - b) : null;
+  const truncationK = [...new Set(request.truncationK)].sort((a, b) => a - b);
+  return JSON.stringify({ topK: request.topK, truncationK, hosvd: request.hosvd, outputs });
+}
+
+export const SpectrumSummarySchema = z.object({
+  index: z.number().int(),
+  label: z.string(),
+  /** All eigenvalues, ascending. */
+  eigenvalues: z.array(z.number()),
+  effectiveRank: z.number(),
+  exactness: z.number().nullable(),
+});
+
+export const DecompositionSchema = z.object({
+  id: z.uuid(),
+  modelId: z.uuid(),
+  jobId: z.uuid().nullable(),
+  status: JobStatusSchema,
+  parameters: DecompositionRequestSchema,
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+  outputs: z.array(SpectrumSummarySchema),
+  analyses: z.record(z.string(), z.unknown()),
+});
+export type DecompositionView = z.infer<typeof DecompositionSchema>;
+
+export const EIGENVECTOR_FORMATS = ['json', 'f32', 'npy'] as const;
+export const EigenvectorQuerySchema = z
+  .object({
+    space: z.enum(['input', 'model']).default('input'),
+    /** Vectors per sign (at most the decomposition's topK). */
+    k: z.coerce.number().int().min(1).max(256).optional(),
+    sign: z.enum(['both', 'positive', 'negative']).default('both'),
+    format: z.enum(EIGENVECTOR_FORMATS).default('json'),
+  })
+  .strict();
+export type EigenvectorQuery = z.infer<typeof EigenvectorQuerySchema>;
+
+export const EigenvectorsSchema = z.object({
+  outputIndex: z.number().int(),
+  space: z.enum(['input', 'model']),
+  dimension: z.number().int(),
+  /** Row order: positive eigenvalues descending, then negative ascending (most negative first). */
+  eigenvalues: z.array(z.number()),
+  vectors: z.array(z.array(z.number())),
+});

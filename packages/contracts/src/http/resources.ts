@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { JobStatusSchema, RoleSchema } from '../status.js';
+
+export const IdSchema = z.uuid();
+export const IdParamsSchema = z.object({ id: z.uuid() });
+
+export const CreateProjectSchema = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+
+export const ProjectSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  role: RoleSchema,
+  createdAt: z.string(),
+});
+
+export const AddMemberSchema = z
+  .object({
+    /** An existing user's name, or a new user to create (their first API key is returned once). */
+    user: z.string().trim().min(1).max(100),
+    role: RoleSchema,
+  })
+  .strict();
+
+export const MemberSchema = z.object({
+  userId: z.uuid(),
+  name: z.string(),
+  role: RoleSchema,
+  createdAt: z.string(),
+});
+
+export const CreateKeySchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+
+export const ApiKeySchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  /** The first characters of the key, to tell keys apart. */
+  prefix: z.string(),
+  userId: z.uuid(),
+  userName: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+export const ModelSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  name: z.string(),
+  source: z.enum(['trained', 'imported']),
+  status: JobStatusSchema,
+  dataset: z.string().nullable(),
+  config: z.record(z.string(), z.unknown()),
+  metrics: z.object({ testAccuracy: z.number().nullable().optional() }).catchall(z.unknown()).nullable(),
+  backend: z.string().nullable(),
+  jobId: z.uuid().nullable(),
+  hasCheckpoint: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const TrainingMetricSchema = z.object({
+  kind: z.enum(['step', 'epoch']),
+  step: z.number().int(),
+  epoch: z.number().int(),
+  loss: z.number(),
+  learningRate: z.number(),
+  trainAccuracy: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  testLoss: z.number().nullable(),
+});
+
+export const DatasetSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  name: z.string(),
+  checksum: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+
+export const JobSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  queue: z.string(),
+  status: JobStatusSchema,
+  progress: z.number(),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  error: z.string().nullable(),
+  workerId: z.string().nullable(),
+  subject: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+
+export const WorkerSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  backend: z.string(),
+  device: z.string(),
+  concurrency: z.number().int(),
+  queues: z.array(z.string()),
+  startedAt: z.string(),
+  lastHeartbeatAt: z.string(),
+  /** Seconds since the last heartbeat. */
+  heartbeatAgeSeconds: z.number(),
+  alive: z.boolean(),
+});
+
+export const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  db: z.enum(['ok', 'down']),
+  redis: z.enum(['ok', 'down']),
+});

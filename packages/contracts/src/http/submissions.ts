@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { JOB_STATUSES, JobStatusSchema } from '../status.js';
+import { DecompositionSchema } from './decomposition.js';
+
+// Answers to requests that queue work or store uploads, and the query/fields those requests take.
+
+/** 202 of POST …/models/train. */
+export const TrainAcceptedSchema = z.object({ modelId: z.uuid(), jobId: z.uuid() });
+
+/** 202 (queued or re-queued) or 200 (an identical request already exists) of POST …/decompositions. */
+export const DecompositionAcceptedSchema = z.object({
+  decompositionId: z.uuid(),
+  jobId: z.uuid(),
+  status: JobStatusSchema,
+  /** True when an identical earlier request was found instead of creating a new decomposition. */
+  deduplicated: z.boolean(),
+});
+
+/** 201 of POST …/models/import. */
+export const ModelImportedSchema = z.object({
+  modelId: z.uuid(),
+  config: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** Text fields of the dataset upload (multipart; the four IDX files come as `file` parts). */
+export const DatasetUploadFieldsSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    /** Labels must lie in 0..classes-1. */
+    classes: z.coerce.number().int().min(2).max(256).default(10),
+  })
+  .strict();
+
+/** Text fields of the model import (multipart; the safetensors file comes as the `file` part). */
+export const ModelImportFieldsSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    /** x ← x + g(x) between blocks; only needed for files without our config metadata. */
+    residual: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+
+export const JobListQuerySchema = z
+  .object({
+    status: z.enum(JOB_STATUSES).optional(),
+    queue: z.enum(['train', 'decompose']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+export const ModelListQuerySchema = z
+  .object({ limit: z.coerce.number().int().min(1).max(1000).default(200) })
+  .strict();
+
+export const MetricsQuerySchema = z.object({ kind: z.enum(['step', 'epoch']).optional() }).strict();
+
+export const JobEventsQuerySchema = z
+  .object({
+    /** Resume after this event id (same as the Last-Event-ID header). */
+    after: z
+      .string()
+      .regex(/^\d+-\d+$/, 'an event id like 1732540000000-0')
+      .optional(),
+  })
+  .strict();
+
+/** A decomposition in lists: everything but the spectra and analyses. */
+export const DecompositionSummarySchema = DecompositionSchema.omit({ outputs: true, analyses: true });

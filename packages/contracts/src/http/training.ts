@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+// Training options as the API accepts them, with the same defaults as `bilinear train` (d = 256, one
+// bilinear layer, input noise 0.4, AdamW 1e-3 with weight decay 0.5, cosine schedule, 20 epochs).
+export const GATES = ['none', 'relu', 'silu', 'gelu'] as const;
+
+export const TrainingConfigSchema = z
+  .object({
+    hiddenDim: z.number().int().min(1).max(4096).default(256).describe('width d of the bilinear blocks'),
+    layers: z.number().int().min(1).max(8).default(1).describe('bilinear blocks'),
+    residual: z.boolean().default(false),
+    gate: z.enum(GATES).default('none').describe('non-linearity on the left branch (none = bilinear)'),
+    epochs: z.number().int().min(1).max(1000).default(20),
+    batchSize: z.number().int().min(1).max(65_536).default(2048),
+    learningRate: z.number().positive().max(10).default(1e-3),
+    weightDecay: z.number().min(0).max(100).default(0.5),
+    warmupSteps: z.number().int().min(0).default(0),
+    inputNoise: z.number().min(0).max(10).default(0.4).describe('std of Gaussian noise on training inputs'),
+    inputNoiseProbability: z.number().min(0).max(1).default(1),
+    latentNoise: z.number().min(0).max(10).default(0),
+    seed: z.number().int().min(0).max(0xffffffff).default(42),
+    /** Only the first N training samples (quick runs, tests); all when absent. */
+    trainSubset: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
+export type TrainingConfigInput = z.input<typeof TrainingConfigSchema>;
+
+export const TrainRequestSchema = z
+  .object({
+    /** "mnist" for the bundled digits, or the id of a dataset uploaded to this project. */
+    dataset: z.union([z.literal('mnist'), z.uuid()]).default('mnist'),
+    name: z.string().trim().min(1).max(200).optional(),
+    config: TrainingConfigSchema.default(TrainingConfigSchema.parse({})),
+  })
+  .strict();
+export type TrainRequest = z.infer<typeof TrainRequestSchema>;

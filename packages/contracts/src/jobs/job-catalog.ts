@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+// Every queue the platform has, declared once: the API validates a payload with `payload` before it
+// enqueues, the worker validates it again on receipt. Payloads carry ids only: the worker reads the
+// rest from Postgres, so a retried job always works from the stored request.
+
+const retry = (attempts: number, delayMs: number) => ({
+  attempts,
+  backoff: { type: 'exponential' as const, delay: delayMs },
+});
+
+export const jobCatalog = {
+  train: {
+    description: 'Train a model on a dataset and store its checkpoint and metric series.',
+    payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), modelId: z.uuid() }).strict(),
+    ...retry(3, 2_000),
+  },
+  decompose: {
+    description: 'Decompose a stored model: spectra, top-k eigenvectors and analyses per output.',
+    payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), decompositionId: z.uuid() }).strict(),
+    ...retry(3, 2_000),
+  },
+} as const;
+
+export type QueueName = keyof typeof jobCatalog;
+export const QUEUE_NAMES = Object.keys(jobCatalog) as QueueName[];
+export type JobPayload<Q extends QueueName> = z.infer<(typeof jobCatalog)[Q]['payload']>;

@@ -1,0 +1,28 @@
+// @bilinear-lab/db: the Prisma client, offline migrations and the artifact store. Nothing else in
+// the repository talks to Postgres directly.
+export {
+  ArtifactError,
+  type ArtifactErrorCode,
+  type ArtifactInfo,
+  type ArtifactSource,
+  type ArtifactStore,
+  type PutArtifactOptions,
+} from './artifacts/artifact-store.js';
+export { DEFAULT_CHUNK_BYTES, isUuid, PostgresArtifactStore } from './artifacts/postgres-artifact-store.js';
+export { type Database, type DatabaseOptions, openDatabase } from './database.js';
+export {
+  float32Column,
+  float64Column,
+  readFloat32Column,
+  readFloat64Column,
+} from './encoding/float-columns.js';
+export * from './generated/prisma/client.js';
+export {
+  applyMigrations,
+  findMigrationsDir,
+  MigrationError,
+  type MigrationOptions,
+  type MigrationResult,
+  quoteIdentifier,
+} from './migrations/apply-migrations.js';
+export { createTestSchema, type TestSchema } from './testing/test-schema.js';
