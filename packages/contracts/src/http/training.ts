@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
-// Training options as the API accepts them, with the same defaults as `bilinear train` (d = 256, one
-// bilinear layer, input noise 0.4, AdamW 1e-3 with weight decay 0.5, cosine schedule, 20 epochs).
+// Training options as the API accepts them. The defaults are the MNIST recipe measured in issue 3
+// (d = 256, one bilinear layer, input noise 0.4, batch 256, AdamW 1e-3 with weight decay 0.5, cosine
+// schedule, 20 epochs: 95.0 % test accuracy on the bundled digits, level with PyTorch). `bilinear train`
+// differs only in its batch (2048, faster on the CPU, ≈ 89 % on the bundled 8 000 training digits).
 export const GATES = ['none', 'relu', 'silu', 'gelu'] as const;
 
 export const TrainingConfigSchema = z
@@ -11,7 +13,7 @@ export const TrainingConfigSchema = z
     residual: z.boolean().default(false),
     gate: z.enum(GATES).default('none').describe('non-linearity on the left branch (none = bilinear)'),
     epochs: z.number().int().min(1).max(1000).default(20),
-    batchSize: z.number().int().min(1).max(65_536).default(2048),
+    batchSize: z.number().int().min(1).max(65_536).default(256),
     learningRate: z.number().positive().max(10).default(1e-3),
     weightDecay: z.number().min(0).max(100).default(0.5),
     warmupSteps: z.number().int().min(0).default(0),

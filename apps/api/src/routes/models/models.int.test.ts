@@ -57,7 +57,7 @@ describe('POST /projects/:id/models/train', () => {
       hiddenDim: 32,
       epochs: 2,
       trainSubset: 500,
-      batchSize: 2048,
+      batchSize: 256,
       seed: 42,
     });
     expect(model.trainingRun).toMatchObject({ jobId, options: model.config });

@@ -1,0 +1,250 @@
+'use server';
+
+import { DecompositionRequestSchema, TrainingConfigSchema } from '@bilinear-lab/contracts';
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { PlatformError, platformRequest, sendJson } from '@/lib/platform';
+import { endSession, startSession } from '@/lib/session';
+
+// Every write the dashboard makes. Server actions run on the server with the session's key and are
+// protected by Next against cross-site requests; each returns a message a user can act on.
+
+export interface ActionState {
+  error?: string;
+  /** Field-level messages (the API's zod details, or our own checks). */
+  fieldErrors?: Record<string, string>;
+  /** Something to show once (a new API key). */
+  secret?: string;
+  ok?: boolean;
+}
+
+function failure(error: unknown): ActionState {
+  if (error instanceof PlatformError) {
+    return { error: error.message, fieldErrors: fieldErrorsFrom(error.details) };
+  }
+  // Redirects and not-found signals must propagate.
+  throw error;
+}
+
+function fieldErrorsFrom(details: unknown): Record<string, string> | undefined {
+  const issues = Array.isArray(details)
+    ? details
+    : details && typeof details === 'object' && Array.isArray((details as { issues?: unknown }).issues)
+      ? (details as { issues: unknown[] }).issues
+      : null;
+  if (!issues) return undefined;
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    if (!issue || typeof issue !== 'object') continue;
+    const { path, message } = issue as { path?: unknown; message?: unknown };
+    const name = Array.isArray(path) ? String(path[path.length - 1] ?? '') : '';
+    if (name && typeof message === 'string') fields[name] = message;
+  }
+  return fields;
+}
+
+export async function signIn(_previous: ActionState, form: FormData): Promise<ActionState> {
+  const key = String(form.get('key') ?? '').trim();
+  if (!key) return { error: 'Paste an API key to sign in.' };
+  try {
+    await platformRequest(key, '/api/v1/me');
+  } catch (error) {
+    if (error instanceof PlatformError && error.status === 401) {
+      return { error: 'That API key is not valid (the API answered 401). Check it and try again.' };
+    }
+    return failure(error);
+  }
+  await startSession(key);
+  redirect('/');
+}
+
+export async function signOut(): Promise<void> {
+  await endSession();
+  redirect('/sign-in');
+}
+
+export async function createProject(_previous: ActionState, form: FormData): Promise<ActionState> {
+  const name = String(form.get('name') ?? '').trim();
+  if (!name) return { error: 'Give the project a name.', fieldErrors: { name: 'Required' } };
+  let id: string;
+  try {
+    ({ id } = await sendJson<{ id: string }>('POST', '/api/v1/projects', { name }));
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath('/', 'layout');
+  redirect(`/projects/${id}/models`);
+}
+
+export async function addMember(
+  projectId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const user = String(form.get('user') ?? '').trim();
+  const role = String(form.get('role') ?? 'member');
+  if (!user) return { error: 'Name the user to add.', fieldErrors: { user: 'Required' } };
+  try {
+    const answer = await sendJson<{ key?: string; apiKey?: string } | null>(
+      'POST',
+      `/api/v1/projects/${projectId}/members`,
+      { user, role },
+    );
+    revalidatePath(`/projects/${projectId}/settings`);
+    const secret = answer?.key ?? answer?.apiKey;
+    return secret ? { ok: true, secret } : { ok: true };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function removeMember(projectId: string, userId: string): Promise<ActionState> {
+  try {
+    await sendJson('DELETE', `/api/v1/projects/${projectId}/members/${userId}`);
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(`/projects/${projectId}/settings`);
+  return { ok: true };
+}
+
+export async function createKey(
+  projectId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const name = String(form.get('name') ?? '').trim();
+  if (!name) return { error: 'Name the key (e.g. "laptop").', fieldErrors: { name: 'Required' } };
+  try {
+    const answer = await sendJson<{ key?: string; apiKey?: string; secret?: string }>(
+      'POST',
+      `/api/v1/projects/${projectId}/keys`,
+      { name },
+    );
+    revalidatePath(`/projects/${projectId}/settings`);
+    return { ok: true, secret: answer.key ?? answer.apiKey ?? answer.secret };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function revokeKey(projectId: string, keyId: string): Promise<ActionState> {
+  try {
+    await sendJson('DELETE', `/api/v1/projects/${projectId}/keys/${keyId}`);
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(`/projects/${projectId}/settings`);
+  return { ok: true };
+}
+
+const BOOLEAN_OPTIONS = new Set(['residual']);
+const TEXT_OPTIONS = new Set(['gate']);
+
+/** Reads the train form: every TrainingConfig option, empty fields left to the API's defaults. */
+function trainingConfigFrom(form: FormData): {
+  config: Record<string, unknown>;
+  fieldErrors: Record<string, string>;
+} {
+  const config: Record<string, unknown> = {};
+  const fieldErrors: Record<string, string> = {};
+  for (const name of Object.keys(TrainingConfigSchema.shape)) {
+    if (BOOLEAN_OPTIONS.has(name)) {
+      config[name] = form.get(name) === 'on';
+      continue;
+    }
+    const raw = String(form.get(name) ?? '').trim();
+    if (raw === '') continue;
+    if (TEXT_OPTIONS.has(name)) {
+      config[name] = raw;
+      continue;
+    }
+    const value = Number(raw);
+    if (!Number.isFinite(value)) fieldErrors[name] = `"${raw}" is not a number`;
+    else config[name] = value;
+  }
+  const checked = TrainingConfigSchema.safeParse(config);
+  if (!checked.success) {
+    for (const issue of checked.error.issues) fieldErrors[String(issue.path[0])] = issue.message;
+  }
+  return { config, fieldErrors };
+}
+
+export async function trainModel(
+  projectId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const { config, fieldErrors } = trainingConfigFrom(form);
+  if (Object.keys(fieldErrors).length > 0) return { error: 'Some options are out of range.', fieldErrors };
+  const name = String(form.get('name') ?? '').trim();
+  const dataset = String(form.get('dataset') ?? 'mnist');
+  let modelId: string;
+  try {
+    ({ modelId } = await sendJson<{ modelId: string; jobId: string }>(
+      'POST',
+      `/api/v1/projects/${projectId}/models/train`,
+      { dataset, config, ...(name ? { name } : {}) },
+    ));
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(`/projects/${projectId}/models`);
+  redirect(`/projects/${projectId}/models/${modelId}`);
+}
+
+export async function decompose(
+  projectId: string,
+  modelId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const truncation = String(form.get('truncationK') ?? '').trim();
+  const request = {
+    topK: Number(form.get('topK') ?? 16),
+    truncationK: truncation
+      ? truncation
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map(Number)
+      : undefined,
+    hosvd: form.get('hosvd') === 'on',
+  };
+  const checked = DecompositionRequestSchema.safeParse(request);
+  if (!checked.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of checked.error.issues) fieldErrors[String(issue.path[0])] = issue.message;
+    return { error: 'Some options are out of range.', fieldErrors };
+  }
+  let decompositionId: string;
+  try {
+    ({ decompositionId } = await sendJson<{ decompositionId: string; jobId: string }>(
+      'POST',
+      `/api/v1/models/${modelId}/decompositions`,
+      checked.data,
+    ));
+  } catch (error) {
+    return failure(error);
+  }
+  redirect(`/projects/${projectId}/decompositions/${decompositionId}`);
+}
+
+export async function cancelJob(jobId: string): Promise<ActionState> {
+  try {
+    await sendJson('POST', `/api/v1/jobs/${jobId}/cancel`);
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath('/', 'layout');
+  return { ok: true };
+}
+
+export async function retryJob(jobId: string): Promise<ActionState> {
+  try {
+    await sendJson('POST', `/api/v1/jobs/${jobId}/retry`);
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath('/', 'layout');
+  return { ok: true };
+}

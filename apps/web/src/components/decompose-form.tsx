@@ -1,0 +1,52 @@
+'use client';
+
+import { useActionState } from 'react';
+import { type ActionState, decompose } from '@/app/actions';
+
+export function DecomposeForm({ projectId, modelId }: { projectId: string; modelId: string }) {
+  const [state, action, pending] = useActionState<ActionState, FormData>(
+    decompose.bind(null, projectId, modelId),
+    {},
+  );
+  return (
+    <form action={action} className="stack" aria-label="New decomposition">
+      <div className="row">
+        <label htmlFor="decompose-topk">Eigenvectors per sign (top-k)</label>
+        <input
+          id="decompose-topk"
+          name="topK"
+          type="number"
+          min={1}
+          max={256}
+          defaultValue={16}
+          style={{ width: '5rem' }}
+        />
+      </div>
+      <div className="row">
+        <label htmlFor="decompose-truncation">Truncation k</label>
+        <input
+          id="decompose-truncation"
+          name="truncationK"
+          type="text"
+          defaultValue="1, 2, 4, 8, 16, 32, 64"
+        />
+      </div>
+      <label className="row">
+        <input name="hosvd" type="checkbox" /> Also compute the HOSVD across classes
+      </label>
+      {state.error ? (
+        <p className="error" role="alert">
+          {state.error}{' '}
+          {Object.entries(state.fieldErrors ?? {})
+            .map(([field, message]) => `${field}: ${message}`)
+            .join('; ')}
+        </p>
+      ) : null}
+      <div>
+        <button type="submit" disabled={pending} data-testid="decompose-button">
+          {pending ? 'Queueing…' : 'Decompose'}
+        </button>
+      </div>
+    </form>
+  );
+}

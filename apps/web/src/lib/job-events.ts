@@ -1,0 +1,62 @@
+'use client';
+
+import { useEffect, useRef } from 'react';
+
+export type JobEventData =
+  | { type: 'state'; status: string; attempt?: number; workerId?: string; error?: string }
+  | { type: 'progress'; progress: number; message?: string }
+  | {
+      type: 'metrics';
+      kind: 'step' | 'epoch';
+      epoch: number;
+      step: number;
+      totalSteps: number;
+      loss: number;
+      learningRate: number;
+      trainAccuracy?: number | null;
+      testAccuracy?: number | null;
+      testLoss?: number | null;
+    }
+  | { type: 'log'; level: string; message: string };
+
+const EVENT_TYPES = ['state', 'progress', 'metrics', 'log'] as const;
+const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Follows a job's server-sent events through the dashboard's pass-through (the key stays on the
+ * server). EventSource reconnects by itself and sends Last-Event-ID, so nothing is missed or doubled.
+ */
+export function useJobEvents(jobId: string | null, enabled: boolean, onEvent: (event: JobEventData) => void) {
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  useEffect(() => {
+    if (!jobId || !enabled) return;
+    const source = new EventSource(`/api/platform/jobs/${encodeURIComponent(jobId)}/events`);
+    const deliver = (event: JobEventData) => {
+      // The API ends the stream after a final state; without closing here EventSource would reconnect.
+      if (event.type === 'state' && FINAL_STATUSES.has(event.status)) source.close();
+      handler.current(event);
+    };
+    const listener = (type: string) => (message: MessageEvent<string>) => {
+      let data: Record<string, unknown>;
+      try {
+        data = JSON.parse(message.data) as Record<string, unknown>;
+      } catch {
+        return; // A comment or keep-alive line: nothing to show.
+      }
+      deliver({ type, ...data } as JobEventData);
+    };
+    const listeners = EVENT_TYPES.map((type) => [type, listener(type)] as const);
+    for (const [type, fn] of listeners) source.addEventListener(type, fn as EventListener);
+    // Servers that send unnamed events carry the type in the data.
+    source.onmessage = (message) => {
+      try {
+        const data = JSON.parse(message.data) as JobEventData;
+        if (data && typeof data === 'object' && 'type' in data) deliver(data);
+      } catch {
+        // ignore
+      }
+    };
+    return () => source.close();
+  }, [jobId, enabled]);
+}
