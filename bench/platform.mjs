@@ -5,16 +5,21 @@
 //      eigenvectors, at 200 concurrent connections (autocannon): p50/p99 latency, requests/s;
 //   2. submission — 1 000 decomposition jobs enqueued over HTTP (50 in flight): wall time, and a count
 //      of Job rows and BullMQ jobs afterwards (none lost);
-//   3. the API process's peak RSS through 1 and 2;
+//      Each read is also measured against a bare node:http server answering the same bytes and
+//      headers (bench/static-response-server.mjs), with the same load generator on the same cores:
+//      with autocannon sharing the machine's two cores, that reference shows the floor;
+//   3. the API process's RSS at each phase and its peak through 1 and 2;
 //   4. a worker's RSS (its process and sandboxed children) after each of 20 consecutive jobs.
 // The model is a seeded d = 512 MNIST-layout model (10 classes) imported over HTTP, decomposed with
 // topK 16. Prints a table and one JSON line.
 //
 //   node bench/platform.mjs [--duration 10] [--connections 200] [--jobs 1000] [--json]
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seededGaussian, writeSafetensors } from '@bilinear-lab/core';
@@ -131,6 +136,7 @@ try {
     if (i > 300) throw new Error('the API did not start');
     await sleep(100);
   }
+  const rssAtStart = Math.round(treeRssMb(api.pid));
   const { id: projectId } = await call('POST', '/api/v1/projects', { name: 'bench' });
 
   // A seeded d = 512 model in the reference layout; the work does not depend on the weights' values.
@@ -154,6 +160,7 @@ try {
   const decomposition = await call('POST', `/api/v1/models/${modelId}/decompositions`, { topK: 16 });
   await waitForJob(decomposition.jobId);
   log(`decomposed a d = ${d} model (10 classes, top-16)`);
+  result.api_rss_mb = { at_start: rssAtStart, after_import_and_decompose: Math.round(treeRssMb(api.pid)) };
 
   let apiPeakMb = 0;
   const sampler = setInterval(() => {
@@ -169,19 +176,45 @@ try {
     eigenvectors_json: `/api/v1/decompositions/${decomposition.decompositionId}/outputs/3/eigenvectors?space=input&k=16&format=json`,
   };
   result.read = {};
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-platform-'));
   for (const [name, path] of Object.entries(paths)) {
-    const bytes = (await fetch(base + path, { headers }).then((r) => r.arrayBuffer())).byteLength;
+    const sample = await fetch(base + path, { headers });
+    const body = new Uint8Array(await sample.arrayBuffer());
     const run = await autocannon({ url: base + path, headers, connections, duration });
+    // The same bytes and headers from a bare server, measured the same way.
+    const bodyFile = join(scratch, `${name}.body`);
+    writeFileSync(bodyFile, body);
+    const served = Object.fromEntries(
+      [...sample.headers].filter(
+        ([key]) => !['content-length', 'date', 'connection', 'keep-alive'].includes(key),
+      ),
+    );
+    const referencePort = await freePort();
+    const reference = fork(repo('bench/static-response-server.mjs'), [
+      bodyFile,
+      JSON.stringify(served),
+      String(referencePort),
+    ]);
+    await new Promise((resolve) => reference.once('message', resolve));
+    const bare = await autocannon({ url: `http://127.0.0.1:${referencePort}/`, connections, duration });
+    await stopChild(reference);
     result.read[name] = {
-      bytes,
+      bytes: body.byteLength,
       requests_per_s: Math.round(run.requests.average),
       p50_ms: run.latency.p50,
       p99_ms: run.latency.p99,
       non_2xx: run.non2xx,
       errors: run.errors + run.timeouts,
+      bare_server_requests_per_s: Math.round(bare.requests.average),
+      bare_server_p99_ms: bare.latency.p99,
+      p99_ratio: Number((run.latency.p99 / bare.latency.p99).toFixed(2)),
     };
-    log(`read ${name}: p99 ${run.latency.p99} ms, ${Math.round(run.requests.average)} req/s`);
+    log(
+      `read ${name}: p99 ${run.latency.p99} ms (bare server ${bare.latency.p99} ms), ${Math.round(run.requests.average)} req/s`,
+    );
   }
+  rmSync(scratch, { recursive: true, force: true });
+  result.api_rss_mb.after_reads = Math.round(treeRssMb(api.pid));
 
   // 2. Submission: no worker takes jobs meanwhile, so every job must still be waiting afterwards.
   await stopChild(worker);
@@ -224,12 +257,14 @@ try {
     queued_rows: rows,
     bullmq_waiting: counts.waiting + counts.prioritized + counts.delayed,
   };
-  result.api_peak_rss_mb = Math.round(apiPeakMb);
+  result.api_rss_mb.after_submission = Math.round(treeRssMb(api.pid));
+  result.api_rss_mb.peak = Math.round(apiPeakMb);
   log(
     `submitted ${jobs} jobs in ${submitSeconds.toFixed(2)} s; ${rows} rows queued, ${result.submission.bullmq_waiting} waiting in BullMQ`,
   );
 
-  // 4. A worker's memory across consecutive jobs: clear the backlog, then one job at a time.
+  // 4. A worker's memory across consecutive jobs: clear the backlog, then one job at a time, each the
+  // same work (only the truncation k differs, so the requests are not deduplicated).
   await queue.obliterate({ force: true });
   await db.job.updateMany({ where: { status: 'queued' }, data: { status: 'cancelled' } });
   await db.decomposition.updateMany({ where: { status: 'queued' }, data: { status: 'cancelled' } });
@@ -243,7 +278,10 @@ try {
   const small = await call('POST', `/api/v1/projects/${projectId}/models/import`, fixtureForm);
   const rss = [];
   for (let i = 0; i < Number(flags['worker-jobs']); i++) {
-    const queued = await call('POST', `/api/v1/models/${small.modelId}/decompositions`, { topK: 1 + i });
+    const queued = await call('POST', `/api/v1/models/${small.modelId}/decompositions`, {
+      topK: 16,
+      truncationK: [1 + i],
+    });
     await waitForJob(queued.jobId);
     rss.push(Math.round(treeRssMb(worker.pid)));
   }
@@ -267,17 +305,19 @@ try {
 }
 
 if (!flags.json) {
-  console.log('read path (200 connections)   bytes    req/s   p50 ms   p99 ms');
+  console.log(
+    `read path (${flags.connections} connections)   bytes    req/s   p50 ms   p99 ms   bare req/s  bare p99 ms  p99 ratio`,
+  );
   for (const [name, r] of Object.entries(result.read)) {
     console.log(
-      `${name.padEnd(28)} ${String(r.bytes).padStart(7)} ${String(r.requests_per_s).padStart(8)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)}`,
+      `${name.padEnd(28)} ${String(r.bytes).padStart(7)} ${String(r.requests_per_s).padStart(8)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)} ${String(r.bare_server_requests_per_s).padStart(12)} ${String(r.bare_server_p99_ms).padStart(12)} ${String(r.p99_ratio).padStart(10)}`,
     );
   }
   const s = result.submission;
   console.log(
     `submission: ${s.jobs} jobs in ${s.seconds} s (${s.jobs_per_s}/s), ${s.queued_rows} rows queued, ${s.bullmq_waiting} waiting in BullMQ`,
   );
-  console.log(`API peak RSS: ${result.api_peak_rss_mb} MB`);
+  console.log(`API RSS (MB): ${JSON.stringify(result.api_rss_mb)}`);
   console.log(`worker RSS after each job (MB): ${JSON.stringify(result.worker_rss_mb)}`);
 }
 console.log(JSON.stringify(result));

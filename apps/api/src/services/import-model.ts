@@ -1,25 +1,35 @@
 // POST …/models/import: a safetensors model in the reference layout, parsed with the training
 // package's reader, stored as a checkpoint artifact with a completed Model row. An MNIST-shaped
 // classifier is evaluated on the bundled test split so it arrives with its testAccuracy.
+import { Worker } from 'node:worker_threads';
 import { ModelImportFieldsSchema } from '@bilinear-lab/contracts';
-import { loadDataset } from '@bilinear-lab/datasets';
 import type { Model, Prisma } from '@bilinear-lab/db';
-import type { ImportedModel, ModelConfig } from '@bilinear-lab/training';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
+import type { InspectRequest, InspectResult } from '../threads/inspect-model-file.js';
 import type { Principal } from './access.js';
 import { fieldIssues, readUpload } from './multipart-upload.js';
 
-// TensorFlow.js loads on the first import only: most API processes never need it.
-type Training = typeof import('@bilinear-lab/training');
-let training: Promise<Training> | null = null;
-function loadTraining(): Promise<Training> {
-  training ??= import('@bilinear-lab/training').then(async (module) => {
-    // wasm is fast and always present; plain JS is the fallback.
-    await module.selectBackend('wasm').catch(() => module.selectBackend('cpu'));
-    return module;
+// A thread runs JavaScript: from the build, its sibling; from the sources (vitest), the built copy.
+const THREAD_FILE = new URL(
+  import.meta.url.endsWith('.ts')
+    ? '../../dist/threads/inspect-model-file.js'
+    : '../threads/inspect-model-file.js',
+  import.meta.url,
+);
+
+/** Reads (and scores) the model file on a worker thread: see threads/inspect-model-file.ts. */
+function inspectModelFile(request: InspectRequest): Promise<InspectResult> {
+  return new Promise((resolve, reject) => {
+    const thread = new Worker(THREAD_FILE, {
+      workerData: request,
+    });
+    thread.once('message', (result: InspectResult) => resolve(result));
+    thread.once('error', reject);
+    thread.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the model-file thread exited with code ${code}`));
+    });
   });
-  return training;
 }
 
 const MODEL_FILE_ERRORS = new Set(['CheckpointError', 'SafetensorsError']);
@@ -42,18 +52,28 @@ export async function importModel(
     throw badRequest('missing-file', 'no model file: send the .safetensors file in the field "file"');
   }
 
-  const engine = await loadTraining();
-  let model: ImportedModel;
-  try {
-    model = engine.readModelFile(new Uint8Array(file.bytes));
-  } catch (error) {
-    if (MODEL_FILE_ERRORS.has((error as Error).name)) {
-      throw badRequest('invalid-model-file', `${file.fileName}: ${(error as Error).message}`);
+  const field = fields.data.residual;
+  const inspected = await inspectModelFile({
+    bytes: new Uint8Array(file.bytes),
+    residual: field === undefined ? null : field === 'true',
+  });
+  if (!inspected.ok) {
+    if (MODEL_FILE_ERRORS.has(inspected.name)) {
+      throw badRequest('invalid-model-file', `${file.fileName}: ${inspected.message}`);
     }
-    throw error;
+    throw new Error(`reading ${file.fileName} failed: ${inspected.name}: ${inspected.message}`);
   }
-  const config = withResidual(model, fields.data.residual, file.fileName);
-  const metrics = isMnistClassifier(config) ? await evaluateOnMnist(engine, config, model) : null;
+  if (
+    field !== undefined &&
+    inspected.configSource === 'metadata' &&
+    inspected.config.residual !== (field === 'true')
+  ) {
+    throw badRequest(
+      'invalid-request',
+      `body.residual: ${file.fileName} says residual = ${inspected.config.residual} in its config; leave the field out or make it agree`,
+    );
+  }
+  const { config, metrics } = inspected;
 
   const name = fields.data.name ?? (file.fileName.replace(/\.safetensors$/i, '') || 'imported');
   const artifact = await app.artifacts.put(new Uint8Array(file.bytes), {
@@ -68,7 +88,7 @@ export async function importModel(
         name,
         source: 'imported',
         status: 'completed',
-        config: { ...config, configSource: model.configSource } as unknown as Prisma.InputJsonValue,
+        config: { ...config, configSource: inspected.configSource } as unknown as Prisma.InputJsonValue,
         datasetSpec: metrics === null ? null : 'mnist',
         checkpointArtifactId: artifact.id,
         metrics: metrics ?? undefined,
@@ -79,63 +99,4 @@ export async function importModel(
     await app.artifacts.delete(artifact.id).catch(() => {});
     throw error;
   }
-}
-
-/**
- * The residual flag: a file carrying our config says it; for a file without it (e.g. saved from
- * PyTorch) the weights cannot tell, so the `residual` field does.
- */
-function withResidual(
-  model: ImportedModel,
-  field: 'true' | 'false' | undefined,
-  fileName: string,
-): ModelConfig {
-  if (field === undefined) return model.config;
-  const residual = field === 'true';
-  if (model.configSource === 'metadata' && model.config.residual !== residual) {
-    throw badRequest(
-      'invalid-request',
-      `body.residual: ${fileName} says residual = ${model.config.residual} in its config; leave the field out or make it agree`,
-    );
-  }
-  return { ...model.config, residual };
-}
-
-function isMnistClassifier(config: ModelConfig): boolean {
-  return (
-    config.kind === 'image-classifier' &&
-    config.inputDim === 784 &&
-    config.outputDim === 10 &&
-    config.loss === 'cross-entropy'
-  );
-}
-
-async function evaluateOnMnist(
-  engine: Training,
-  config: ModelConfig,
-  model: ImportedModel,
-): Promise<Prisma.InputJsonObject> {
-  const mnist = await loadDataset('mnist');
-  const shape = {
-    inputDim: config.inputDim,
-    hiddenDim: config.hiddenDim,
-    layers: config.layers,
-    outputDim: config.outputDim,
-    embed: true,
-    residual: config.residual,
-    gate: config.gate,
-    loss: config.loss,
-  };
-  const test = engine.evaluateParameters(
-    shape,
-    engine.fromReferenceLayout(shape, model.parameters),
-    mnist.test,
-    mnist.outputDim,
-  );
-  return {
-    testAccuracy: test.accuracy,
-    testLoss: test.loss,
-    testSamples: mnist.test.count,
-    evaluatedOn: 'mnist',
-  };
 }
