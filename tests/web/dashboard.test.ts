@@ -1,13 +1,14 @@
 // The dashboard in a real browser against the real stack (API, two workers, Postgres, Redis):
 // sign in, train and watch the curve grow live, decompose, read the heatmaps' pixels back, open an
 // eigenvector, explain an input, cancel a job, compare runs, check a viewer's view, and time the
-// decomposition page of a d = 512 model. Every page is saved as a screenshot in test-artifacts/.
-import { mkdirSync } from 'node:fs';
+// decomposition page of a d = 512 model. Every page is saved as a screenshot in test-artifacts/; the
+// pages of the imported PyTorch-trained d = 64 model (examples/) are the ones worth showing in docs/.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededGaussian, writeSafetensors } from '@bilinear-lab/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { client, type Platform, startPlatform, waitForJob } from '../platform/harness.js';
+import { client, type Platform, REPO, startPlatform, waitForJob } from '../platform/harness.js';
 import {
   ARTIFACTS,
   browserSuiteObstacle,
@@ -21,6 +22,7 @@ if (obstacle) console.warn(`[web] skipping the dashboard's browser tests: ${obst
 
 const SMALL_RUN = { hiddenDim: 32, epochs: 3, batchSize: 500, trainSubset: 2000 };
 const UUID = /[0-9a-f-]{36}/;
+const TRAINED_MODEL = join(REPO, 'examples', 'mnist-d64.safetensors');
 
 /** A seeded random model in the reference layout (like bench/decompose-mnist.mjs): d = 512, 10 classes. */
 function randomModelD512(): Uint8Array {
@@ -52,6 +54,7 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
   let bigDecomposition: Promise<{ decompositionId: string }>;
   let smallModelId: string;
   let smallDecompositionId: string;
+  let trainedDecomposition: Promise<{ decompositionId: string; testAccuracy: number }>;
 
   const shot = (target: Page, name: string) =>
     target.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -99,6 +102,27 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
       return { decompositionId: String(decomposed.body.decompositionId) };
     })();
     bigDecomposition.catch(() => undefined);
+    // A real trained model, so its heatmaps show strokes rather than the noise of a 3-epoch run.
+    trainedDecomposition = (async () => {
+      const form = new FormData();
+      form.set('name', 'mnist-d64');
+      form.set('file', new Blob([readFileSync(TRAINED_MODEL)]), 'mnist-d64.safetensors');
+      const imported = await api.post(`/api/v1/projects/${projectId}/models/import`, form);
+      expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+      const metrics = imported.body.metrics as { testAccuracy?: number } | null;
+      const decomposed = await api.post(`/api/v1/models/${String(imported.body.modelId)}/decompositions`, {
+        topK: 8,
+        hosvd: true,
+      });
+      expect(decomposed.status, JSON.stringify(decomposed.body)).toBeLessThan(300);
+      const job = await waitForJob(api, String(decomposed.body.jobId), 180_000);
+      expect(job.status, String(job.error)).toBe('completed');
+      return {
+        decompositionId: String(decomposed.body.decompositionId),
+        testAccuracy: Number(metrics?.testAccuracy),
+      };
+    })();
+    trainedDecomposition.catch(() => undefined);
 
     dashboard = await startDashboard(platform.url);
     browser = await launchChromium();
@@ -329,6 +353,46 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     await shot(viewerPage, '16-not-found');
     await context.close();
   }, 60_000);
+
+  it('shows the decomposition of the PyTorch-trained d = 64 MNIST model (the README screenshots)', async () => {
+    const { decompositionId, testAccuracy } = await trainedDecomposition;
+    expect(testAccuracy).toBeCloseTo(0.9465, 2);
+    const base = `${dashboard.url}/projects/${projectId}/decompositions/${decompositionId}`;
+    // Viewport-sized shots (1280 × 800) keep the PNGs small; the overview grid gets one of its own.
+    const viewShot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+
+    await page.goto(`${base}?class=0`);
+    await page.waitForSelector('[data-testid=decomposition-view][data-ready=true]', { timeout: 30_000 });
+    await page.waitForSelector('#class-panel canvas[data-drawn=true]');
+    await page.waitForSelector('[data-testid=overview-grid] canvas[data-drawn=true]');
+    await viewShot('18-trained-decomposition');
+    await page.locator('[data-testid=overview-grid]').screenshot({
+      path: join(ARTIFACTS, '19-trained-overview.png'),
+    });
+    await shot(page, '20-trained-decomposition-full');
+
+    await Promise.all([
+      page.waitForURL(/\/eigenvectors\/0\/p1$/),
+      page.click('#class-panel a.heatmap-cell >> nth=0'),
+    ]);
+    await page.waitForSelector('[data-testid=eigenvalue]');
+    await page.waitForSelector('canvas[data-drawn=true]');
+    await viewShot('21-trained-eigenvector');
+
+    await page.goto(`${base}/explain`);
+    await page.waitForSelector('[data-testid=explain-view][data-ready=true]', { timeout: 30_000 });
+    await page.fill('#test-index', '7');
+    await page.waitForSelector('text=Test image #7');
+    await page.waitForSelector('[data-testid=explain-view][data-ready=true]');
+    await viewShot('22-trained-explain');
+
+    await page.goto(`${base}/analyses`);
+    await page.waitForSelector('[data-testid=truncation-chart]');
+    await page.waitForSelector('[data-testid=hosvd-singular-values]');
+    await page.waitForSelector('canvas[data-drawn=true]');
+    await viewShot('23-trained-analyses');
+    await shot(page, '24-trained-analyses-full');
+  }, 240_000);
 
   it('makes the decomposition page of a d = 512, 10-class, top-16 model interactive in < 1.5 s', async () => {
     const { decompositionId } = await bigDecomposition;

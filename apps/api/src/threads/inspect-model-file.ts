@@ -34,16 +34,7 @@ function isMnistClassifier(config: training.ModelConfig): boolean {
 async function evaluateOnMnist(model: training.ImportedModel, config: training.ModelConfig) {
   await training.selectBackend('wasm').catch(() => training.selectBackend('cpu'));
   const mnist = await loadDataset('mnist');
-  const shape = {
-    inputDim: config.inputDim,
-    hiddenDim: config.hiddenDim,
-    layers: config.layers,
-    outputDim: config.outputDim,
-    embed: true,
-    residual: config.residual,
-    gate: config.gate,
-    loss: config.loss,
-  };
+  const shape = training.networkShapeOf(config);
   const test = training.evaluateParameters(
     shape,
     training.fromReferenceLayout(shape, model.parameters),

@@ -6,8 +6,7 @@ import {
   AdamWError,
   type BackendChoice,
   type BackendRequest,
-  type ModelConfig,
-  type NetworkShape,
+  modelConfigOf,
   selectBackend,
   TrainingCancelledError,
   type TrainingOptions,
@@ -187,20 +186,6 @@ function trainingError(error: unknown, config: TrainingConfig): unknown {
   }
   if (error instanceof TrainingOptionsError) return inputError(`training options: ${error.message}`);
   return error;
-}
-
-/** The model-file config of a trained network (image datasets go through an embedding). */
-function modelConfigOf(shape: NetworkShape): ModelConfig {
-  return {
-    kind: shape.embed ? 'image-classifier' : 'toy',
-    inputDim: shape.inputDim,
-    hiddenDim: shape.hiddenDim,
-    layers: shape.layers,
-    outputDim: shape.outputDim,
-    residual: shape.residual,
-    gate: shape.gate,
-    loss: shape.loss,
-  };
 }
 
 /** How the model was trained, in the snake_case "training" object of its config (as the CLI writes it). */

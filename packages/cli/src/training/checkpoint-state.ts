@@ -2,9 +2,11 @@ import {
   type EpochMetrics,
   fromReferenceLayout,
   initialParameters,
+  modelConfigOf,
   type NamedArray,
   type NamedTensor,
   type NetworkShape,
+  networkShapeOf,
   parameterShapes,
   type ReadTrainingCheckpoint,
   type TrainingOptions,
@@ -13,7 +15,6 @@ import {
   writeCheckpoint,
 } from '@bilinear-lab/training';
 import { CliInputError } from '../errors.js';
-import { modelConfigOf, networkShapeOf } from './model-shape.js';
 
 // The trainer keeps parameters and AdamW's moments in its compute layout (transposed, W and V
 // apart); checkpoints hold both in the reference layout. AdamW is elementwise, so the moments

@@ -4,6 +4,7 @@ import {
   describeConfig,
   evaluateParameters,
   fromReferenceLayout,
+  networkShapeOf,
   readModelFile,
 } from '@bilinear-lab/training';
 import { CliInputError, inputAt } from '../errors.js';
@@ -12,7 +13,6 @@ import { printLine } from '../output.js';
 import { activateBackend } from './backend.js';
 import { checkDatasetFits, openDataset } from './dataset.js';
 import { trainingInputAt } from './input-errors.js';
-import { networkShapeOf } from './model-shape.js';
 
 export interface EvaluateFlags {
   dataset?: string;

@@ -6,6 +6,7 @@ import {
   CHECKPOINT_METADATA_KEY,
   describeConfig,
   type Gate,
+  modelConfigOf,
   networkShapeFor,
   type ReadTrainingCheckpoint,
   readCheckpoint,
@@ -23,7 +24,6 @@ import { activateBackend, defaultThreads } from './backend.js';
 import { checkpointBytes, initialState, stateFromCheckpoint } from './checkpoint-state.js';
 import { checkDatasetFits, isToySpec, openDataset } from './dataset.js';
 import { trainingInputAt } from './input-errors.js';
-import { modelConfigOf } from './model-shape.js';
 import {
   FIXED_ON_RESUME,
   flagOf,

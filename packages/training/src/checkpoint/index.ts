@@ -19,6 +19,7 @@ export {
   readModelFile,
   writeModelFile,
 } from './model-file.js';
+export { modelConfigOf, networkShapeOf } from './model-shape.js';
 export type { ReferenceTensor } from './tensors.js';
 export {
   type ReadTrainingCheckpoint,

@@ -1,4 +1,5 @@
-import type { ModelConfig, NetworkShape } from '@bilinear-lab/training';
+import type { NetworkShape } from '../model/network.js';
+import type { ModelConfig } from './config.js';
 
 // The trainer thinks in NetworkShape (embed or not), model files in ModelConfig (kind): the same facts.
 
