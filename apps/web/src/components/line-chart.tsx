@@ -36,9 +36,13 @@ export interface LineChartProps {
 
 const LEGEND_HEIGHT = 34;
 
-/** Tick labels that stay distinct for small values (learning rates, eigenvalues) instead of rounding to 0. */
-function tickLabels(_self: uPlot, ticks: number[]): string[] {
+/**
+ * Tick labels that stay distinct for small values (learning rates, eigenvalues) instead of rounding to 0.
+ * On log scales uPlot passes null for the ticks it leaves unlabelled.
+ */
+function tickLabels(_self: uPlot, ticks: (number | null)[]): string[] {
   return ticks.map((tick) => {
+    if (tick === null || !Number.isFinite(tick)) return '';
     const magnitude = Math.abs(tick);
     if (tick === 0) return '0';
     if (magnitude < 1e-3 || magnitude >= 1e5) return tick.toExponential(1);
