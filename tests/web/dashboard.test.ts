@@ -156,6 +156,7 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
       const decomposed = await api.post(`/api/v1/models/${String(imported.body.modelId)}/decompositions`, {
         topK: 8,
         hosvd: true,
+        adversarial: true,
       });
       expect(decomposed.status, JSON.stringify(decomposed.body)).toBeLessThan(300);
       const job = await waitForJob(api, String(decomposed.body.jobId), 180_000);
@@ -433,7 +434,33 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     await page.goto(`${base}/analyses`);
     await page.waitForSelector('[data-testid=truncation-chart]');
     await page.waitForSelector('[data-testid=hosvd-singular-values]');
-    await page.waitForSelector('canvas[data-drawn=true]');
+    await page.waitForSelector('[data-testid=adversarial-chart] canvas');
+    await page.waitForSelector('[data-testid=adversarial-masks] canvas[data-drawn=true]');
+    // The ten masks, read back: each is drawn, not blank, and uses both sides of the diverging scale.
+    const masks = await page.evaluate(() =>
+      Array.from(
+        document.querySelectorAll<HTMLCanvasElement>('[data-testid=adversarial-masks] canvas.heatmap'),
+        (canvas) => {
+          const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+          let red = 0;
+          let blue = 0;
+          for (let at = 0; data && at < data.length; at += 4) {
+            const r = data[at] as number;
+            const b = data[at + 2] as number;
+            if (r - b > 60) red++;
+            else if (b - r > 60) blue++;
+          }
+          return { side: canvas.width, drawn: canvas.dataset.drawn === 'true', red, blue };
+        },
+      ),
+    );
+    expect(masks).toHaveLength(10);
+    for (const mask of masks) {
+      expect(mask).toMatchObject({ side: 28, drawn: true });
+      expect(mask.red).toBeGreaterThan(10);
+      expect(mask.blue).toBeGreaterThan(10);
+    }
+    expect(await page.locator('[data-testid=adversarial-table] tbody tr').count()).toBeGreaterThan(3);
     await shot(page, '21-trained-analyses');
   }, 240_000);
 

@@ -87,6 +87,7 @@ function canonicalParameters(request: DecompositionRequest): Record<string, unkn
     topK: request.topK,
     truncationK: sorted(request.truncationK),
     hosvd: request.hosvd,
+    adversarial: request.adversarial,
     ...(request.outputs ? { outputs: sorted(request.outputs) } : {}),
   };
 }

@@ -209,6 +209,7 @@ export async function decompose(
           .map(Number)
       : undefined,
     hosvd: form.get('hosvd') === 'on',
+    adversarial: form.get('adversarial') === 'on',
   };
   const checked = DecompositionRequestSchema.safeParse(request);
   if (!checked.success) {

@@ -34,6 +34,10 @@ export function DecomposeForm({ projectId, modelId }: { projectId: string; model
       <label className="row">
         <input name="hosvd" type="checkbox" /> Also compute the HOSVD across classes
       </label>
+      <label className="row">
+        <input name="adversarial" type="checkbox" /> Adversarial masks (from the top eigenvectors, tested on
+        the test set)
+      </label>
       {state.error ? (
         <p className="error" role="alert">
           {state.error}{' '}

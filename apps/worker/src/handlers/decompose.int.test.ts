@@ -148,6 +148,92 @@ describe('decompose jobs', () => {
     expect(hosvd.components.length).toBeGreaterThan(0);
   });
 
+  it('build adversarial masks that single out each class and flip predictions far above the baseline', async () => {
+    const rows = await createDecompositionJob(platform.db, projectId, modelId, {
+      topK: 1,
+      truncationK: [1],
+      adversarial: true,
+    });
+    const partial = await createDecompositionJob(platform.db, projectId, modelId, {
+      topK: 1,
+      truncationK: [1],
+      adversarial: true,
+      outputs: [0, 1],
+    });
+    await enqueue(platform.queue('decompose'), 'decompose', rows.payload);
+    await enqueue(platform.queue('decompose'), 'decompose', partial.payload);
+    const job = await finished(rows.jobId);
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('completed');
+    const analysis = await platform.db.analysis.findFirstOrThrow({
+      where: { decompositionId: rows.decompositionId, kind: 'adversarial' },
+    });
+    const result = analysis.result as {
+      masks: number[][];
+      scales: number[];
+      flipRate: number[];
+      baselineFlipRate: number[];
+      perTargetFlipRate: (number | null)[][];
+      evaluated: number;
+      cleanAccuracy: number;
+      seed: number;
+      datasetSpec: string;
+    };
+    expect(result.masks).toHaveLength(10);
+    for (const mask of result.masks) {
+      expect(mask).toHaveLength(784);
+      // Float32 precision: 9 significant digits, which name one float32.
+      for (const value of mask) expect(Number(Math.fround(value).toPrecision(9))).toBe(value);
+    }
+    expect(result.datasetSpec).toBe('mnist');
+    expect(result.evaluated).toBe(1893);
+    expect(result.cleanAccuracy).toBeCloseTo(0.9465, 4);
+    expect(result.flipRate).toHaveLength(result.scales.length);
+    expect(result.perTargetFlipRate).toHaveLength(result.scales.length);
+    for (const perTarget of result.perTargetFlipRate) expect(perTarget).toHaveLength(10);
+
+    // The defining property, from the stored top positive eigenvectors in pixels (S, 10 × 784):
+    // S · mask_t = e_t, i.e. each mask overlaps only its own class's top eigenvector.
+    const stored = await platform.db.eigenvectors.findMany({
+      where: { decompositionId: rows.decompositionId, space: 'input' },
+      orderBy: { outputIndex: 'asc' },
+    });
+    expect(stored).toHaveLength(10);
+    for (const row of stored) {
+      expect(row.positiveCount).toBeGreaterThan(0);
+      const top = readFloat32Column(row.vectors).subarray(0, 784);
+      result.masks.forEach((mask, t) => {
+        let overlap = 0;
+        for (let i = 0; i < 784; i++) overlap += (top[i] as number) * (mask[i] as number);
+        expect(Math.abs(overlap - (t === row.outputIndex ? 1 : 0))).toBeLessThan(1e-4);
+      });
+    }
+
+    // No mask, no flip; at the largest scale the masks flip most images, the permuted ones few.
+    expect(result.scales[0]).toBe(0);
+    expect(result.flipRate[0]).toBe(0);
+    const last = result.scales.length - 1;
+    console.log(
+      `[worker] adversarial flip rate by scale ${result.scales.join(', ')}: ` +
+        `masks ${result.flipRate.map((rate) => rate.toFixed(3)).join(', ')}; ` +
+        `permuted ${result.baselineFlipRate.map((rate) => rate.toFixed(3)).join(', ')}`,
+    );
+    expect(result.flipRate[last]).toBeGreaterThan(0.5);
+    expect(result.flipRate[last]).toBeGreaterThan(3 * (result.baselineFlipRate[last] as number));
+    for (let j = 1; j < result.scales.length; j++) {
+      expect(result.flipRate[j]).toBeGreaterThanOrEqual(result.baselineFlipRate[j] as number);
+    }
+
+    // Only two classes decomposed: no masks, and the reason says why.
+    expect((await finished(partial.jobId)).status).toBe('completed');
+    const skipped = await platform.db.analysis.findFirstOrThrow({
+      where: { decompositionId: partial.decompositionId, kind: 'adversarial' },
+    });
+    expect(skipped.result).toEqual({
+      skipped: 'the masks need every class decomposed; this decomposition has 2 of 10',
+    });
+  }, 60_000);
+
   it('leave exactly one result set when a decomposition runs again', async () => {
     const rows = await createDecompositionJob(platform.db, projectId, modelId, {
       topK: 2,

@@ -1,6 +1,6 @@
 // The decompose job: what `bilinear decompose` does to a stored model's checkpoint, one output at a
-// time (so a cancel is seen between outputs), plus the truncation curve and HOSVD, stored in one
-// transaction that replaces whatever an earlier attempt wrote.
+// time (so a cancel is seen between outputs), plus the truncation curve, HOSVD and adversarial masks,
+// stored in one transaction that replaces whatever an earlier attempt wrote.
 import { type DecompositionRequest, DecompositionRequestSchema } from '@bilinear-lab/contracts';
 import {
   type BilinearModel,
@@ -11,13 +11,15 @@ import {
   mergeShards,
   parseSafetensors,
 } from '@bilinear-lab/core';
-import { DatasetError } from '@bilinear-lab/datasets';
+import { type Dataset, DatasetError } from '@bilinear-lab/datasets';
 import type { Model, Prisma } from '@bilinear-lab/db';
 import { openDataset } from '../datasets/open-dataset.js';
 import { inputError, isUnrecoverable } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
 import {
   type AnalysisResult,
+  adversarialAnalysis,
+  adversarialObstacle,
   hosvdAnalysis,
   hosvdObstacle,
   truncationAnalysis,
@@ -63,14 +65,18 @@ export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJ
 
   const analyses: Prisma.AnalysisCreateManyInput[] = [];
   run.progress(DECOMPOSE_SHARE, 'truncation curve');
-  const truncation = await truncationResult(
-    run,
-    row.model,
-    model,
-    decomposition,
-    parameters,
-    truncationBlocked,
-  );
+  // Opened once for the analyses that measure on the test split (the truncation curve, the masks).
+  let testData: Promise<TestData> | null = null;
+  const openTestData = () => {
+    testData ??= openTestDataset(run, row.model, model);
+    return testData;
+  };
+  const truncation: AnalysisResult =
+    truncationBlocked === null
+      ? await measuredOn(await openTestData(), (data) =>
+          truncationAnalysis(model, decomposition, data.dataset, parameters.truncationK, data.spec),
+        )
+      : { skipped: truncationBlocked };
   analyses.push({ decompositionId, kind: 'truncation', result: truncation });
   if (parameters.hosvd) {
     await run.throwIfCancelled('before the HOSVD');
@@ -81,6 +87,18 @@ export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJ
         ? hosvdAnalysis(model, Math.min(parameters.topK, HOSVD_TOP_K))
         : { skipped: obstacle ?? 'not applicable' };
     analyses.push({ decompositionId, kind: 'hosvd', result });
+  }
+  if (parameters.adversarial) {
+    await run.throwIfCancelled('before the adversarial masks');
+    run.progress(0.95, 'adversarial masks');
+    const obstacle = adversarialObstacle(model, parameters);
+    const result: AnalysisResult =
+      obstacle === null && model.layout === 'image-classifier'
+        ? await measuredOn(await openTestData(), (data) =>
+            adversarialAnalysis(model, decomposition, data.dataset, data.spec),
+          )
+        : { skipped: obstacle ?? 'not applicable' };
+    analyses.push({ decompositionId, kind: 'adversarial', result });
   }
 
   const spectra = spectrumRows(decompositionId, decomposition);
@@ -163,22 +181,26 @@ function countOutputs(model: BilinearModel, options: DecomposeOptions): number {
   throw inputError('a language model has one output per token: the decomposition must name its outputs');
 }
 
-async function truncationResult(
+type TestData = { dataset: Dataset; spec: string } | { skipped: string };
+
+/** The analysis on the model's test data, or why there is none. */
+function measuredOn(data: TestData, analysis: (data: { dataset: Dataset; spec: string }) => AnalysisResult) {
+  return 'skipped' in data ? { skipped: data.skipped } : analysis(data);
+}
+
+/** The dataset the model's accuracy is measured on, when there is one that fits it. */
+async function openTestDataset(
   run: JobRun<'decompose'>,
   row: Model,
   model: BilinearModel,
-  decomposition: Decomposition,
-  parameters: DecompositionRequest,
-  blocked: string | null,
-): Promise<AnalysisResult> {
-  if (blocked !== null) return { skipped: blocked };
+): Promise<TestData> {
   const spec = row.datasetSpec ?? (fitsBundledMnist(model) ? 'mnist' : null);
   if (spec === null) return { skipped: 'the model names no dataset to measure accuracy on' };
-  let dataset: Awaited<ReturnType<typeof openDataset>>;
+  let dataset: Dataset;
   try {
     dataset = await openDataset(run.context.db, run.context.store, spec);
   } catch (error) {
-    // The decomposition stands without its curve when the data is gone or unreadable.
+    // The decomposition stands without its analyses when the data is gone or unreadable.
     if (error instanceof DatasetError || isUnrecoverable(error)) {
       return { skipped: `dataset ${spec}: ${(error as Error).message}` };
     }
@@ -191,7 +213,7 @@ async function truncationResult(
   ) {
     return { skipped: `dataset ${spec} does not fit the model's inputs and classes` };
   }
-  return truncationAnalysis(model, decomposition, dataset, parameters.truncationK, spec);
+  return { dataset, spec };
 }
 
 /** An imported model without a dataset is measured on the bundled digits when it has their shape. */

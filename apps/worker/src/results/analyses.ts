@@ -1,13 +1,16 @@
 // The analyses stored beside a decomposition (Analysis rows, JSON): the truncation curve on the
-// model's test set and, when asked, the HOSVD of the interaction tensor. Each either has a result
-// or says why it does not apply to this model.
+// model's test set and, when asked, the HOSVD of the interaction tensor and the adversarial masks.
+// Each either has a result or says why it does not apply to this model.
 
 import type { DecompositionRequest } from '@bilinear-lab/contracts';
 import {
+  AnalysisInputError,
+  adversarialMasks,
   type BilinearModel,
   type Decomposition,
   decompositionTarget,
   type Eigenpairs,
+  evaluateMasks,
   type HosvdEigenvectors,
   hosvd,
   type ImageClassifierModel,
@@ -118,6 +121,100 @@ export function hosvdAnalysis(model: ImageClassifierModel, topK: number): Analys
       topNegative: eigenvectors(component.topNegative),
     })),
   };
+}
+
+/** The masks are drawn as 28 × 28 images, like the digits they are added to. */
+const MASK_PIXELS = 28 * 28;
+/**
+ * Mask multipliers tried, doubling from 0.5. The masks' largest pixels are ≈ 0.1–0.25, so up to
+ * scale 4–8 a mask changes no pixel by more than the [0, 1] range; beyond it the (unclipped)
+ * perturbation is large, which is where the flip rate of the d = 64 example levels off (≈ 0.7:
+ * the masks of classes 8 and 9 push predictions towards other classes) while the permuted-pixel
+ * baseline starts to rise.
+ */
+export const ADVERSARIAL_SCALES: readonly number[] = [0, 0.5, 1, 2, 4, 8, 16, 32, 64];
+/** Seed of the baseline's pixel permutations: fixed, so a rerun stores the same numbers. */
+export const ADVERSARIAL_SEED = 0;
+
+/** Why the adversarial masks do not apply to this request, or null when they do. */
+export function adversarialObstacle(model: BilinearModel, request: DecompositionRequest): string | null {
+  if (model.layout !== 'image-classifier') return 'adversarial masks are defined for image classifiers only';
+  if (model.blocks.length !== 1) {
+    return `the model has ${model.blocks.length} bilinear blocks; the masks need one`;
+  }
+  if (model.residual) return 'the model is residual; its logits are not a sum of squared projections';
+  if (model.inputDim !== MASK_PIXELS) {
+    return `the masks are 28 × 28 images; this model has ${model.inputDim} inputs`;
+  }
+  const classes = model.head.rows;
+  if (request.outputs && new Set(request.outputs).size !== classes) {
+    return `the masks need every class decomposed; this decomposition has ${request.outputs.length} of ${classes}`;
+  }
+  return null;
+}
+
+/**
+ * The paper's adversarial masks (pseudo-inverse of the classes' stacked top positive eigenvectors in
+ * pixels) and how often adding scale · mask_t turns a correctly classified test image into class t,
+ * against the same masks with their pixels permuted.
+ */
+export function adversarialAnalysis(
+  model: ImageClassifierModel,
+  decomposition: Decomposition,
+  dataset: Dataset,
+  datasetSpec: string,
+): AnalysisResult {
+  const classes = model.head.rows;
+  const n = model.inputDim;
+  const topVectorsInput = new Float64Array(classes * n);
+  for (const output of decomposition.outputs) {
+    const top = output.topPositive[0];
+    if (!top) return { skipped: `class ${output.label} has no positive eigenvalue to build its mask from` };
+    if (!top.vectorInput) return { skipped: `class ${output.label} has no eigenvector in input space` };
+    topVectorsInput.set(top.vectorInput, output.index * n);
+  }
+  const { test } = dataset;
+  if (!test.labels) throw new Error(`dataset ${datasetSpec} has no class labels`);
+  try {
+    const masks = adversarialMasks({ model, topVectorsInput });
+    const evaluation = evaluateMasks({
+      model,
+      masks,
+      inputs: Float64Array.from(test.inputs),
+      labels: test.labels,
+      count: test.count,
+      scales: ADVERSARIAL_SCALES,
+      seed: ADVERSARIAL_SEED,
+    });
+    const rates = (values: Float64Array) =>
+      Array.from(values, (value) => (Number.isNaN(value) ? null : value));
+    return {
+      masks: rowsOf(masks, n).map((row) => row.map(float32Digits)),
+      scales: [...ADVERSARIAL_SCALES],
+      flipRate: evaluation.results.map((result) => result.flipRate),
+      baselineFlipRate: evaluation.results.map((result) => result.baselineFlipRate),
+      perTargetFlipRate: evaluation.results.map((result) => rates(result.perTargetFlipRate)),
+      perTargetBaselineFlipRate: evaluation.results.map((result) => rates(result.perTargetBaselineFlipRate)),
+      evaluated: evaluation.evaluated,
+      cleanAccuracy: evaluation.cleanAccuracy,
+      seed: ADVERSARIAL_SEED,
+      datasetSpec,
+      split: 'test',
+      samples: test.count,
+    };
+  } catch (error) {
+    // Rank-deficient eigenvectors, or no correctly classified image: the decomposition stands without masks.
+    if (error instanceof AnalysisInputError) return { skipped: error.message };
+    throw error;
+  }
+}
+
+/**
+ * A value at float32 precision, written with the 9 significant digits that identify a float32: half
+ * the JSON of a double's 17, and exact through Postgres' jsonb (which keeps the digits it is given).
+ */
+function float32Digits(value: number): number {
+  return Number(Math.fround(value).toPrecision(9));
 }
 
 function rowsOf(values: Float64Array, width: number): number[][] {

@@ -9,17 +9,28 @@ export const DecompositionRequestSchema = z
     truncationK: z.array(z.number().int().min(1).max(100_000)).max(64).default([1, 2, 4, 8, 16, 32, 64]),
     /** Also compute the HOSVD of the interaction tensor (output directions and their components). */
     hosvd: z.boolean().default(false),
+    /** Also build adversarial masks from the top positive eigenvectors and measure how often they flip predictions. */
+    adversarial: z.boolean().default(false),
     /** Which outputs (class indices) to decompose; all when absent. */
     outputs: z.array(z.number().int().min(0)).min(1).max(100_000).optional(),
   })
   .strict();
 export type DecompositionRequest = z.infer<typeof DecompositionRequestSchema>;
 
-/** Canonical form of a request: identical requests (whatever their key order) share one decomposition. */
+/**
+ * Canonical form of a request: identical requests (whatever their key order) share one decomposition.
+ * `adversarial` enters the key only when true, so the keys stored before it existed still match.
+ */
 export function decompositionKey(request: DecompositionRequest): string {
   const outputs = request.outputs ? [...new Set(request.outputs)].sort((a, b) => a - b) : null;
   const truncationK = [...new Set(request.truncationK)].sort((a, b) => a - b);
-  return JSON.stringify({ topK: request.topK, truncationK, hosvd: request.hosvd, outputs });
+  return JSON.stringify({
+    topK: request.topK,
+    truncationK,
+    hosvd: request.hosvd,
+    outputs,
+    ...(request.adversarial ? { adversarial: true } : {}),
+  });
 }
 
 export const SpectrumSummarySchema = z.object({
@@ -31,12 +42,17 @@ export const SpectrumSummarySchema = z.object({
   exactness: z.number().nullable(),
 });
 
+/** Stored parameters as served: decompositions stored before `adversarial` existed lack it (read: false). */
+export const StoredDecompositionParametersSchema = DecompositionRequestSchema.extend({
+  adversarial: z.boolean().optional(),
+});
+
 export const DecompositionSchema = z.object({
   id: z.uuid(),
   modelId: z.uuid(),
   jobId: z.uuid().nullable(),
   status: JobStatusSchema,
-  parameters: DecompositionRequestSchema,
+  parameters: StoredDecompositionParametersSchema,
   error: z.string().nullable(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),

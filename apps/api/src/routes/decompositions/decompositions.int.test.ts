@@ -62,13 +62,39 @@ describe('POST /models/:id/decompositions', () => {
     const row = await test.app.db.decomposition.findUniqueOrThrow({
       where: { id: first.json().decompositionId },
     });
-    expect(row.parameters).toEqual({ topK: 2, truncationK: [1, 4], hosvd: false });
+    expect(row.parameters).toEqual({ topK: 2, truncationK: [1, 4], hosvd: false, adversarial: false });
     const job = await test.app.queues.decompose.getJob(first.json().jobId);
     expect(job?.data).toEqual({
       jobId: first.json().jobId,
       projectId,
       decompositionId: first.json().decompositionId,
     });
+  });
+
+  it('keeps requests with and without adversarial masks apart, each deduplicating to itself', async () => {
+    const plain = await decompose(modelId, { topK: 2, truncationK: [2] });
+    const explicit = await decompose(modelId, { topK: 2, truncationK: [2], adversarial: false });
+    const masks = await decompose(modelId, { adversarial: true, truncationK: [2], topK: 2 });
+    const masksAgain = await decompose(modelId, { topK: 2, truncationK: [2, 2], adversarial: true });
+    expect([plain, explicit, masks, masksAgain].map((response) => response.statusCode)).toEqual([
+      202, 200, 202, 200,
+    ]);
+    expect(explicit.json().decompositionId).toBe(plain.json().decompositionId);
+    expect(masksAgain.json().decompositionId).toBe(masks.json().decompositionId);
+    expect(masks.json().decompositionId).not.toBe(plain.json().decompositionId);
+    expect(masks.json().jobId).not.toBe(plain.json().jobId);
+    const [plainRow, masksRow] = await Promise.all(
+      [plain, masks].map((response) =>
+        test.app.db.decomposition.findUniqueOrThrow({ where: { id: response.json().decompositionId } }),
+      ),
+    );
+    // The worker reads the flag from the stored parameters; a request without it keeps its old key.
+    expect(plainRow?.parameters).toMatchObject({ adversarial: false });
+    expect(masksRow?.parameters).toMatchObject({ adversarial: true });
+    expect(plainRow?.parametersKey).toBe(
+      JSON.stringify({ topK: 2, truncationK: [2], hosvd: false, outputs: null }),
+    );
+    expect(masksRow?.parametersKey).not.toBe(plainRow?.parametersKey);
   });
 
   it('re-queues a failed decomposition when it is requested again (202)', async () => {

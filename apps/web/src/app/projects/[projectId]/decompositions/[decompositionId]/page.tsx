@@ -42,6 +42,7 @@ export default async function DecompositionPage({
           top-{decomposition.parameters.topK} per sign · truncation k{' '}
           {decomposition.parameters.truncationK.join(', ')}
           {decomposition.parameters.hosvd ? ' · HOSVD' : ''}
+          {decomposition.parameters.adversarial ? ' · adversarial masks' : ''}
         </span>
       </div>
       {decomposition.status === 'completed' ? (

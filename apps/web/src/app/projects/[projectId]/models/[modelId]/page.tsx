@@ -98,6 +98,7 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
                   <Link href={`/projects/${projectId}/decompositions/${decomposition.id}`}>
                     top-{decomposition.parameters.topK}
                     {decomposition.parameters.hosvd ? ' + HOSVD' : ''}
+                    {decomposition.parameters.adversarial ? ' + adversarial masks' : ''}
                   </Link>{' '}
                   <StatusBadge status={decomposition.status} />
                 </li>

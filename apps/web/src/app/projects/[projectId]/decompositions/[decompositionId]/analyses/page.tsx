@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { type AdversarialAnalysis, AdversarialView } from '@/components/adversarial-view';
 import {
   type HosvdAnalysis,
   HosvdView,
@@ -24,6 +25,7 @@ export default async function AnalysesPage({
   const { truncation, hosvd, adversarial } = decomposition.analyses as Record<string, unknown>;
   const truncationSkipped = skippedReason(truncation);
   const hosvdSkipped = skippedReason(hosvd);
+  const adversarialSkipped = skippedReason(adversarial);
   const labels = decomposition.outputs.map((output) => output.label);
   return (
     <main className="page">
@@ -66,11 +68,12 @@ export default async function AnalysesPage({
             <h2 id="adversarial-heading" style={{ marginTop: 0 }}>
               Adversarial masks
             </h2>
-            {adversarial ? (
-              <pre className="log">{JSON.stringify(adversarial, null, 1).slice(0, 4000)}</pre>
+            {adversarial && !adversarialSkipped ? (
+              <AdversarialView analysis={adversarial as AdversarialAnalysis} labels={labels} />
             ) : (
               <p className="muted">
-                Not computed for this decomposition (the platform does not run this analysis yet).
+                {adversarialSkipped ??
+                  'Not computed: decompose again with "Adversarial masks" ticked on the model page.'}
               </p>
             )}
           </section>
