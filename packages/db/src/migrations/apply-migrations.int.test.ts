@@ -36,7 +36,14 @@ afterEach(async () => {
 });
 
 /** Everything about a schema's shape that a migration decides, in a comparable form. */
-async function describeSchema(schema: string): Promise<Record<string, string[]>> {
+interface SchemaShape {
+  columns: string[];
+  indexes: string[];
+  constraints: string[];
+  enums: string[];
+}
+
+async function describeSchema(schema: string): Promise<SchemaShape> {
   const columns = await query<{ line: string }>(
     `SELECT table_name || '.' || column_name || ' ' || udt_name || ' null=' || is_nullable || ' default=' || coalesce(column_default, '') AS line
        FROM information_schema.columns WHERE table_schema = $1 AND table_name <> '_prisma_migrations' ORDER BY 1`,
