@@ -1,8 +1,10 @@
 // The dashboard in a real browser against the real stack (API, two workers, Postgres, Redis):
-// sign in, train and watch the curve grow live, decompose, read the heatmaps' pixels back, open an
-// eigenvector, explain an input, cancel a job, compare runs, check a viewer's view, and time the
+// sign in, import a checkpoint from the form, manage members and keys, train and watch the curve grow
+// live, decompose, read the heatmaps' pixels back, open an eigenvector, explain an input (drawn with
+// the mouse and with the keyboard), cancel and retry a job, compare runs, check a viewer's view, and time the
 // decomposition page of a d = 512 model. Every page is saved as a screenshot in test-artifacts/; the
 // pages of the imported PyTorch-trained d = 64 model (examples/) are the ones worth showing in docs/.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededGaussian, writeSafetensors } from '@bilinear-lab/core';
@@ -210,6 +212,102 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     await shot(page, '05-import');
   }, 60_000);
 
+  it('imports a checkpoint from the form and shows the API’s reason for refusing a malformed one', async () => {
+    await page.goto(`${dashboard.url}/projects/${projectId}/models/import`);
+    const malformed = randomBytes(16);
+    await page.fill('#import-name', 'malformed-upload');
+    await page.setInputFiles('#import-file', {
+      name: 'bad.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: malformed,
+    });
+    // Scoped to the form: the top bar's Sign out is a submit button too.
+    const importButton = page.locator('form:has(#import-file) button[type=submit]');
+    await importButton.click();
+    const alert = page.locator('form [role=alert]');
+    await alert.waitFor();
+    // The message is the API's own, passed through unchanged.
+    const direct = new FormData();
+    direct.set('file', new Blob([malformed]), 'bad.safetensors');
+    const refused = await api.post(`/api/v1/projects/${projectId}/models/import`, direct);
+    expect(refused.status).toBe(400);
+    const apiMessage = String((refused.body.error as { message?: unknown } | undefined)?.message);
+    expect(apiMessage).toMatch(/^bad\.safetensors: /);
+    expect(await alert.textContent()).toBe(apiMessage);
+    await shot(page, '05b-import-refused');
+
+    await page.fill('#import-name', 'form-d64');
+    await page.setInputFiles('#import-file', TRAINED_MODEL);
+    await Promise.all([page.waitForURL(/\/models\/[0-9a-f-]{36}$/), importButton.click()]);
+    await page.goto(`${dashboard.url}/projects/${projectId}/models`);
+    const row = page.locator('[data-testid=models-table] tr', {
+      has: page.getByRole('link', { name: 'form-d64', exact: true }),
+    });
+    expect(await row.locator('td.num').textContent()).toBe('94.65 %');
+    const models = await api.get(`/api/v1/projects/${projectId}/models`);
+    const names = (models.body as unknown as { name: string }[]).map((model) => model.name);
+    expect(names).toContain('form-d64');
+    expect(names).not.toContain('malformed-upload');
+    expect(names).not.toContain('bad');
+  }, 60_000);
+
+  it('adds a member, changes the role and removes them; creates, lists and revokes a key', async () => {
+    const settings = `${dashboard.url}/projects/${projectId}/settings`;
+    await page.goto(settings);
+    const memberForm = page.locator('form', { has: page.locator('#member-user') });
+    const memberRow = page.locator('tr', { has: page.locator('td', { hasText: /^walt-new$/ }) });
+    const status = (key: string) =>
+      fetch(`${platform.url}/api/v1/projects/${projectId}/models`, {
+        headers: { authorization: `Bearer ${key}` },
+      }).then((response) => response.status);
+
+    // A new user name creates the user: its first key is shown once, and it opens the project.
+    await page.fill('#member-user', 'walt-new');
+    await page.selectOption('#member-role', 'viewer');
+    await memberForm.locator('button[type=submit]').click();
+    const firstKey = String(await memberForm.locator('[data-testid=new-secret]').textContent()).trim();
+    expect(firstKey).toMatch(/^bl_/);
+    expect(await status(firstKey)).toBe(200);
+    await memberRow.locator('.badge', { hasText: 'viewer' }).waitFor();
+    await shot(page, '04b-member-added');
+
+    // The same name again changes the role, and no key is shown this time.
+    await page.fill('#member-user', 'walt-new');
+    await page.selectOption('#member-role', 'member');
+    await memberForm.locator('button[type=submit]').click();
+    await memberRow.locator('.badge', { hasText: 'member' }).waitFor();
+    expect(await memberForm.locator('[data-testid=new-secret]').count()).toBe(0);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await memberRow.getByRole('button', { name: 'Remove' }).click();
+    await memberRow.waitFor({ state: 'detached' });
+    // No longer a member: the project is closed to that key (404, as if it did not exist).
+    expect(await status(firstKey)).toBe(404);
+
+    // A key for me: shown once, listed by its prefix, and dead once revoked.
+    const keyForm = page.locator('form', { has: page.locator('#key-name') });
+    const keyRow = page.locator('tr', { has: page.locator('td', { hasText: /^laptop$/ }) });
+    await page.fill('#key-name', 'laptop');
+    await keyForm.locator('button[type=submit]').click();
+    const key = String(await keyForm.locator('[data-testid=new-secret]').textContent()).trim();
+    expect(key).toMatch(/^bl_/);
+    const prefix = String(await keyRow.locator('td.mono').textContent()).replace(/…$/, '');
+    expect(prefix.length).toBeGreaterThan(3);
+    expect(key.startsWith(prefix)).toBe(true);
+    expect(await page.locator('body').textContent()).toContain(key);
+    expect(await status(key)).toBe(200);
+    await shot(page, '04c-key-created');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await keyRow.getByRole('button', { name: 'Revoke' }).click();
+    await keyRow.locator('.badge', { hasText: 'revoked' }).waitFor();
+    expect(await status(key)).toBe(401);
+    // Shown once: after a reload the secret is gone from the page.
+    await page.reload();
+    await keyRow.waitFor();
+    expect(await page.locator('body').textContent()).not.toContain(key);
+  }, 60_000);
+
   it('trains a small model from the form and its curve gains points live', async () => {
     await page.goto(`${dashboard.url}/projects/${projectId}/models/train`);
     // Every option of the contract is on the form with its default.
@@ -340,7 +438,46 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     await shot(page, '11-analyses');
   }, 60_000);
 
-  it('cancels a job from the jobs page', async () => {
+  it('draws a vertical stroke on the explain page with the keyboard alone', async () => {
+    await page.goto(`${dashboard.url}/projects/${projectId}/decompositions/${smallDecompositionId}/explain`);
+    await page.waitForSelector('[data-testid=explain-view][data-ready=true]', { timeout: 30_000 });
+    const pad = page.locator('[data-testid=draw-pad]');
+    expect(await pad.getAttribute('aria-label')).toMatch(/arrow keys.*Space or Enter.*Delete or Backspace/);
+    expect(await page.getByRole('button', { name: 'Clear drawing' }).count()).toBe(1);
+    // Reached with Tab after the test-image buttons, with a visible focus ring and the cursor outlined.
+    await page.getByRole('button', { name: 'Random' }).focus();
+    await page.keyboard.press('Tab');
+    expect(await pad.evaluate((element) => element === document.activeElement)).toBe(true);
+    expect(await pad.evaluate((element) => getComputedStyle(element).outlineStyle)).not.toBe('none');
+    await page.locator('[data-testid=draw-pad-cursor]').waitFor();
+    expect(await pad.getAttribute('data-cursor')).toBe('14,14');
+
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowUp');
+    for (let row = 6; row < 22; row++) {
+      await page.keyboard.press(row % 2 === 0 ? 'Space' : 'Enter');
+      await page.keyboard.press('ArrowDown');
+    }
+    expect(await pad.getAttribute('data-cursor')).toBe('22,14');
+    // Erase one painted cell again: the cursor's cell (row 21 after going up) turns white.
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Delete');
+    // Each painted cell's centre is full ink (black); the erased cell and the rest of the pad are white.
+    const ink = await pad.evaluate((canvas: HTMLCanvasElement) => {
+      const data = canvas.getContext('2d')?.getImageData(0, 0, 28, 28).data;
+      const at = (row: number, column: number) => data?.[4 * (row * 28 + column)] ?? -1;
+      return { stroke: [6, 10, 14, 20].map((row) => at(row, 14)), erased: at(21, 14), away: at(14, 4) };
+    });
+    expect(ink.stroke.every((value) => value === 0)).toBe(true);
+    expect(ink.erased).toBe(255);
+    expect(ink.away).toBe(255);
+
+    await page.waitForSelector('text=Your drawing');
+    await page.waitForSelector('[data-testid=explain-view][data-ready=true]');
+    expect(await page.locator('[data-testid=logits] button').count()).toBe(10);
+    await shot(page, '10b-explain-keyboard');
+  }, 60_000);
+
+  it('cancels a job from the jobs page and retries it', async () => {
     const long = await api.post(`/api/v1/projects/${projectId}/models/train`, {
       name: 'too-long',
       config: { hiddenDim: 64, epochs: 500, batchSize: 100 },
@@ -355,6 +492,18 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     expect(job.status).toBe('cancelled');
     await page.waitForSelector('[data-testid=workers-table]');
     await shot(page, '12-jobs');
+
+    // Retry puts it back in the queue (and a worker may pick it up at once); then cancel it for good,
+    // so the 500 epochs do not hold a worker for the rest of the suite.
+    await row.locator('[data-testid=retry-job]').click();
+    await row.locator('[data-status=queued], [data-status=running]').waitFor({ timeout: 30_000 });
+    const retried = await api.get(`/api/v1/jobs/${jobId}`);
+    expect(['queued', 'running']).toContain(retried.body.status);
+    expect(retried.body.error ?? null).toBeNull();
+    await shot(page, '12b-jobs-retried');
+    await row.locator('[data-testid=cancel-job]').click();
+    await row.locator('[data-status=cancelled]').waitFor({ timeout: 30_000 });
+    expect((await waitForJob(api, jobId, 30_000)).status).toBe('cancelled');
   }, 60_000);
 
   it('compares two runs: spectra, eigenvector similarity and accuracy', async () => {

@@ -11,8 +11,11 @@ export async function POST(
   const key = await sessionKey();
   if (!key)
     return Response.json({ error: { code: 'unauthenticated', message: 'Sign in first.' } }, { status: 401 });
+  // Compared with the Host the browser addressed (as Next does for server actions): nextUrl's origin is
+  // the server's own bind address (localhost), which no browser origin matches behind a real name.
   const origin = request.headers.get('origin');
-  if (origin && origin !== request.nextUrl.origin) {
+  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
+  if (origin && hostOf(origin) !== host) {
     return Response.json(
       { error: { code: 'forbidden', message: 'Cross-site upload refused.' } },
       { status: 403 },
@@ -47,5 +50,13 @@ export async function POST(
       },
       { status: 503 },
     );
+  }
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
   }
 }
