@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { seededGaussian, writeSafetensors } from '@bilinear-lab/core';
+import { randomMnistModelFile } from '@bilinear-lab/core';
 
 const { values: flags } = parseArgs({
   options: {
@@ -28,22 +28,8 @@ const dir = mkdtempSync(join(tmpdir(), 'bilinear-bench-'));
 
 try {
   // A seeded model in the reference layout; the work does not depend on the weights' values.
-  const gaussian = seededGaussian(512);
-  const tensor = (name, rows, cols, scale) => ({
-    name,
-    dtype: 'F32',
-    shape: [rows, cols],
-    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
-  });
   const modelPath = join(dir, `mnist-d${d}.safetensors`);
-  writeFileSync(
-    modelPath,
-    writeSafetensors([
-      tensor('embed.weight', d, 784, 1 / 28),
-      tensor('blocks.0.weight', 2 * d, d, 1 / Math.sqrt(d)),
-      tensor('head.weight', 10, d, 1 / Math.sqrt(d)),
-    ]),
-  );
+  writeFileSync(modelPath, randomMnistModelFile(d));
 
   const runs = [];
   for (let r = 0; r < repeats; r++) {

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { seededGaussian, writeSafetensors } from '@bilinear-lab/core';
+import { randomMnistModelFile } from '@bilinear-lab/core';
 import { createTestSchema, openDatabase } from '@bilinear-lab/db';
 import { connectRedis, openQueue } from '@bilinear-lab/jobs';
 import autocannon from 'autocannon';
@@ -141,18 +141,7 @@ try {
 
   // A seeded d = 512 model in the reference layout; the work does not depend on the weights' values.
   const d = 512;
-  const gaussian = seededGaussian(512);
-  const tensor = (name, rows, cols, scale) => ({
-    name,
-    dtype: 'F32',
-    shape: [rows, cols],
-    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
-  });
-  const file = writeSafetensors([
-    tensor('embed.weight', d, 784, 1 / 28),
-    tensor('blocks.0.weight', 2 * d, d, 1 / Math.sqrt(d)),
-    tensor('head.weight', 10, d, 1 / Math.sqrt(d)),
-  ]);
+  const file = randomMnistModelFile(d);
   const form = new FormData();
   form.append('name', `random d=${d}`);
   form.append('file', new Blob([file]), `mnist-d${d}.safetensors`);

@@ -2,10 +2,9 @@
 // Debian's chromium driven by playwright-core (`npx playwright install` cannot download browsers here).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { REPO } from '../platform/harness.js';
+import { freePort, REPO } from '../platform/harness.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const WEB_DIR = join(REPO, 'apps', 'web');
@@ -20,18 +19,6 @@ export function browserSuiteObstacle(): string | null {
     if (!existsSync(join(REPO, built))) return `${built} is missing: run \`npx turbo run build\` first`;
   }
   return null;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export interface Dashboard {

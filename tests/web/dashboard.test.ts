@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededGaussian, writeSafetensors } from '@bilinear-lab/core';
+import { randomMnistModelFile } from '@bilinear-lab/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { client, type Platform, REPO, startPlatform, waitForJob } from '../platform/harness.js';
@@ -27,22 +27,6 @@ const UUID = /[0-9a-f-]{36}/;
 const TRAINED_MODEL = join(REPO, 'examples', 'mnist-d64.safetensors');
 
 /** A seeded random model in the reference layout (like bench/decompose-mnist.mjs): d = 512, 10 classes. */
-function randomModelD512(): Uint8Array {
-  const d = 512;
-  const gaussian = seededGaussian(512);
-  const tensor = (name: string, rows: number, cols: number, scale: number) => ({
-    name,
-    dtype: 'F32' as const,
-    shape: [rows, cols],
-    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
-  });
-  return writeSafetensors([
-    tensor('embed.weight', d, 784, 1 / 28),
-    tensor('blocks.0.weight', 2 * d, d, 1 / Math.sqrt(d)),
-    tensor('head.weight', 10, d, 1 / Math.sqrt(d)),
-  ]);
-}
-
 /**
  * The mean correlation of horizontally neighbouring pixels over the class view's heatmaps, reading each
  * pixel's signed value as red minus blue: near 0 for noise, well above it for stroke-like eigenvectors.
@@ -134,7 +118,7 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     bigDecomposition = (async () => {
       const form = new FormData();
       form.set('name', 'random-d512');
-      form.set('file', new Blob([randomModelD512()]), 'random-d512.safetensors');
+      form.set('file', new Blob([randomMnistModelFile(512)]), 'random-d512.safetensors');
       const imported = await api.post(`/api/v1/projects/${projectId}/models/import`, form);
       expect(imported.status, JSON.stringify(imported.body)).toBe(201);
       const decomposed = await api.post(`/api/v1/models/${String(imported.body.modelId)}/decompositions`, {

@@ -2,6 +2,7 @@
 import { matrix } from '../model/matrix.js';
 import type { BilinearLayer, ImageClassifierModel, Matrix } from '../model/types.js';
 import { seededRandom } from '../random/seeded-random.js';
+import { writeSafetensors } from '../safetensors/index.js';
 import { seededGaussian } from './random.js';
 
 /** A rows×cols matrix of N(0, scale²) entries. */
@@ -43,4 +44,24 @@ export function randomClassifier(
 export function randomInputs(count: number, n: number, seed: number): Float64Array {
   const uniform = seededRandom(seed);
   return Float64Array.from({ length: count * n }, () => uniform());
+}
+
+/**
+ * A seeded one-layer MNIST-layout classifier (784 → d → 10) as a safetensors file in the PyTorch
+ * reference layout (embed.weight, blocks.0.weight = [W; V], head.weight), float32: what benchmarks
+ * and browser tests upload when the work, not the weights' values, is what they measure.
+ */
+export function randomMnistModelFile(d: number, seed = 512): Uint8Array {
+  const gaussian = seededGaussian(seed);
+  const tensor = (name: string, rows: number, cols: number, scale: number) => ({
+    name,
+    dtype: 'F32' as const,
+    shape: [rows, cols],
+    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
+  });
+  return writeSafetensors([
+    tensor('embed.weight', d, 784, 1 / 28),
+    tensor('blocks.0.weight', 2 * d, d, 1 / Math.sqrt(d)),
+    tensor('head.weight', 10, d, 1 / Math.sqrt(d)),
+  ]);
 }
