@@ -15,7 +15,7 @@ export async function enqueueOrUndo<Q extends QueueName>(
   undo: () => Promise<unknown>,
 ): Promise<void> {
   try {
-    await withTimeout(enqueueOn(app, queue, payload), ENQUEUE_TIMEOUT_MS);
+    await withTimeout(enqueue(app.queues[queue], queue, payload), ENQUEUE_TIMEOUT_MS);
   } catch (error) {
     app.log.error({ err: error, jobId: payload.jobId, queue }, 'could not enqueue a job');
     await undo().catch((undoError: unknown) =>
@@ -30,12 +30,6 @@ export async function enqueueOrUndo<Q extends QueueName>(
 /** The job's maxAttempts row value, from the catalog. */
 export function maxAttemptsOf(queue: QueueName): number {
   return jobCatalog[queue].attempts;
-}
-
-function enqueueOn<Q extends QueueName>(app: FastifyInstance, queue: Q, payload: JobPayload<Q>) {
-  return queue === 'train'
-    ? enqueue(app.queues.train, 'train', payload as JobPayload<'train'>)
-    : enqueue(app.queues.decompose, 'decompose', payload as JobPayload<'decompose'>);
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -3,10 +3,10 @@
 // steps. Retry resets the rows and enqueues the same job id again.
 import { FINISHED_STATUSES, jobCatalog, QUEUE_NAMES, type QueueName } from '@bilinear-lab/contracts';
 import type { Job } from '@bilinear-lab/db';
+import { setSubjectStatus } from '@bilinear-lab/jobs';
 import type { FastifyInstance } from 'fastify';
 import { conflict } from '../errors.js';
 import { enqueueOrUndo } from './enqueue-job.js';
-import { setSubjectStatus } from './job-rows.js';
 
 /** BullMQ states in which no worker holds the job: it can be removed outright. */
 const REMOVABLE_STATES = new Set([
@@ -122,6 +122,5 @@ function queueNameOf(job: Job): QueueName {
 }
 
 function queueOf(app: FastifyInstance, job: Job) {
-  const name = queueNameOf(job);
-  return name === 'train' ? app.queues.train : app.queues.decompose;
+  return app.queues[queueNameOf(job)];
 }

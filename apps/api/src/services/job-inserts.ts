@@ -1,7 +1,9 @@
 // The rows of a submission in one SQL statement. A statement is atomic, so this is the "one
 // transaction" of the contract, in one round trip; Prisma's batched transaction costs several
 // milliseconds of CPU per submission, which is what limits submissions per second.
+import type { JobPayload } from '@bilinear-lab/contracts';
 import { type Database, Prisma, quoteIdentifier } from '@bilinear-lab/db';
+import { formatSubject, subjectOf } from '@bilinear-lab/jobs';
 
 export interface TrainingRows {
   modelId: string;
@@ -15,12 +17,13 @@ export interface TrainingRows {
   datasetId: string | null;
   createdById: string;
   maxAttempts: number;
-  payload: unknown;
+  payload: JobPayload<'train'>;
 }
 
 export async function insertTrainingRows(db: Database, schema: string, rows: TrainingRows): Promise<void> {
   const s = Prisma.raw(quoteIdentifier(schema));
   const config = JSON.stringify(rows.config);
+  const subject = formatSubject(subjectOf('train', rows.payload));
   await db.$executeRaw`
     WITH model AS (
       INSERT INTO ${s}."Model" (id, "projectId", name, source, status, config, "datasetSpec", "datasetId", "createdById", "updatedAt")
@@ -34,7 +37,7 @@ export async function insertTrainingRows(db: Database, schema: string, rows: Tra
     )
     INSERT INTO ${s}."Job" (id, "projectId", queue, payload, status, "maxAttempts", subject, "createdById")
     SELECT ${rows.jobId}::uuid, ${rows.projectId}::uuid, 'train', ${JSON.stringify(rows.payload)}::jsonb, 'queued',
-           ${rows.maxAttempts}, ${`model:${rows.modelId}`}, ${rows.createdById}::uuid
+           ${rows.maxAttempts}, ${subject}, ${rows.createdById}::uuid
     FROM run`;
 }
 
@@ -47,7 +50,7 @@ export interface DecompositionRows {
   parametersKey: string;
   createdById: string;
   maxAttempts: number;
-  payload: unknown;
+  payload: JobPayload<'decompose'>;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function insertDecompositionRows(
   rows: DecompositionRows,
 ): Promise<boolean> {
   const s = Prisma.raw(quoteIdentifier(schema));
+  const subject = formatSubject(subjectOf('decompose', rows.payload));
   const inserted = await db.$executeRaw`
     WITH decomposition AS (
       INSERT INTO ${s}."Decomposition" (id, "projectId", "modelId", parameters, "parametersKey", status, "jobId")
@@ -70,7 +74,7 @@ export async function insertDecompositionRows(
     )
     INSERT INTO ${s}."Job" (id, "projectId", queue, payload, status, "maxAttempts", subject, "createdById")
     SELECT ${rows.jobId}::uuid, ${rows.projectId}::uuid, 'decompose', ${JSON.stringify(rows.payload)}::jsonb, 'queued',
-           ${rows.maxAttempts}, ${`decomposition:${rows.decompositionId}`}, ${rows.createdById}::uuid
+           ${rows.maxAttempts}, ${subject}, ${rows.createdById}::uuid
     FROM decomposition`;
   return inserted === 1;
 }

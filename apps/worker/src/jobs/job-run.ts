@@ -2,6 +2,7 @@
 // subject row, state events), progress, cancellation, and the fenced commit of the results.
 import { type JobEvent, type JobPayload, jobCatalog, type QueueName } from '@bilinear-lab/contracts';
 import { isUuid, type Prisma } from '@bilinear-lab/db';
+import { type Subject, setSubjectStatus, subjectOf } from '@bilinear-lab/jobs';
 import { UnrecoverableError } from 'bullmq';
 import { describeError } from '../log.js';
 import type { JobContext } from './job-context.js';
@@ -14,7 +15,6 @@ import {
   markRecorded,
 } from './job-errors.js';
 import { throttle } from './progress-throttle.js';
-import { parseSubject, type Subject, setSubjectStatus, subjectOfPayload } from './subject.js';
 
 /** The parts of a BullMQ job (in the parent, or as a sandboxed child sees it) an attempt needs. */
 export interface QueuedJob {
@@ -52,7 +52,7 @@ export class JobRun<Q extends QueueName> {
     externalSignal?: AbortSignal,
   ) {
     this.signal = this.controller.signal;
-    this.subject = subjectOfPayload(queue, payload);
+    this.subject = subjectOf(queue, payload);
     externalSignal?.addEventListener('abort', () => this.controller.abort(), { once: true });
     this.cancelPoll = setInterval(() => void this.pollCancel(), CANCEL_POLL_MS);
     this.cancelPoll.unref();
@@ -301,8 +301,7 @@ async function recordRejected(
         finishedAt: new Date(),
       },
     });
-    const subject = parseSubject(row.subject);
-    if (subject) await setSubjectStatus(tx, subject, 'failed', reason);
+    await setSubjectStatus(tx, row.subject, 'failed', reason);
   });
   await context.events.append(jobId, { type: 'state', status: 'failed', attempt, error: reason });
 }
@@ -326,8 +325,7 @@ export async function recordUnhandledFailure(
       where: { id: jobId },
       data: { status, error: reason, finishedAt: final ? new Date() : null },
     });
-    const subject = parseSubject(row.subject);
-    if (subject) await setSubjectStatus(tx, subject, status, reason);
+    await setSubjectStatus(tx, row.subject, status, reason);
     return true;
   });
   if (changed) await context.events.append(jobId, { type: 'state', status, error: reason });

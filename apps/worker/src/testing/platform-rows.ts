@@ -19,6 +19,7 @@ import {
   type IdxRole,
 } from '@bilinear-lab/datasets';
 import type { ArtifactStore, Database } from '@bilinear-lab/db';
+import { formatSubject, subjectOf } from '@bilinear-lab/jobs';
 
 export async function createProject(db: Database, name = 'worker tests'): Promise<string> {
   const project = await db.project.create({ data: { name } });
@@ -64,7 +65,7 @@ export async function createTrainingJob(
         payload,
         status: 'queued',
         maxAttempts: jobCatalog.train.attempts,
-        subject: `model:${modelId}`,
+        subject: formatSubject(subjectOf('train', payload)),
       },
     }),
   ]);
@@ -131,7 +132,7 @@ export async function createDecompositionJob(
         payload,
         status: 'queued',
         maxAttempts: jobCatalog.decompose.attempts,
-        subject: `decomposition:${decompositionId}`,
+        subject: formatSubject(subjectOf('decompose', payload)),
       },
     }),
   ]);

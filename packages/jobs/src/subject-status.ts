@@ -1,0 +1,32 @@
+// A subject's row shares its job's status; this is the one place that writes it, for the API
+// (cancel, retry) and the worker (running, retry, failure, completion) alike.
+import type { JobStatus, Prisma } from '@bilinear-lab/db';
+import { parseSubject, type Subject } from './subject.js';
+
+/** The database or an open transaction: only the subjects' tables are touched. */
+export type SubjectClient = Pick<Prisma.TransactionClient, 'model' | 'decomposition'>;
+
+/**
+ * Sets the subject's status the way its job's status changed. `subject` is a Subject or Job.subject
+ * as stored; a string naming no subject, or a subject whose row is gone, changes nothing.
+ *
+ * Models have a status only. Decompositions also keep the job's error, and a re-queued one loses its
+ * completedAt (the worker's results commit sets it again when the new attempt completes).
+ */
+export async function setSubjectStatus(
+  client: SubjectClient,
+  subject: Subject | string,
+  status: JobStatus,
+  error: string | null = null,
+): Promise<void> {
+  const parsed = typeof subject === 'string' ? parseSubject(subject) : subject;
+  if (parsed === null) return;
+  if (parsed.kind === 'model') {
+    await client.model.updateMany({ where: { id: parsed.id }, data: { status } });
+    return;
+  }
+  await client.decomposition.updateMany({
+    where: { id: parsed.id },
+    data: { status, error, ...(status === 'queued' ? { completedAt: null } : {}) },
+  });
+}

@@ -1,0 +1,28 @@
+// What a job produces, as Job.subject stores it: "model:<id>" (a training job's model) or
+// "decomposition:<id>". The string is built and read only here, and each queue of the catalog says
+// which subject its payload names, so no caller branches on the queue name.
+import type { JobPayload, QueueName } from '@bilinear-lab/contracts';
+
+export type Subject = { kind: 'model'; id: string } | { kind: 'decomposition'; id: string };
+
+export function formatSubject(subject: Subject): string {
+  return `${subject.kind}:${subject.id}`;
+}
+
+/** Reads Job.subject: null unless it is "<kind>:<id>" with a known kind and one non-empty id. */
+export function parseSubject(text: string): Subject | null {
+  const [kind, id, ...rest] = text.split(':');
+  if (id === undefined || id === '' || rest.length > 0) return null;
+  if (kind === 'model' || kind === 'decomposition') return { kind, id };
+  return null;
+}
+
+/** The subject each queue's job produces, read off its payload: one entry per catalog queue. */
+export const jobSubjects: { readonly [Q in QueueName]: (payload: JobPayload<Q>) => Subject } = {
+  train: (payload) => ({ kind: 'model', id: payload.modelId }),
+  decompose: (payload) => ({ kind: 'decomposition', id: payload.decompositionId }),
+};
+
+export function subjectOf<Q extends QueueName>(queue: Q, payload: JobPayload<Q>): Subject {
+  return jobSubjects[queue](payload);
+}
