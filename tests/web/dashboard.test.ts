@@ -357,6 +357,9 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     smallDecompositionId = UUID.exec(page.url().split('/decompositions/')[1] ?? '')?.[0] ?? '';
     await page.waitForSelector('[data-testid=decomposition-view][data-ready=true]', { timeout: 90_000 });
     await page.waitForSelector('#class-panel canvas[data-drawn=true]');
+    // The spectrum comes most positive first: its first eigenvalue is p1's, read from the f32 block.
+    const largest = await page.textContent('[data-testid=largest-eigenvalue]');
+    expect(await page.textContent('#class-panel a.heatmap-cell >> nth=0')).toContain(`p1 · λ ${largest}`);
     const pixels = await page.evaluate(() => {
       let red = 0;
       let blue = 0;

@@ -2,6 +2,7 @@
 // catalog and job events. No I/O here.
 export * from './http/access.js';
 export * from './http/decomposition.js';
+export * from './http/eigenvector-block.js';
 export * from './http/errors.js';
 export * from './http/resources.js';
 export * from './http/submissions.js';

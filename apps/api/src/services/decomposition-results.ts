@@ -1,6 +1,10 @@
 // A decomposition's stored results as response bodies: the spectra (Spectrum rows) with the
 // analyses, and one output's top-k eigenvectors in JSON, raw float32 or .npy.
-import type { DecompositionView, EigenvectorQuery } from '@bilinear-lab/contracts';
+import {
+  type DecompositionView,
+  type EigenvectorQuery,
+  eigenvectorBlockHeaders,
+} from '@bilinear-lab/contracts';
 import { type Database, type Decomposition, readFloat32Column, readFloat64Column } from '@bilinear-lab/db';
 import { AppError, badRequest, conflict } from '../errors.js';
 import { encodeNpyFloat32, float32RowsJson } from './array-formats.js';
@@ -82,6 +86,9 @@ export async function eigenvectorBody(
     for (let i = 0; i < Math.min(k, stored.negative); i++) picked.push(stored.positive + i);
   }
   const rows = picked.length;
+  // The split of what is returned, from the stored counts (never from the signs of λ).
+  const positiveCount = picked.filter((source) => source < stored.positive).length;
+  const negativeCount = rows - positiveCount;
   const selected = new Float32Array(rows * dimension);
   const selectedValues = picked.map((source, r) => {
     selected.set(vectors.subarray(source * dimension, (source + 1) * dimension), r * dimension);
@@ -91,14 +98,16 @@ export async function eigenvectorBody(
   if (query.format === 'json') {
     const json =
       `{"outputIndex":${outputIndex},"space":${JSON.stringify(query.space)},"dimension":${dimension},` +
-      `"eigenvalues":${JSON.stringify(selectedValues)},"vectors":${float32RowsJson(selected, rows, dimension)}}`;
+      `"eigenvalues":${JSON.stringify(selectedValues)},"positiveCount":${positiveCount},` +
+      `"negativeCount":${negativeCount},"vectors":${float32RowsJson(selected, rows, dimension)}}`;
     return { body: Buffer.from(json), contentType: JSON_TYPE, headers: {} };
   }
-  const headers = {
-    'x-shape': `${rows},${dimension}`,
-    'x-dtype': 'float32',
-    'x-eigenvalues': selectedValues.join(','),
-  };
+  const headers = eigenvectorBlockHeaders({
+    dimension,
+    eigenvalues: selectedValues,
+    positiveCount,
+    negativeCount,
+  });
   if (query.format === 'f32') {
     return {
       body: Buffer.from(selected.buffer, selected.byteOffset, selected.byteLength),

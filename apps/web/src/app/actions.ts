@@ -1,9 +1,15 @@
 'use server';
 
-import { DecompositionRequestSchema, TrainingConfigSchema } from '@bilinear-lab/contracts';
+import {
+  DecompositionRequestSchema,
+  ROLES,
+  RoleSchema,
+  type TrainingConfig,
+  TrainingConfigSchema,
+} from '@bilinear-lab/contracts';
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
-import { PlatformError, platformRequest, sendJson } from '@/lib/platform';
+import { PlatformError, platform, platformWithKey } from '@/lib/platform';
 import { endSession, startSession } from '@/lib/session';
 
 // Every write the dashboard makes. Server actions run on the server with the session's key and are
@@ -47,7 +53,7 @@ export async function signIn(_previous: ActionState, form: FormData): Promise<Ac
   const key = String(form.get('key') ?? '').trim();
   if (!key) return { error: 'Paste an API key to sign in.' };
   try {
-    await platformRequest(key, '/api/v1/me');
+    await platformWithKey(key).me();
   } catch (error) {
     if (error instanceof PlatformError && error.status === 401) {
       return { error: 'That API key is not valid (the API answered 401). Check it and try again.' };
@@ -68,7 +74,7 @@ export async function createProject(_previous: ActionState, form: FormData): Pro
   if (!name) return { error: 'Give the project a name.', fieldErrors: { name: 'Required' } };
   let id: string;
   try {
-    ({ id } = await sendJson<{ id: string }>('POST', '/api/v1/projects', { name }));
+    ({ id } = await platform.createProject({ name }));
   } catch (error) {
     return failure(error);
   }
@@ -82,17 +88,16 @@ export async function addMember(
   form: FormData,
 ): Promise<ActionState> {
   const user = String(form.get('user') ?? '').trim();
-  const role = String(form.get('role') ?? 'member');
+  const role = RoleSchema.safeParse(String(form.get('role') ?? 'member'));
   if (!user) return { error: 'Name the user to add.', fieldErrors: { user: 'Required' } };
+  if (!role.success) {
+    return { error: `Pick one of the roles ${ROLES.join(', ')}.`, fieldErrors: { role: 'Unknown role' } };
+  }
   try {
-    const answer = await sendJson<{ key?: string; apiKey?: string } | null>(
-      'POST',
-      `/api/v1/projects/${projectId}/members`,
-      { user, role },
-    );
+    const added = await platform.addMember(projectId, { user, role: role.data });
     revalidatePath(`/projects/${projectId}/settings`);
-    const secret = answer?.key ?? answer?.apiKey;
-    return secret ? { ok: true, secret } : { ok: true };
+    // A user created on the way gets their first key, shown once.
+    return added.apiKey ? { ok: true, secret: added.apiKey } : { ok: true };
   } catch (error) {
     return failure(error);
   }
@@ -100,7 +105,7 @@ export async function addMember(
 
 export async function removeMember(projectId: string, userId: string): Promise<ActionState> {
   try {
-    await sendJson('DELETE', `/api/v1/projects/${projectId}/members/${userId}`);
+    await platform.removeMember(projectId, userId);
   } catch (error) {
     return failure(error);
   }
@@ -116,13 +121,9 @@ export async function createKey(
   const name = String(form.get('name') ?? '').trim();
   if (!name) return { error: 'Name the key (e.g. "laptop").', fieldErrors: { name: 'Required' } };
   try {
-    const answer = await sendJson<{ key?: string; apiKey?: string; secret?: string }>(
-      'POST',
-      `/api/v1/projects/${projectId}/keys`,
-      { name },
-    );
+    const created = await platform.createKey(projectId, { name });
     revalidatePath(`/projects/${projectId}/settings`);
-    return { ok: true, secret: answer.key ?? answer.apiKey ?? answer.secret };
+    return { ok: true, secret: created.key };
   } catch (error) {
     return failure(error);
   }
@@ -130,7 +131,7 @@ export async function createKey(
 
 export async function revokeKey(projectId: string, keyId: string): Promise<ActionState> {
   try {
-    await sendJson('DELETE', `/api/v1/projects/${projectId}/keys/${keyId}`);
+    await platform.revokeKey(projectId, keyId);
   } catch (error) {
     return failure(error);
   }
@@ -141,9 +142,9 @@ export async function revokeKey(projectId: string, keyId: string): Promise<Actio
 const BOOLEAN_OPTIONS = new Set(['residual']);
 const TEXT_OPTIONS = new Set(['gate']);
 
-/** Reads the train form: every TrainingConfig option, empty fields left to the API's defaults. */
+/** Reads the train form: every TrainingConfig option, empty fields at the contract's defaults. */
 function trainingConfigFrom(form: FormData): {
-  config: Record<string, unknown>;
+  config: TrainingConfig | null;
   fieldErrors: Record<string, string>;
 } {
   const config: Record<string, unknown> = {};
@@ -167,7 +168,7 @@ function trainingConfigFrom(form: FormData): {
   if (!checked.success) {
     for (const issue of checked.error.issues) fieldErrors[String(issue.path[0])] = issue.message;
   }
-  return { config, fieldErrors };
+  return { config: checked.success ? checked.data : null, fieldErrors };
 }
 
 export async function trainModel(
@@ -176,16 +177,14 @@ export async function trainModel(
   form: FormData,
 ): Promise<ActionState> {
   const { config, fieldErrors } = trainingConfigFrom(form);
-  if (Object.keys(fieldErrors).length > 0) return { error: 'Some options are out of range.', fieldErrors };
+  if (config === null || Object.keys(fieldErrors).length > 0) {
+    return { error: 'Some options are out of range.', fieldErrors };
+  }
   const name = String(form.get('name') ?? '').trim();
   const dataset = String(form.get('dataset') ?? 'mnist');
   let modelId: string;
   try {
-    ({ modelId } = await sendJson<{ modelId: string; jobId: string }>(
-      'POST',
-      `/api/v1/projects/${projectId}/models/train`,
-      { dataset, config, ...(name ? { name } : {}) },
-    ));
+    ({ modelId } = await platform.train(projectId, { dataset, config, ...(name ? { name } : {}) }));
   } catch (error) {
     return failure(error);
   }
@@ -219,11 +218,7 @@ export async function decompose(
   }
   let decompositionId: string;
   try {
-    ({ decompositionId } = await sendJson<{ decompositionId: string; jobId: string }>(
-      'POST',
-      `/api/v1/models/${modelId}/decompositions`,
-      checked.data,
-    ));
+    ({ decompositionId } = await platform.decompose(modelId, checked.data));
   } catch (error) {
     return failure(error);
   }
@@ -232,7 +227,7 @@ export async function decompose(
 
 export async function cancelJob(jobId: string): Promise<ActionState> {
   try {
-    await sendJson('POST', `/api/v1/jobs/${jobId}/cancel`);
+    await platform.cancelJob(jobId);
   } catch (error) {
     return failure(error);
   }
@@ -242,7 +237,7 @@ export async function cancelJob(jobId: string): Promise<ActionState> {
 
 export async function retryJob(jobId: string): Promise<ActionState> {
   try {
-    await sendJson('POST', `/api/v1/jobs/${jobId}/retry`);
+    await platform.retryJob(jobId);
   } catch (error) {
     return failure(error);
   }

@@ -1,5 +1,6 @@
 'use client';
 
+import { eigenvectorName } from '@bilinear-lab/contracts/eigenvector-block';
 import { useMemo, useState } from 'react';
 import { cssColour, symmetricLimit } from '@/lib/colour-scale';
 import { number, percent } from '@/lib/format';
@@ -105,21 +106,20 @@ export function TruncationView({ analysis }: { analysis: TruncationAnalysis }) {
 export function HosvdView({ analysis, labels }: { analysis: HosvdAnalysis; labels: string[] }) {
   const [component, setComponent] = useState(0);
   const current = analysis.components[component];
-  const vectors = useMemo(
-    () => [
-      ...(current?.topPositive.inputVectors ?? []).map((vector, i) => ({
-        name: `p${i + 1}`,
-        vector,
-        value: current?.topPositive.values[i],
-      })),
-      ...(current?.topNegative.inputVectors ?? []).map((vector, i) => ({
-        name: `n${i + 1}`,
-        vector,
-        value: current?.topNegative.values[i],
-      })),
-    ],
-    [current],
-  );
+  const vectors = useMemo(() => {
+    // The component's pairs as one block: its top positives (descending λ), then its top negatives.
+    const positive = current?.topPositive.inputVectors ?? [];
+    const negative = current?.topNegative.inputVectors ?? [];
+    const split = { positiveCount: positive.length, negativeCount: negative.length };
+    return [...positive, ...negative].map((vector, row) => ({
+      name: eigenvectorName(split, row),
+      vector,
+      value:
+        row < positive.length
+          ? current?.topPositive.values[row]
+          : current?.topNegative.values[row - positive.length],
+    }));
+  }, [current]);
   const limit = useMemo(
     () => Math.max(0, ...vectors.map((entry) => symmetricLimit(entry.vector))),
     [vectors],

@@ -11,7 +11,8 @@ export interface ComparedModel {
   testAccuracy: number | null;
   config: Record<string, unknown>;
   decompositionId: string;
-  spectra: Record<number, { label: string; descending: number[]; effectiveRank: number }>;
+  /** Per output: its eigenvalues, most positive first (as the API serves them). */
+  spectra: Record<number, { label: string; eigenvalues: number[]; effectiveRank: number }>;
 }
 
 const PALETTE = ['#2456c7', '#b2182b', '#1d7a3a', '#8e44ad', '#d35400', '#16a085'];
@@ -33,13 +34,13 @@ export function CompareView({
   const spectra = useMemo(() => {
     const length = Math.min(
       SPECTRUM_RANKS,
-      Math.max(...models.map((model) => model.spectra[selected]?.descending.length ?? 0)),
+      Math.max(...models.map((model) => model.spectra[selected]?.eigenvalues.length ?? 0)),
     );
     return {
       x: Array.from({ length }, (_, i) => i + 1),
       series: models.map((model, i) => ({
         label: model.name,
-        values: Array.from({ length }, (_, r) => model.spectra[selected]?.descending[r] ?? null),
+        values: Array.from({ length }, (_, r) => model.spectra[selected]?.eigenvalues[r] ?? null),
         color: PALETTE[i % PALETTE.length] as string,
         width: 2,
       })),
@@ -57,16 +58,16 @@ export function CompareView({
       <div id="compare-panel" role="tabpanel" className="grid-2" style={{ marginTop: '1rem' }}>
         <section className="panel" aria-label="Spectra overlaid">
           <h2 style={{ marginTop: 0 }}>
-            Top {SPECTRUM_RANKS} eigenvalues of class {selected}, overlaid
+            Top {SPECTRUM_RANKS} eigenvalues of class {selected} (most positive first), overlaid
           </h2>
           <LineChart
-            label={`Sorted eigenvalues of class ${selected} for each model`}
+            label={`Eigenvalues of class ${selected} for each model, most positive first`}
             testId="compare-spectra"
             x={spectra.x}
             series={spectra.series}
             width={560}
             height={280}
-            xLabel="rank"
+            xLabel="rank (most positive first)"
             yLabel="λ"
           />
         </section>

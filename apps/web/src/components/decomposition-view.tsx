@@ -1,29 +1,33 @@
 'use client';
 
+import { eigenvectorName } from '@bilinear-lab/contracts/eigenvector-block';
 import Link from 'next/link';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { symmetricLimit } from '@/lib/colour-scale';
 import { type EigenvectorBlock, fetchEigenvectors } from '@/lib/eigenvectors';
 import { number } from '@/lib/format';
+import type { SpectrumSummary } from '@/lib/types';
 import { ClassTabs } from './class-tabs';
 import { Heatmap, type HeatmapHover, ScaleLegend } from './heatmap';
 import { SpectrumChart } from './spectrum-chart';
 
-export interface OutputSpectrum {
-  index: number;
-  label: string;
-  eigenvaluesAscending: number[];
-  effectiveRank: number;
-  exactness: number | null;
-}
+/** One output's spectrum as the API serves it: `eigenvalues` most positive first. */
+export type OutputSpectrum = Pick<
+  SpectrumSummary,
+  'index' | 'label' | 'eigenvalues' | 'effectiveRank' | 'exactness'
+>;
 
 const CLASS_VIEW_K = 16;
 const OVERVIEW_K = 6;
 const IMAGE_SIDE = 28;
 
-/** Names a row of an eigenvector block: p1 … pk (positive, descending), n1 … nk (negative, ascending). */
-export function vectorName(block: EigenvectorBlock, row: number): string {
-  return row < block.positiveCount ? `p${row + 1}` : `n${row - block.positiveCount + 1}`;
+type Sign = 'positive' | 'negative';
+
+/** The block's first `count` rows of one sign: the positives lead the block, the negatives follow. */
+function rowsOf(block: EigenvectorBlock, sign: Sign, count: number): number[] {
+  const [first, present] =
+    sign === 'positive' ? [0, block.positiveCount] : [block.positiveCount, block.negativeCount];
+  return Array.from({ length: Math.min(count, present) }, (_, i) => first + i);
 }
 
 /**
@@ -82,9 +86,8 @@ export function DecompositionView({
   }, [block]);
 
   const limit = useMemo(() => (block ? symmetricLimit(block.vectors) : 0), [block]);
-  const rows = block ? Array.from({ length: block.rows }, (_, row) => row) : [];
-  const positiveRows = rows.filter((row) => block && row < block.positiveCount);
-  const negativeRows = rows.filter((row) => block && row >= block.positiveCount);
+  const positiveRows = block ? rowsOf(block, 'positive', block.positiveCount) : [];
+  const negativeRows = block ? rowsOf(block, 'negative', block.negativeCount) : [];
   const base = `/projects/${projectId}/decompositions/${decompositionId}`;
 
   const heatmapRow = (title: string, which: number[]) => (
@@ -97,7 +100,7 @@ export function DecompositionView({
               <div key={row} className="heatmap-cell" style={{ width: 84, height: 102 }} aria-hidden="true" />
             );
           }
-          const name = vectorName(block, row);
+          const name = eigenvectorName(block, row);
           const eigenvalue = block.eigenvalues[row] ?? Number.NaN;
           const values = block.vectors.subarray(row * block.dimension, (row + 1) * block.dimension);
           return (
@@ -154,9 +157,11 @@ export function DecompositionView({
           <dl className="facts" style={{ marginBottom: '0.5rem' }}>
             <dt>Eigenvalues</dt>
             <dd>
-              {output?.eigenvaluesAscending.length} (
-              {output?.eigenvaluesAscending.filter((value) => value > 0).length} positive)
+              {output?.eigenvalues.length} ({output?.eigenvalues.filter((value) => value > 0).length}{' '}
+              positive)
             </dd>
+            <dt>Largest λ</dt>
+            <dd data-testid="largest-eigenvalue">{number(output?.eigenvalues[0], 3)}</dd>
             <dt>Effective rank</dt>
             <dd data-testid="effective-rank">{number(output?.effectiveRank, 4)}</dd>
             <dt>Exactness</dt>
@@ -166,10 +171,10 @@ export function DecompositionView({
           </dl>
           {output ? (
             <SpectrumChart
-              eigenvaluesAscending={output.eigenvaluesAscending}
+              eigenvalues={output.eigenvalues}
               width={430}
               height={260}
-              label={`Sorted eigenvalues of class ${output.label}`}
+              label={`Eigenvalues of class ${output.label}, most positive first`}
             />
           ) : null}
         </div>
@@ -220,6 +225,7 @@ function OverviewGrid({
   onSelect: (index: number) => void;
 }) {
   const k = Math.min(topK, OVERVIEW_K);
+  const ranks = Array.from({ length: k }, (_, i) => i + 1);
   const [blocks, setBlocks] = useState<Map<number, EigenvectorBlock>>(new Map());
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -263,15 +269,13 @@ function OverviewGrid({
       <div className="overview-grid" data-testid="overview-grid">
         {outputs.map((output) => {
           const block = blocks.get(output.index);
-          const positives = block?.positiveCount ?? 0;
-          const slots = Array.from({ length: k }, (_, i) => i + 1);
-          // Rank r (1-based) of one sign: row r − 1 of the positives, or row positives + r − 1.
-          const cells = (sign: 'p' | 'n') =>
-            slots.map((rank) => {
-              const present = sign === 'p' ? positives : (block?.rows ?? 0) - positives;
-              const row = (sign === 'p' ? 0 : positives) + rank - 1;
+          // Ranks 1…k of each sign, most positive (most negative) first; empty where the block has fewer.
+          const cells = (sign: Sign) => {
+            const rows = block ? rowsOf(block, sign, k) : [];
+            return ranks.map((rank) => {
+              const row = rows[rank - 1];
               const values =
-                block && rank <= present && block.dimension === IMAGE_SIDE * IMAGE_SIDE
+                block && row !== undefined && block.dimension === IMAGE_SIDE * IMAGE_SIDE
                   ? block.vectors.subarray(row * block.dimension, (row + 1) * block.dimension)
                   : null;
               return (
@@ -281,10 +285,11 @@ function OverviewGrid({
                   side={IMAGE_SIDE}
                   limit={limit}
                   size={64}
-                  label={`Class ${output.label}, ${sign === 'p' ? 'positive' : 'negative'} eigenvector ${rank}`}
+                  label={`Class ${output.label}, ${sign} eigenvector ${rank}`}
                 />
               );
             });
+          };
           return (
             <div key={output.index} style={{ display: 'contents' }}>
               <button
@@ -295,9 +300,9 @@ function OverviewGrid({
               >
                 {output.label}
               </button>
-              {cells('p')}
+              {cells('positive')}
               <span />
-              {cells('n')}
+              {cells('negative')}
             </div>
           );
         })}

@@ -1,5 +1,6 @@
 'use client';
 
+import { eigenvectorRow } from '@bilinear-lab/contracts/eigenvector-block';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type {
@@ -233,12 +234,7 @@ function Contributions({
   const limit = symmetricLimit(shown.map((entry) => entry.contribution));
   const up = item.contributions.filter((entry) => entry.contribution > 0).slice(0, PUSHING);
   const down = item.contributions.filter((entry) => entry.contribution < 0).slice(0, PUSHING);
-  const rowOf = (entry: Contribution) =>
-    block
-      ? entry.name.startsWith('p')
-        ? Number(entry.name.slice(1)) - 1
-        : block.positiveCount + Number(entry.name.slice(1)) - 1
-      : -1;
+  const rowOf = (entry: Contribution) => (block ? (eigenvectorRow(block, entry.name) ?? -1) : -1);
   const vectorsShown = [...up, ...down].map(rowOf).filter((row) => row >= 0);
   const heatmapLimit = block
     ? Math.max(

@@ -4,39 +4,43 @@ import { useMemo, useState } from 'react';
 import { LineChart } from './line-chart';
 
 /**
- * One output's spectrum: every eigenvalue by rank, positive ones (red) above zero and negative ones
- * (blue) below; on the log scale |λ| of each sign by its rank within the sign.
+ * One output's spectrum: every eigenvalue by rank, most positive first, positive ones (red) above zero
+ * and negative ones (blue) below; on the log scale |λ| of each sign by its rank within the sign (the
+ * most positive, and the most negative, at rank 1).
  */
 export function SpectrumChart({
-  eigenvaluesAscending,
+  eigenvalues,
   width,
   height,
   label,
 }: {
-  eigenvaluesAscending: number[];
+  /** Most positive first, as the API serves them. */
+  eigenvalues: number[];
   width: number;
   height: number;
   label: string;
 }) {
   const [log, setLog] = useState(false);
   const data = useMemo(() => {
-    const descending = [...eigenvaluesAscending].reverse();
     if (!log) {
       return {
-        x: descending.map((_, i) => i + 1),
-        positive: descending.map((value) => (value > 0 ? value : null)),
-        negative: descending.map((value) => (value < 0 ? value : null)),
+        x: eigenvalues.map((_, i) => i + 1),
+        positive: eigenvalues.map((value) => (value > 0 ? value : null)),
+        negative: eigenvalues.map((value) => (value < 0 ? value : null)),
       };
     }
-    const positive = descending.filter((value) => value > 0);
-    const negative = eigenvaluesAscending.filter((value) => value < 0).map(Math.abs);
+    const positive = eigenvalues.filter((value) => value > 0);
+    const negative = eigenvalues
+      .filter((value) => value < 0)
+      .map(Math.abs)
+      .reverse();
     const length = Math.max(positive.length, negative.length);
     return {
       x: Array.from({ length }, (_, i) => i + 1),
       positive: Array.from({ length }, (_, i) => positive[i] ?? null),
       negative: Array.from({ length }, (_, i) => negative[i] ?? null),
     };
-  }, [eigenvaluesAscending, log]);
+  }, [eigenvalues, log]);
 
   return (
     <div>
@@ -61,7 +65,7 @@ export function SpectrumChart({
         ]}
         width={width}
         height={height}
-        xLabel={log ? 'rank within sign' : 'rank'}
+        xLabel={log ? 'rank within sign (largest |λ| first)' : 'rank (most positive first)'}
         yLabel={log ? '|λ|' : 'λ'}
         yLog={log}
       />

@@ -1,17 +1,13 @@
 'use client';
 
-// Eigenvectors travel as raw little-endian float32 (X-Shape "rows,dimension", X-Eigenvalues), through
-// the dashboard's pass-through: 32 × 784 values are 100 KB as bytes, about 3× that as JSON, and they
-// go straight into a Float32Array without parsing.
+import { decodeEigenvectorBlock, type EigenvectorBlock } from '@bilinear-lab/contracts/eigenvector-block';
 
-export interface EigenvectorBlock {
-  rows: number;
-  dimension: number;
-  /** Per row; rows are the top-k positive (descending λ) then top-k negative (ascending λ). */
-  eigenvalues: number[];
-  positiveCount: number;
-  vectors: Float32Array;
-}
+// Eigenvectors travel as raw little-endian float32 (`format=f32`) through the dashboard's
+// pass-through: 32 × 784 values are 100 KB as bytes, about 3× that as JSON, and they go straight into
+// a Float32Array without parsing. The headers are read by the contracts' decoder, the same one the
+// dashboard's server uses (./server/eigenvectors.ts) — zod-free, so no schema reaches this bundle.
+
+export type { EigenvectorBlock };
 
 const cache = new Map<string, Promise<EigenvectorBlock>>();
 
@@ -28,37 +24,23 @@ export function fetchEigenvectors(
   const url = eigenvectorUrl(decompositionId, output, k, space);
   let pending = cache.get(url);
   if (!pending) {
-    pending = load(url);
+    pending = load(url, output);
     cache.set(url, pending);
     pending.catch(() => cache.delete(url));
   }
   return pending;
 }
 
-async function load(url: string): Promise<EigenvectorBlock> {
+async function load(url: string, output: number): Promise<EigenvectorBlock> {
   const response = await fetch(url);
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
     throw new Error(body?.error?.message ?? `eigenvectors: the server answered ${response.status}`);
   }
-  const shape = (response.headers.get('x-shape') ?? '').split(',').map(Number);
-  const buffer = await response.arrayBuffer();
-  const rows = shape[0] ?? 0;
-  const dimension = shape[1] ?? (rows > 0 ? buffer.byteLength / 4 / rows : 0);
-  const eigenvalues = (response.headers.get('x-eigenvalues') ?? '')
-    .split(',')
-    .filter((value) => value.trim() !== '')
-    .map(Number);
-  if (buffer.byteLength !== rows * dimension * 4) {
-    throw new Error(
-      `eigenvectors: ${buffer.byteLength} bytes do not hold ${rows} × ${dimension} float32 values`,
-    );
+  const bytes = await response.arrayBuffer();
+  try {
+    return decodeEigenvectorBlock(response.headers, bytes);
+  } catch (error) {
+    throw new Error(`eigenvectors of output ${output}: ${(error as Error).message}`);
   }
-  return {
-    rows,
-    dimension,
-    eigenvalues,
-    positiveCount: eigenvalues.filter((value) => value > 0).length,
-    vectors: new Float32Array(buffer),
-  };
 }

@@ -1,19 +1,36 @@
+import {
+  AddedMemberSchema,
+  type AddMemberSchema,
+  ApiKeySchema,
+  CreatedApiKeySchema,
+  CreatedProjectSchema,
+  type CreateKeySchema,
+  type CreateProjectSchema,
+  DatasetSchema,
+  DecompositionAcceptedSchema,
+  type DecompositionRequestSchema,
+  DecompositionSchema,
+  DecompositionSummarySchema,
+  JobSchema,
+  type JobStatus,
+  MemberSchema,
+  MeSchema,
+  ModelSchema,
+  ProjectSchema,
+  TrainAcceptedSchema,
+  TrainingMetricSchema,
+  type TrainRequestSchema,
+  WorkerSchema,
+} from '@bilinear-lab/contracts';
 import { cache } from 'react';
+import { z } from 'zod';
 import { env } from './env';
 import { requireSessionKey } from './session';
-import type {
-  ApiKey,
-  Dataset,
-  Decomposition,
-  DecompositionListItem,
-  Job,
-  Me,
-  Member,
-  Model,
-  Project,
-  TrainingMetric,
-  Worker,
-} from './types';
+
+// The one client of the platform API, on the dashboard's server (server components, server actions,
+// route handlers). Every method answers with the type the contracts declare for its route, checked
+// against the route's schema here, so a change of the API shows up as one clear error instead of
+// undefined fields further down. Browser code imports only the types (`./types`).
 
 /** An error answer of the platform API ({"error": {code, message, details}}), or no answer at all. */
 export class PlatformError extends Error {
@@ -68,62 +85,114 @@ export async function errorFrom(response: Response, path: string): Promise<Platf
   );
 }
 
-async function getJson<T>(path: string): Promise<T> {
-  const key = await requireSessionKey();
-  const response = await platformRequest(key, path);
-  return (await response.json()) as T;
-}
-
-/** Sends JSON with the session's key and returns the JSON answer (or null for an empty one). */
-export async function sendJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const key = await requireSessionKey();
-  const response = await platformRequest(key, path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return (text ? JSON.parse(text) : null) as T;
-}
-
-/** Lists come back either as a bare array or wrapped ({items: [...]}, {projects: [...]}, …). */
-function listOf<T>(body: unknown): T[] {
-  if (Array.isArray(body)) return body as T[];
-  if (body && typeof body === 'object') {
-    for (const value of Object.values(body)) if (Array.isArray(value)) return value as T[];
-  }
-  return [];
+/** The answer's JSON as its route's schema declares it, or a 502 saying where it differs. */
+async function answerOf<S extends z.ZodType>(
+  response: Response,
+  path: string,
+  schema: S,
+): Promise<z.output<S>> {
+  const checked = schema.safeParse(await response.json());
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0];
+  throw new PlatformError(
+    502,
+    'unexpected-answer',
+    `${path}: the API's answer does not match its contract (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}).`,
+    checked.error.issues,
+  );
 }
 
 const v1 = '/api/v1';
 const q = (value: string) => encodeURIComponent(value);
 
-export const platform = {
+// The API's lists are bare JSON arrays of the resource.
+const Projects = z.array(ProjectSchema);
+const Members = z.array(MemberSchema);
+const ApiKeys = z.array(ApiKeySchema);
+const Datasets = z.array(DatasetSchema);
+const Models = z.array(ModelSchema);
+const TrainingMetrics = z.array(TrainingMetricSchema);
+const DecompositionSummaries = z.array(DecompositionSummarySchema);
+const Jobs = z.array(JobSchema);
+const Workers = z.array(WorkerSchema);
+
+/** Every route the dashboard calls, with the key `key()` gives. */
+function clientWith(key: () => Promise<string>) {
+  async function get<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
+    return answerOf(await platformRequest(await key(), path), path, schema);
+  }
+  async function send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
+    return platformRequest(await key(), path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+  async function post<S extends z.ZodType>(path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+    return answerOf(await send('POST', path, body), path, schema);
+  }
+  /** A 204. */
+  async function remove(path: string): Promise<void> {
+    await send('DELETE', path);
+  }
+
+  return {
+    me: () => get(`${v1}/me`, MeSchema),
+    projects: () => get(`${v1}/projects`, Projects),
+    members: (projectId: string) => get(`${v1}/projects/${q(projectId)}/members`, Members),
+    keys: (projectId: string) => get(`${v1}/projects/${q(projectId)}/keys`, ApiKeys),
+    datasets: (projectId: string) => get(`${v1}/projects/${q(projectId)}/datasets`, Datasets),
+    models: (projectId: string) => get(`${v1}/projects/${q(projectId)}/models`, Models),
+    model: (modelId: string) => get(`${v1}/models/${q(modelId)}`, ModelSchema),
+    metrics: (modelId: string) => get(`${v1}/models/${q(modelId)}/metrics`, TrainingMetrics),
+    modelDecompositions: (modelId: string) =>
+      get(`${v1}/models/${q(modelId)}/decompositions`, DecompositionSummaries),
+    projectDecompositions: (projectId: string) =>
+      get(`${v1}/projects/${q(projectId)}/decompositions`, DecompositionSummaries),
+    decomposition: (id: string) => get(`${v1}/decompositions/${q(id)}`, DecompositionSchema),
+    jobs: (projectId: string, status?: JobStatus) =>
+      get(`${v1}/projects/${q(projectId)}/jobs${status ? `?status=${q(status)}` : ''}`, Jobs),
+    job: (jobId: string) => get(`${v1}/jobs/${q(jobId)}`, JobSchema),
+    workers: () => get(`${v1}/workers`, Workers),
+
+    createProject: (body: z.input<typeof CreateProjectSchema>) =>
+      post(`${v1}/projects`, CreatedProjectSchema, body),
+    addMember: (projectId: string, body: z.input<typeof AddMemberSchema>) =>
+      post(`${v1}/projects/${q(projectId)}/members`, AddedMemberSchema, body),
+    removeMember: (projectId: string, userId: string) =>
+      remove(`${v1}/projects/${q(projectId)}/members/${q(userId)}`),
+    createKey: (projectId: string, body: z.input<typeof CreateKeySchema>) =>
+      post(`${v1}/projects/${q(projectId)}/keys`, CreatedApiKeySchema, body),
+    revokeKey: (projectId: string, keyId: string) =>
+      remove(`${v1}/projects/${q(projectId)}/keys/${q(keyId)}`),
+    train: (projectId: string, body: z.input<typeof TrainRequestSchema>) =>
+      post(`${v1}/projects/${q(projectId)}/models/train`, TrainAcceptedSchema, body),
+    decompose: (modelId: string, body: z.input<typeof DecompositionRequestSchema>) =>
+      post(`${v1}/models/${q(modelId)}/decompositions`, DecompositionAcceptedSchema, body),
+    cancelJob: (jobId: string) => post(`${v1}/jobs/${q(jobId)}/cancel`, JobSchema),
+    retryJob: (jobId: string) => post(`${v1}/jobs/${q(jobId)}/retry`, JobSchema),
+  };
+}
+
+export type PlatformClient = ReturnType<typeof clientWith>;
+
+/** The client with a given key (route handlers that answer 401 themselves instead of redirecting). */
+export function platformWithKey(key: string): PlatformClient {
+  return clientWith(async () => key);
+}
+
+const sessionClient = clientWith(requireSessionKey);
+
+/** The client with the session's key; without a session, a redirect to the sign-in page. */
+export const platform: PlatformClient = {
+  ...sessionClient,
   // Deduplicated per request: the layout and the page both ask.
-  me: cache(() => getJson<Me>(`${v1}/me`)),
-  projects: cache(async () => listOf<Project>(await getJson(`${v1}/projects`))),
-  members: async (projectId: string) =>
-    listOf<Member>(await getJson(`${v1}/projects/${q(projectId)}/members`)),
-  keys: async (projectId: string) => listOf<ApiKey>(await getJson(`${v1}/projects/${q(projectId)}/keys`)),
-  datasets: async (projectId: string) =>
-    listOf<Dataset>(await getJson(`${v1}/projects/${q(projectId)}/datasets`)),
-  models: async (projectId: string) => listOf<Model>(await getJson(`${v1}/projects/${q(projectId)}/models`)),
-  model: (modelId: string) => getJson<Model>(`${v1}/models/${q(modelId)}`),
-  metrics: async (modelId: string) =>
-    listOf<TrainingMetric>(await getJson(`${v1}/models/${q(modelId)}/metrics`)),
-  modelDecompositions: async (modelId: string) =>
-    listOf<DecompositionListItem>(await getJson(`${v1}/models/${q(modelId)}/decompositions`)),
-  projectDecompositions: async (projectId: string) =>
-    listOf<DecompositionListItem>(await getJson(`${v1}/projects/${q(projectId)}/decompositions`)),
-  decomposition: (id: string) => getJson<Decomposition>(`${v1}/decompositions/${q(id)}`),
-  jobs: async (projectId: string, status?: string) =>
-    listOf<Job>(await getJson(`${v1}/projects/${q(projectId)}/jobs${status ? `?status=${q(status)}` : ''}`)),
-  job: (jobId: string) => getJson<Job>(`${v1}/jobs/${q(jobId)}`),
-  workers: async () => listOf<Worker>(await getJson(`${v1}/workers`)),
+  me: cache(sessionClient.me),
+  projects: cache(sessionClient.projects),
 };
 
 /** Reads a project's role for the signed-in user (viewers see no buttons that would write). */
-export async function projectWithRole(projectId: string): Promise<Project | null> {
+export async function projectWithRole(projectId: string) {
   const projects = await platform.projects();
   return projects.find((project) => project.id === projectId) ?? null;
 }

@@ -16,6 +16,7 @@ export const MeSchema = z.object({
     projectId: z.uuid().nullable(),
   }),
 });
+export type MeView = z.infer<typeof MeSchema>;
 
 /** A new key: the only response that ever contains the key itself. */
 export const CreatedApiKeySchema = ApiKeySchema.extend({
@@ -23,12 +24,14 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({
   /** `bl_` + 32 base62 characters; store it now, it is not shown again. */
   key: z.string(),
 });
+export type CreatedApiKeyView = z.infer<typeof CreatedApiKeySchema>;
 
 /** A member added (or their role changed); a user created on the way gets their first key, once. */
 export const AddedMemberSchema = MemberSchema.extend({
   createdUser: z.boolean(),
   apiKey: z.string().nullable(),
 });
+export type AddedMemberView = z.infer<typeof AddedMemberSchema>;
 
 export const CreatedProjectSchema = ProjectSchema;
 

@@ -60,6 +60,11 @@ export const DecompositionSchema = z.object({
   analyses: z.record(z.string(), z.unknown()),
 });
 export type DecompositionView = z.infer<typeof DecompositionSchema>;
+export type SpectrumSummaryView = z.infer<typeof SpectrumSummarySchema>;
+
+/** A decomposition in lists: everything but the spectra and analyses. */
+export const DecompositionSummarySchema = DecompositionSchema.omit({ outputs: true, analyses: true });
+export type DecompositionSummaryView = z.infer<typeof DecompositionSummarySchema>;
 
 export const EIGENVECTOR_FORMATS = ['json', 'f32', 'npy'] as const;
 export const EigenvectorQuerySchema = z
@@ -79,5 +84,10 @@ export const EigenvectorsSchema = z.object({
   dimension: z.number().int(),
   /** Row order: positive eigenvalues descending, then negative ascending (most negative first). */
   eigenvalues: z.array(z.number()),
+  /** Rows 0 … positiveCount − 1 are positive eigenvectors (p1, p2, …)… */
+  positiveCount: z.number().int().min(0),
+  /** …the remaining negativeCount rows negative ones (n1, n2, …). */
+  negativeCount: z.number().int().min(0),
   vectors: z.array(z.array(z.number())),
 });
+export type EigenvectorsView = z.infer<typeof EigenvectorsSchema>;

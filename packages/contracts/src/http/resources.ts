@@ -12,6 +12,7 @@ export const ProjectSchema = z.object({
   role: RoleSchema,
   createdAt: z.string(),
 });
+export type ProjectView = z.infer<typeof ProjectSchema>;
 
 export const AddMemberSchema = z
   .object({
@@ -27,6 +28,7 @@ export const MemberSchema = z.object({
   role: RoleSchema,
   createdAt: z.string(),
 });
+export type MemberView = z.infer<typeof MemberSchema>;
 
 export const CreateKeySchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 
@@ -41,6 +43,7 @@ export const ApiKeySchema = z.object({
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
 });
+export type ApiKeyView = z.infer<typeof ApiKeySchema>;
 
 export const ModelSchema = z.object({
   id: z.uuid(),
@@ -57,6 +60,7 @@ export const ModelSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+export type ModelView = z.infer<typeof ModelSchema>;
 
 export const TrainingMetricSchema = z.object({
   kind: z.enum(['step', 'epoch']),
@@ -68,6 +72,7 @@ export const TrainingMetricSchema = z.object({
   testAccuracy: z.number().nullable(),
   testLoss: z.number().nullable(),
 });
+export type TrainingMetricView = z.infer<typeof TrainingMetricSchema>;
 
 export const DatasetSchema = z.object({
   id: z.uuid(),
@@ -77,6 +82,7 @@ export const DatasetSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
 });
+export type DatasetView = z.infer<typeof DatasetSchema>;
 
 export const JobSchema = z.object({
   id: z.uuid(),
@@ -93,6 +99,7 @@ export const JobSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
 });
+export type JobView = z.infer<typeof JobSchema>;
 
 export const WorkerSchema = z.object({
   id: z.string(),
@@ -108,9 +115,11 @@ export const WorkerSchema = z.object({
   heartbeatAgeSeconds: z.number(),
   alive: z.boolean(),
 });
+export type WorkerView = z.infer<typeof WorkerSchema>;
 
 export const HealthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   db: z.enum(['ok', 'down']),
   redis: z.enum(['ok', 'down']),
 });
+export type HealthView = z.infer<typeof HealthSchema>;

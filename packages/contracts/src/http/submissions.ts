@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { JOB_STATUSES, JobStatusSchema } from '../status.js';
-import { DecompositionSchema } from './decomposition.js';
 
 // Answers to requests that queue work or store uploads, and the query/fields those requests take.
 
 /** 202 of POST …/models/train. */
 export const TrainAcceptedSchema = z.object({ modelId: z.uuid(), jobId: z.uuid() });
+export type TrainAcceptedView = z.infer<typeof TrainAcceptedSchema>;
 
 /** 202 (queued or re-queued) or 200 (an identical request already exists) of POST …/decompositions. */
 export const DecompositionAcceptedSchema = z.object({
@@ -15,6 +15,7 @@ export const DecompositionAcceptedSchema = z.object({
   /** True when an identical earlier request was found instead of creating a new decomposition. */
   deduplicated: z.boolean(),
 });
+export type DecompositionAcceptedView = z.infer<typeof DecompositionAcceptedSchema>;
 
 /** 201 of POST …/models/import. */
 export const ModelImportedSchema = z.object({
@@ -22,6 +23,7 @@ export const ModelImportedSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.unknown()).nullable(),
 });
+export type ModelImportedView = z.infer<typeof ModelImportedSchema>;
 
 /** Text fields of the dataset upload (multipart; the four IDX files come as `file` parts). */
 export const DatasetUploadFieldsSchema = z
@@ -64,6 +66,3 @@ export const JobEventsQuerySchema = z
       .optional(),
   })
   .strict();
-
-/** A decomposition in lists: everything but the spectra and analyses. */
-export const DecompositionSummarySchema = DecompositionSchema.omit({ outputs: true, analyses: true });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeEigenvectorBlock } from '@bilinear-lab/contracts';
 import { float32Column, float64Column } from '@bilinear-lab/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, createProject, startTestApp, type TestApp } from '../../testing/test-app.js';
@@ -254,6 +255,8 @@ describe('stored results', () => {
       space: 'input',
       dimension,
       eigenvalues: [0.9, 0.5, -0.75, -0.125],
+      positiveCount: 2,
+      negativeCount: 2,
     });
     const expected = [rowOf(0), rowOf(1), rowOf(3), rowOf(4)];
     expect(body.vectors).toHaveLength(4);
@@ -262,12 +265,23 @@ describe('stored results', () => {
       expect(Float32Array.from(row)).toEqual(Float32Array.from(expected[r] ?? []));
     });
     const negative = await test.call({ url: `${url}&sign=negative`, key: viewerKey });
-    expect(negative.json().eigenvalues).toEqual([-0.75, -0.125]);
+    expect(negative.json()).toMatchObject({
+      eigenvalues: [-0.75, -0.125],
+      positiveCount: 0,
+      negativeCount: 2,
+    });
     const all = await test.call({
       url: `/api/v1/decompositions/${decompositionId}/outputs/1/eigenvectors?sign=positive`,
       key: viewerKey,
     });
-    expect(all.json().eigenvalues).toEqual([0.9, 0.5, 0.25]);
+    expect(all.json()).toMatchObject({ eigenvalues: [0.9, 0.5, 0.25], positiveCount: 3, negativeCount: 0 });
+    // Without k: every stored row of each sign (3 positive, 2 negative).
+    const stored = await test.call({
+      url: `/api/v1/decompositions/${decompositionId}/outputs/1/eigenvectors`,
+      key: viewerKey,
+    });
+    expect(stored.json()).toMatchObject({ positiveCount: 3, negativeCount: 2 });
+    expect(stored.json().vectors).toHaveLength(5);
   });
 
   it('serves eigenvectors as raw float32 with shape headers', async () => {
@@ -279,11 +293,40 @@ describe('stored results', () => {
     expect(response.headers['x-shape']).toBe(`2,${dimension}`);
     expect(response.headers['x-dtype']).toBe('float32');
     expect(response.headers['x-eigenvalues']).toBe('0.9,-0.75');
+    expect(response.headers['x-positive-count']).toBe('1');
+    expect(response.headers['x-negative-count']).toBe('1');
     const payload = response.rawPayload;
     const values = new Float32Array(
       payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength),
     );
     expect(Array.from(values)).toEqual([...rowOf(0), ...rowOf(3)]);
+  });
+
+  it('sends the returned split in the f32 headers, which the contracts decoder reads back', async () => {
+    const url = `/api/v1/decompositions/${decompositionId}/outputs/1/eigenvectors?format=f32`;
+    const cases = [
+      { query: '', positive: [0, 1, 2], negative: [3, 4] },
+      { query: '&k=2', positive: [0, 1], negative: [3, 4] },
+      { query: '&sign=positive&k=2', positive: [0, 1], negative: [] },
+      { query: '&sign=negative', positive: [], negative: [3, 4] },
+    ];
+    for (const { query, positive, negative } of cases) {
+      const response = await test.call({ url: `${url}${query}`, key: viewerKey });
+      expect(response.statusCode, query).toBe(200);
+      const block = decodeEigenvectorBlock(
+        { get: (name) => (response.headers[name] as string | undefined) ?? null },
+        response.rawPayload,
+      );
+      expect(block.positiveCount, query).toBe(positive.length);
+      expect(block.negativeCount, query).toBe(negative.length);
+      const picked = [...positive, ...negative];
+      expect(block.eigenvalues, query).toEqual(picked.map((row) => rowEigenvalues[row]));
+      expect(block.vectors, query).toEqual(Float32Array.from(picked.flatMap((row) => rowOf(row))));
+    }
+    // The .npy file carries the same headers.
+    const npy = await test.call({ url: `${url.replace('f32', 'npy')}&sign=negative&k=1`, key: viewerKey });
+    expect(npy.headers['x-positive-count']).toBe('0');
+    expect(npy.headers['x-negative-count']).toBe('1');
   });
 
   it('serves eigenvectors as a .npy file that numpy.load reads', async () => {

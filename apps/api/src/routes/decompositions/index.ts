@@ -8,6 +8,7 @@ import {
   JobStatusSchema,
   ProjectParamsSchema,
 } from '@bilinear-lab/contracts';
+import { MNIST_PIXELS } from '@bilinear-lab/datasets';
 import type { Decomposition } from '@bilinear-lab/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -184,10 +185,11 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
       schema: {
         tags: ['decompositions'],
         summary:
-          'Top-k eigenvectors of one output: json, f32 (raw little-endian rows; X-Shape, X-Dtype, X-Eigenvalues headers) or npy',
+          'Top-k eigenvectors of one output: json, f32 (raw little-endian rows; X-Shape, X-Dtype, X-Eigenvalues, X-Positive-Count, X-Negative-Count headers) or npy',
         description:
-          'Rows: the k largest positive eigenvalues (descending), then the k most negative (ascending), as `sign` selects. ' +
-          '`space=input` gives pixel-space vectors (length 784 for MNIST), `space=model` hidden-space ones (length d).',
+          'Rows: the k largest positive eigenvalues (descending), then the k most negative (ascending), as `sign` selects; ' +
+          'positiveCount / negativeCount (X-Positive-Count / X-Negative-Count) say how many of each were returned. ' +
+          `\`space=input\` gives pixel-space vectors (length ${MNIST_PIXELS} for MNIST), \`space=model\` hidden-space ones (length d).`,
         params: OutputParamsSchema,
         querystring: EigenvectorQuerySchema,
         produces: ['application/json', 'application/octet-stream'],

@@ -1,3 +1,4 @@
+import { EIGENVECTOR_BLOCK_HEADERS } from '@bilinear-lab/contracts/eigenvector-block';
 import type { NextRequest } from 'next/server';
 import { env } from '@/lib/env';
 import { sessionKey } from '@/lib/session';
@@ -11,9 +12,9 @@ import { sessionKey } from '@/lib/session';
 const FORWARDED_RESPONSE_HEADERS = [
   'content-type',
   'content-disposition',
-  'x-shape',
-  'x-eigenvalues',
   'x-total-count',
+  // Everything the eigenvector decoder reads (shape, dtype, eigenvalues, the split by sign).
+  ...Object.values(EIGENVECTOR_BLOCK_HEADERS),
 ];
 
 export const dynamic = 'force-dynamic';

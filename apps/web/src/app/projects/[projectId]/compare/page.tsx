@@ -80,7 +80,7 @@ export default async function ComparePage({
               output.index,
               {
                 label: output.label,
-                descending: [...output.eigenvalues].reverse(),
+                eigenvalues: output.eigenvalues,
                 effectiveRank: output.effectiveRank,
               },
             ]),

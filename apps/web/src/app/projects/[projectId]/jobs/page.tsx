@@ -23,10 +23,7 @@ function subjectLink(projectId: string, subject: string): { href: string; text: 
 export default async function JobsPage({ params, searchParams }: PageProps<'/projects/[projectId]/jobs'>) {
   const { projectId } = await params;
   const query = await searchParams;
-  const status =
-    typeof query.status === 'string' && FILTERS.includes(query.status as (typeof FILTERS)[number])
-      ? query.status
-      : 'all';
+  const status = FILTERS.find((filter) => filter === query.status) ?? 'all';
   const [project, jobs, workers] = await Promise.all([
     projectWithRole(projectId),
     platform.jobs(projectId, status === 'all' ? undefined : status),

@@ -1,12 +1,12 @@
+import { eigenvectorName } from '@bilinear-lab/contracts/eigenvector-block';
 import { classifierLogits } from '@bilinear-lab/core';
 import type { NextRequest } from 'next/server';
 import { z } from 'zod';
-import { PlatformError, platformRequest } from '@/lib/platform';
+import { PlatformError, platformWithKey } from '@/lib/platform';
 import { classifierFor } from '@/lib/server/checkpoints';
 import { serverEigenvectors } from '@/lib/server/eigenvectors';
 import { testImage } from '@/lib/server/mnist';
 import { sessionKey } from '@/lib/session';
-import type { Decomposition, Model } from '@/lib/types';
 
 // Explains one input on the server: the checkpoint of a d = 512 model is ≈ 3.7 MB (past the 1 MB a
 // page's first view may load) and the test images live in a Node-only package, while the answer —
@@ -66,9 +66,8 @@ export async function POST(
   }
   const { decompositionId } = await context.params;
   try {
-    const decomposition = (await (
-      await platformRequest(key, `/api/v1/decompositions/${encodeURIComponent(decompositionId)}`)
-    ).json()) as Decomposition;
+    const platform = platformWithKey(key);
+    const decomposition = await platform.decomposition(decompositionId);
     if (decomposition.status !== 'completed') {
       return failure(
         409,
@@ -76,9 +75,7 @@ export async function POST(
         `The decomposition is ${decomposition.status}; explanations need a completed one.`,
       );
     }
-    const model = (await (
-      await platformRequest(key, `/api/v1/models/${encodeURIComponent(decomposition.modelId)}`)
-    ).json()) as Model;
+    const model = await platform.model(decomposition.modelId);
 
     let pixels: Float32Array;
     let label: number | null = null;
@@ -116,9 +113,8 @@ export async function POST(
           for (let i = 0; i < block.dimension; i++)
             projection += (block.vectors[offset + i] as number) * (pixels[i] as number);
           const eigenvalue = block.eigenvalues[row] ?? 0;
-          const name = row < block.positiveCount ? `p${row + 1}` : `n${row - block.positiveCount + 1}`;
           contributions.push({
-            name,
+            name: eigenvectorName(block, row),
             eigenvalue,
             projection,
             contribution: eigenvalue * projection * projection,

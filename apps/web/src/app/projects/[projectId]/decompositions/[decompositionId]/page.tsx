@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { DecompositionView } from '@/components/decomposition-view';
+import { DecompositionView, type OutputSpectrum } from '@/components/decomposition-view';
 import { JobProgress } from '@/components/job-progress';
 import { StatusBadge } from '@/components/status-badge';
 import { loadDecomposition } from '@/lib/load-decomposition';
@@ -19,10 +19,11 @@ export default async function DecompositionPage({
     projectWithRole(projectId),
   ]);
   const canWrite = project?.role === 'owner' || project?.role === 'member';
-  const outputs = decomposition.outputs.map((output) => ({
+  // Only what the view draws travels to the browser; eigenvalues stay most positive first.
+  const outputs: OutputSpectrum[] = decomposition.outputs.map((output) => ({
     index: output.index,
     label: output.label,
-    eigenvaluesAscending: output.eigenvalues,
+    eigenvalues: output.eigenvalues,
     effectiveRank: output.effectiveRank,
     exactness: output.exactness,
   }));

@@ -7,7 +7,7 @@ import { RunLive } from '@/components/run-live';
 import { StatusBadge } from '@/components/status-badge';
 import { dateTime, duration, number, percent } from '@/lib/format';
 import { PlatformError, platform, projectWithRole } from '@/lib/platform';
-import type { DecompositionListItem, Job, TrainingMetric, Worker } from '@/lib/types';
+import type { DecompositionSummary, Job, TrainingMetric, Worker } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Run' };
 
@@ -21,7 +21,7 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
   const [project, metrics, decompositions, job, workers] = await Promise.all([
     projectWithRole(projectId),
     platform.metrics(modelId).catch(() => [] as TrainingMetric[]),
-    platform.modelDecompositions(modelId).catch(() => [] as DecompositionListItem[]),
+    platform.modelDecompositions(modelId).catch(() => [] as DecompositionSummary[]),
     model.jobId ? platform.job(model.jobId).catch(() => null as Job | null) : Promise.resolve(null),
     platform.workers().catch(() => [] as Worker[]),
   ]);

@@ -1,3 +1,4 @@
+import { eigenvectorRow } from '@bilinear-lab/contracts/eigenvector-block';
 import { effectiveSupport } from '@bilinear-lab/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
@@ -6,7 +7,7 @@ import { EigenvectorDetail } from '@/components/eigenvector-detail';
 import { number } from '@/lib/format';
 import { loadDecomposition } from '@/lib/load-decomposition';
 import { activationSummary } from '@/lib/server/activations';
-import { serverEigenvectors, vectorRow } from '@/lib/server/eigenvectors';
+import { serverEigenvectors } from '@/lib/server/eigenvectors';
 import { mnist } from '@/lib/server/mnist';
 
 export const metadata: Metadata = { title: 'Eigenvector' };
@@ -19,15 +20,14 @@ export default async function EigenvectorPage({
   const output = decomposition.outputs.find((candidate) => String(candidate.index) === outputParam);
   if (!output || decomposition.status !== 'completed') notFound();
   const block = await serverEigenvectors(decompositionId, output.index, decomposition.parameters.topK);
-  const row = vectorRow(block, name);
-  if (row < 0) notFound();
+  const row = eigenvectorRow(block, name);
+  if (row === null) notFound();
   const vector = block.vectors.subarray(row * block.dimension, (row + 1) * block.dimension);
   const eigenvalue = block.eigenvalues[row] ?? Number.NaN;
   const dataset = await mnist();
   const isImage = block.dimension === dataset.inputDim;
   const summary = isImage ? activationSummary(dataset, vector, eigenvalue) : null;
   const positive = row < block.positiveCount;
-  const rank = positive ? row + 1 : row - block.positiveCount + 1;
   const back = `/projects/${projectId}/decompositions/${decompositionId}?class=${output.index}`;
 
   return (
@@ -38,7 +38,7 @@ export default async function EigenvectorPage({
         </Link>
       </p>
       <h1>
-        Class {output.label}: {positive ? 'positive' : 'negative'} eigenvector {rank}
+        Class {output.label}: {positive ? 'positive' : 'negative'} eigenvector {name}
       </h1>
       <dl className="facts" style={{ marginBottom: '1rem' }}>
         <dt>Eigenvalue λ</dt>
