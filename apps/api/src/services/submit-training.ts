@@ -1,7 +1,9 @@
 // POST …/models/train: one statement creates the Model (queued), its TrainingRun and the Job;
 // then the job is enqueued (or the rows undone).
 import { randomUUID } from 'node:crypto';
-import type { TrainRequest } from '@bilinear-lab/contracts';
+import type { TrainingConfig, TrainRequest } from '@bilinear-lab/contracts';
+// The schedule alone: the training package's main entry would load TensorFlow.js into the API.
+import { runSchedule, ScheduleError } from '@bilinear-lab/training/schedule';
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../errors.js';
 import type { Principal } from './access.js';
@@ -35,6 +37,7 @@ export async function submitTraining(
       },
     );
   }
+  checkSchedule(config, Math.min(config.trainSubset ?? data.trainCount, data.trainCount));
   const modelId = randomUUID();
   const jobId = randomUUID();
   const payload = { jobId, projectId, modelId };
@@ -58,6 +61,24 @@ export async function submitTraining(
     ]),
   );
   return { modelId, jobId };
+}
+
+/**
+ * The worker would fail a run whose schedule cannot be laid out (a warm-up as long as the run), so
+ * it is refused here, in the worker's own step count. A dataset whose size is not on record is left
+ * to the worker, which fails such a job without retrying it.
+ */
+function checkSchedule(config: TrainingConfig, trainCount: number): void {
+  if (!Number.isFinite(trainCount)) return;
+  try {
+    runSchedule(trainCount, config);
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    const path = error.setting === 'trainCount' ? 'body.dataset' : `body.config.${error.setting}`;
+    throw badRequest('invalid-request', `${path}: ${error.problem}`, {
+      issues: [{ path, message: error.problem, code: 'invalid_schedule' }],
+    });
+  }
 }
 
 async function trainingData(app: FastifyInstance, projectId: string, dataset: string): Promise<TrainingData> {

@@ -23,7 +23,10 @@ const LABELS: Record<string, [label: string, hint: string]> = {
   batchSize: ['Batch size', 'Reference default 2048.'],
   learningRate: ['Learning rate', 'AdamW with a cosine schedule.'],
   weightDecay: ['Weight decay', 'Lowers the effective rank; the paper uses 0.5–1.0.'],
-  warmupSteps: ['Warm-up steps', 'Linear warm-up before the cosine schedule.'],
+  warmupSteps: [
+    'Warm-up (optimiser steps)',
+    'Batches, not epochs, of linear warm-up from 0 to the learning rate; fewer than epochs × batches per epoch.',
+  ],
   inputNoise: ['Input noise std', 'Gaussian noise on pixels; 0.4–0.5 gives cleaner eigenvectors.'],
   inputNoiseProbability: ['Input noise probability', 'Share of samples that get input noise.'],
   latentNoise: ['Latent noise', 'h += latentNoise · std(h) · ε during training only.'],

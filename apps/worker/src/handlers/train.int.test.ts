@@ -193,6 +193,31 @@ describe('train jobs', () => {
     expect(bull.failedReason).toMatch(/no row in the database/);
   });
 
+  it('fail a warm-up as long as the run at once, before training, without retrying it', async () => {
+    // 1,000 digits in batches of 500 for 2 epochs: 4 optimiser steps, so 4 warm-up steps leave none.
+    const rows = await createTrainingJob(platform.db, projectId, {
+      hiddenDim: 8,
+      epochs: 2,
+      batchSize: 500,
+      trainSubset: 1000,
+      warmupSteps: 4,
+    });
+    await enqueue(platform.queue('train'), 'train', rows.payload);
+    const bull = await waitFor('BullMQ to fail the job', async () => {
+      const found = await platform.queue('train').getJob(rows.jobId);
+      return found && (await found.getState()) === 'failed' ? found : undefined;
+    });
+    expect(bull.attemptsMade).toBe(1);
+    expect(bull.failedReason).toBe(
+      'training options: config.warmupSteps: 4 is not fewer than the 4 optimiser steps of the run ' +
+        '(2 epochs × 2 steps: 1000 training samples in batches of 500); ' +
+        'the warm-up counts optimiser steps and must end before the run does',
+    );
+    const job = await jobRow(rows.jobId);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1, error: bull.failedReason });
+    expect(await platform.db.trainingMetric.count({ where: { runId: rows.runId } })).toBe(0);
+  });
+
   it("keep the job process's memory flat over 20 consecutive training jobs", async () => {
     const jobs = [];
     for (let i = 0; i < 20; i++) {

@@ -7,6 +7,9 @@ import {
   type BackendChoice,
   type BackendRequest,
   modelConfigOf,
+  runSchedule,
+  SCHEDULE_DESCRIPTION,
+  ScheduleError,
   selectBackend,
   TrainingCancelledError,
   type TrainingOptions,
@@ -56,6 +59,8 @@ export async function trainJob(run: JobRun<'train'>): Promise<TrainJobResult> {
   const spec = model.datasetSpec;
   if (!spec) throw inputError(`model ${modelId} names no dataset to train on`);
   const dataset = firstTrainingSamples(await openTrainingData(run, spec), config.trainSubset);
+  const options = trainingOptions(config, env.trainThreads);
+  checkSchedule(dataset.train.count, options);
   const backend = await activateBackend(env.backend);
   await run.throwIfCancelled('before training started');
 
@@ -72,7 +77,6 @@ export async function trainJob(run: JobRun<'train'>): Promise<TrainJobResult> {
     }, 'store metric rows');
   };
 
-  const options = trainingOptions(config, env.trainThreads);
   let result: Awaited<ReturnType<typeof train>>;
   try {
     result = await train(dataset, options, {
@@ -154,7 +158,26 @@ async function openTrainingData(run: JobRun<'train'>, spec: string) {
   }
 }
 
-/** The engine's options: the stored config as is, the schedule stepped per epoch as the CLI does. */
+/**
+ * An impossible schedule (a warm-up as long as the run) is the job's input error, found before any
+ * work: a retry would fail the same way.
+ */
+function checkSchedule(trainCount: number, options: TrainingOptions): void {
+  try {
+    runSchedule(trainCount, options);
+  } catch (error) {
+    throw error instanceof ScheduleError ? scheduleInputError(error) : error;
+  }
+}
+
+function scheduleInputError(error: ScheduleError) {
+  return inputError(`training options: config.${error.setting}: ${error.problem}`);
+}
+
+/**
+ * The engine's options: the stored config as is; the cosine stepped per epoch as the CLI does, the
+ * warm-up per optimiser step.
+ */
 function trainingOptions(config: TrainingConfig, threads: number): TrainingOptions {
   return {
     hiddenDim: config.hiddenDim,
@@ -184,6 +207,7 @@ function trainingError(error: unknown, config: TrainingConfig): unknown {
       `training diverged at learningRate ${config.learningRate} (${error.message}); try a smaller learning rate`,
     );
   }
+  if (error instanceof ScheduleError) return scheduleInputError(error);
   if (error instanceof TrainingOptionsError) return inputError(`training options: ${error.message}`);
   return error;
 }
@@ -203,7 +227,7 @@ function trainingSettingsJson(config: TrainingConfig, dataset: string, threads: 
     seed: config.seed,
     train_subset: config.trainSubset ?? null,
     optimizer: 'AdamW',
-    schedule: 'cosine, stepped per epoch',
+    schedule: SCHEDULE_DESCRIPTION,
     threads,
   };
 }

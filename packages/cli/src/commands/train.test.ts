@@ -70,6 +70,18 @@ describe('bilinear train on the toy task', () => {
     ]);
   });
 
+  it('takes a warm-up in optimiser steps and records it, with its unit, in the config', () => {
+    const out = at('toy-warmup.safetensors');
+    const args = ['--dataset', 'toy', '--epochs', '3', '--batch', '512', '--warmup-steps', '6'];
+    trainJson(runCli(['train', ...args, '--out', out, '--json']));
+    const config = JSON.parse(readFileSync(`${out}.config.json`, 'utf8')) as { training: unknown };
+    expect(config.training).toMatchObject({
+      warmup_steps: 6,
+      schedule:
+        'linear warm-up over warmup_steps optimiser steps, times a cosine stepped once per epoch (T_max = epochs)',
+    });
+  });
+
   it('prints one line per epoch on stderr when it is not a terminal, and a summary on stdout', () => {
     const out = at('toy-text.safetensors');
     const run = runCli(['train', '--dataset', 'toy:7', '--epochs', '2', '--batch', '256', '--out', out]);
@@ -249,11 +261,36 @@ describe('bilinear train input errors exit 2 and say what and where', () => {
     ['--gate', 'foo', 'Allowed choices are none, relu, silu, gelu.'],
     ['--lr', '0', 'It must be a number > 0'],
     ['--input-noise', '-1', 'It must be a number ≥ 0'],
+    ['--warmup-steps', '1.5', 'It must be a whole number ≥ 0.'],
     ['--backend', 'gpu', 'Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu.'],
   ])('%s %s', (flag, value, reason) => {
     const run = runCli(['train', '--dataset', 'toy', flag, value, '--out', out()]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`'${value}' is invalid. ${reason}`);
+  });
+
+  it('a warm-up as long as the run, counted in optimiser steps, before any training', () => {
+    // The toy task's 2,048 training samples in batches of 512: 4 optimiser steps an epoch, 12 in all.
+    const run = runCli([
+      'train',
+      '--dataset',
+      'toy',
+      '--epochs',
+      '3',
+      '--batch',
+      '512',
+      '--warmup-steps',
+      '12',
+      '--out',
+      out(),
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'bilinear: --warmup-steps: 12 is not fewer than the 12 optimiser steps of the run ' +
+        '(3 epochs × 4 steps: 2048 training samples in batches of 512); ' +
+        'the warm-up counts optimiser steps and must end before the run does\n',
+    );
+    expect(existsSync(out())).toBe(false);
   });
 
   it('--resume of a file that is not a checkpoint', () => {

@@ -17,7 +17,7 @@ export function registerTrain(program: Command, env: CliEnv): void {
   program
     .command('train')
     .description(
-      'train a bilinear model (AdamW, cosine schedule per epoch) and write it as safetensors in the PyTorch reference layout, with <out>.config.json beside it',
+      'train a bilinear model (AdamW, linear warm-up per optimiser step, cosine schedule per epoch) and write it as safetensors in the PyTorch reference layout, with <out>.config.json beside it',
     )
     .option('--dataset <spec>', DATASET_HELP)
     .option('--hidden <d>', 'width d of the bilinear blocks (toy: 6)', wholeNumber(1), 256)
@@ -28,6 +28,12 @@ export function registerTrain(program: Command, env: CliEnv): void {
     .option('--batch <n>', 'batch size', wholeNumber(1), 2048)
     .option('--lr <rate>', 'peak learning rate', decimalNumber(0, true), 1e-3)
     .option('--weight-decay <wd>', 'AdamW decoupled weight decay', decimalNumber(0), 0.5)
+    .option(
+      '--warmup-steps <n>',
+      'optimiser steps (batches, not epochs) of linear warm-up from 0 to the cosine rate; fewer than the run has (epochs × batches per epoch)',
+      wholeNumber(0),
+      0,
+    )
     .option(
       '--input-noise <std>',
       'std of Gaussian noise on the training inputs (toy: 0)',

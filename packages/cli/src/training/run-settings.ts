@@ -1,4 +1,9 @@
-import type { Gate, ModelConfig, TrainingOptions } from '@bilinear-lab/training';
+import {
+  type Gate,
+  type ModelConfig,
+  SCHEDULE_DESCRIPTION,
+  type TrainingOptions,
+} from '@bilinear-lab/training';
 import { CliInputError } from '../errors.js';
 
 /**
@@ -15,6 +20,8 @@ export interface RunSettings {
   batch: number;
   lr: number;
   weightDecay: number;
+  /** Optimiser steps (batches) of linear warm-up. */
+  warmupSteps: number;
   inputNoise: number;
   latentNoise: number;
   seed: number;
@@ -29,6 +36,7 @@ export const FIXED_ON_RESUME = [
   'batch',
   'lr',
   'weightDecay',
+  'warmupSteps',
   'inputNoise',
   'latentNoise',
   'seed',
@@ -39,7 +47,10 @@ export function flagOf(key: keyof RunSettings): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
-/** The engine's options; the schedule is the reference code's: cosine, stepped once per epoch. */
+/**
+ * The engine's options; the schedule is the reference code's cosine, stepped once per epoch, after
+ * a linear warm-up over the first --warmup-steps optimiser steps.
+ */
 export function trainingOptionsOf(settings: RunSettings, threads: number): TrainingOptions {
   return {
     hiddenDim: settings.hidden,
@@ -50,6 +61,7 @@ export function trainingOptionsOf(settings: RunSettings, threads: number): Train
     batchSize: settings.batch,
     learningRate: settings.lr,
     weightDecay: settings.weightDecay,
+    warmupSteps: settings.warmupSteps,
     inputNoise: settings.inputNoise,
     latentNoise: settings.latentNoise,
     seed: settings.seed,
@@ -65,11 +77,12 @@ export function settingsJson(settings: RunSettings, threads: number): Record<str
     batch_size: settings.batch,
     learning_rate: settings.lr,
     weight_decay: settings.weightDecay,
+    warmup_steps: settings.warmupSteps,
     input_noise: settings.inputNoise,
     latent_noise: settings.latentNoise,
     seed: settings.seed,
     optimizer: 'AdamW',
-    schedule: 'cosine, stepped per epoch',
+    schedule: SCHEDULE_DESCRIPTION,
     threads,
   };
 }
@@ -101,6 +114,7 @@ export function settingsFromCheckpoint(
     return value;
   };
   const whole = (value: number) => Number.isSafeInteger(value) && value >= 1;
+  const whole0 = (value: number) => Number.isSafeInteger(value) && value >= 0;
   const dataset = options.dataset;
   if (typeof dataset !== 'string' || dataset === '') return fail('name no dataset');
   const threads = options.threads;
@@ -115,6 +129,8 @@ export function settingsFromCheckpoint(
       batch: number('batch_size', whole),
       lr: number('learning_rate', (value) => value > 0),
       weightDecay: number('weight_decay', (value) => value >= 0),
+      // Checkpoints from before the flag existed trained without warm-up.
+      warmupSteps: options.warmup_steps === undefined ? 0 : number('warmup_steps', whole0),
       inputNoise: number('input_noise', (value) => value >= 0),
       latentNoise: number('latent_noise', (value) => value >= 0),
       seed: number('seed', (value) => Number.isSafeInteger(value) && value >= 0),

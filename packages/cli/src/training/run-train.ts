@@ -10,6 +10,8 @@ import {
   networkShapeFor,
   type ReadTrainingCheckpoint,
   readCheckpoint,
+  runSchedule,
+  ScheduleError,
   TrainingCancelledError,
   type TrainingResult,
   type TrainingState,
@@ -45,6 +47,7 @@ export interface TrainFlags {
   batch: number;
   lr: number;
   weightDecay: number;
+  warmupSteps: number;
   inputNoise: number;
   latentNoise: number;
   seed: number;
@@ -76,6 +79,7 @@ export async function runTrain(flags: TrainFlags, given: ReadonlySet<string>): P
   const settings = resumed ? resumedSettings(flags, given, resumed) : freshSettings(flags, given);
   const dataset = await openDataset(settings.dataset);
   if (resumed) checkDatasetFits(resumed.checkpoint.config, dataset, settings.dataset, resumed.path);
+  checkSchedule(settings, dataset.train.count);
   const choice = await activateBackend(flags.backend);
   const threads = flags.threads ?? resumed?.threads ?? defaultThreads(choice);
   const options = trainingOptionsOf(settings, threads);
@@ -188,6 +192,30 @@ export async function runTrain(flags: TrainFlags, given: ReadonlySet<string>): P
   );
 }
 
+/** A schedule the run cannot have (a warm-up as long as the run) is the flags' error, found before training. */
+function checkSchedule(settings: RunSettings, trainCount: number): void {
+  try {
+    runSchedule(trainCount, {
+      epochs: settings.epochs,
+      batchSize: settings.batch,
+      learningRate: settings.lr,
+      warmupSteps: settings.warmupSteps,
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    const flag = SCHEDULE_FLAGS[error.setting];
+    const where = flag === undefined ? `--dataset ${settings.dataset}` : flagOf(flag);
+    throw new CliInputError(`${where}: ${error.problem}`, { cause: error });
+  }
+}
+
+/** The flag behind each setting runSchedule can refuse. */
+const SCHEDULE_FLAGS: Partial<Record<string, keyof RunSettings>> = {
+  warmupSteps: 'warmupSteps',
+  epochs: 'epochs',
+  batchSize: 'batch',
+};
+
 async function readResume(path: string): Promise<Resumed> {
   const bytes = await inputAt(path, () => readFile(path));
   const { metadata } = await inputAt(path, () => parseSafetensors(bytes));
@@ -214,6 +242,7 @@ function freshSettings(flags: TrainFlags, given: ReadonlySet<string>): RunSettin
     batch: flags.batch,
     lr: flags.lr,
     weightDecay: flags.weightDecay,
+    warmupSteps: flags.warmupSteps,
     inputNoise: toy && !given.has('inputNoise') ? TOY_DEFAULTS.inputNoise : flags.inputNoise,
     latentNoise: flags.latentNoise,
     seed: flags.seed,

@@ -16,7 +16,19 @@ export const TrainingConfigSchema = z
     batchSize: z.number().int().min(1).max(65_536).default(256),
     learningRate: z.number().positive().max(10).default(1e-3),
     weightDecay: z.number().min(0).max(100).default(0.5),
-    warmupSteps: z.number().int().min(0).default(0),
+    /**
+     * Optimiser steps (batches, not epochs) of linear warm-up from 0 to the cosine's rate; the cosine
+     * itself moves once per epoch. Fewer than the run's optimiser steps: epochs × ⌊training samples /
+     * batchSize⌋ (one step an epoch when the samples are fewer than a batch); the API refuses more.
+     */
+    warmupSteps: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        'optimiser steps (batches, not epochs) of linear warm-up from 0 to learningRate, before the per-epoch cosine; fewer than epochs × batches per epoch',
+      ),
     inputNoise: z.number().min(0).max(10).default(0.4).describe('std of Gaussian noise on training inputs'),
     inputNoiseProbability: z.number().min(0).max(1).default(1),
     latentNoise: z.number().min(0).max(10).default(0),

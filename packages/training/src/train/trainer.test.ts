@@ -2,6 +2,7 @@ import { type Dataset, generateToyTask, loadBundledMnist } from '@bilinear-lab/d
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
+import { ScheduleError } from '../optim/schedule.js';
 import { TrainingCancelledError, type TrainingOptions, type TrainingState, train } from './trainer.js';
 
 beforeAll(async () => {
@@ -113,6 +114,59 @@ describe('train', () => {
       },
     });
     await expect(run).rejects.toThrow(/cancelled after epoch 0, step 3/);
+  });
+
+  it('warms up over optimiser steps: warmupSteps 2 gives 0, lr/2, then lr in epoch 0', async () => {
+    const data = await smallMnist(500, 100);
+    const rates: number[][] = [[], []];
+    await train(data, { ...base, warmupSteps: 2 }, { onStep: (m) => rates[m.epoch]?.push(m.learningRate) });
+    // 5 steps an epoch; the per-epoch cosine over 2 epochs is lr in epoch 0 and lr · (1 + cos(π/2)) / 2 in epoch 1.
+    expect(rates[0]).toEqual([0, 5e-4, 1e-3, 1e-3, 1e-3]);
+    expect(rates[1]).toHaveLength(5);
+    for (const rate of rates[1] ?? []) expect(rate).toBeCloseTo(5e-4, 15);
+  });
+
+  it('a resumed run follows the schedule of the uninterrupted one, warm-up spanning the break', async () => {
+    const data = await smallMnist(500, 100);
+    // 15 optimiser steps; the warm-up ends in epoch 1, after the checkpoint at the end of epoch 0.
+    const options = { ...base, epochs: 3, warmupSteps: 7 };
+    const straight: number[] = [];
+    await train(data, options, { onStep: (m) => void straight.push(m.learningRate) });
+    let saved: TrainingState | undefined;
+    const controller = new AbortController();
+    const resumedRates: number[] = [];
+    await expect(
+      train(data, options, {
+        signal: controller.signal,
+        onStep: (m) => void resumedRates.push(m.learningRate),
+        onEpoch: (_, state) => {
+          saved = state;
+          controller.abort();
+        },
+      }),
+    ).rejects.toThrow(TrainingCancelledError);
+    await train(data, options, { onStep: (m) => void resumedRates.push(m.learningRate) }, saved);
+    expect(resumedRates).toEqual(straight);
+    // By hand: the cosine is 1e-3, 0.75e-3, 0.25e-3 in epochs 0, 1, 2 (1e-3 · (1 + cos(π e/3)) / 2),
+    // times s / 7 for the first 7 steps.
+    const expected = [
+      ...[0, 1, 2, 3, 4].map((s) => (1e-3 * s) / 7),
+      ...[5, 6].map((s) => (0.75e-3 * s) / 7),
+      ...[0.75e-3, 0.75e-3, 0.75e-3],
+      ...Array<number>(5).fill(0.25e-3),
+    ];
+    expect(straight).toHaveLength(expected.length);
+    for (const [s, rate] of straight.entries())
+      expect(rate, `step ${s}`).toBeCloseTo(expected[s] as number, 15);
+  });
+
+  it('refuses a warm-up as long as the run before any step, naming warmupSteps', async () => {
+    const data = await smallMnist(500, 100);
+    let steps = 0;
+    const run = train(data, { ...base, warmupSteps: 10 }, { onStep: () => void steps++ });
+    await expect(run).rejects.toThrow(ScheduleError);
+    await expect(run).rejects.toThrow(/^warmupSteps: 10 is not fewer than the 10 optimiser steps of the run/);
+    expect(steps).toBe(0);
   });
 
   it('rejects bad options with the name and value', async () => {

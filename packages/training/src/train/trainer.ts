@@ -6,9 +6,9 @@ import type { BackendChoice, BackendRequest } from '../backend/select-backend.js
 import { evaluateBatch, type Gate, type NetworkShape } from '../model/network.js';
 import { initialParameters, type NamedArray, orderedTensors, uploadParameters } from '../model/parameters.js';
 import { AdamW, type AdamWState } from '../optim/adamw.js';
-import { cosineSchedule } from '../optim/schedule.js';
 import { assembleBatch } from './batch.js';
 import { createGradientEngine } from './gradient-engine.js';
+import { runSchedule } from './run-schedule.js';
 
 export interface TrainingOptions {
   hiddenDim: number;
@@ -19,10 +19,15 @@ export interface TrainingOptions {
   batchSize: number;
   learningRate: number;
   weightDecay: number;
+  /**
+   * Optimiser steps (batches, not epochs) of linear warm-up from 0 to the cosine's rate; fewer than
+   * the run's optimiser steps. Default 0. See cosineSchedule for the formula.
+   */
   warmupSteps?: number;
   /**
    * When the learning rate moves along its cosine: once per epoch (default, as the reference code's
-   * CosineAnnealingLR(T_max = epochs) stepped per epoch) or at every optimiser step.
+   * CosineAnnealingLR(T_max = epochs) stepped per epoch) or at every optimiser step. The warm-up
+   * moves at every optimiser step either way.
    */
   scheduleEvery?: 'epoch' | 'step';
   /** Drop each epoch's last partial batch (default true, as the reference DataLoader). */
@@ -130,19 +135,10 @@ export async function train(
 ): Promise<TrainingResult> {
   checkOptions(options);
   const shape = resume?.shape ?? networkShapeFor(dataset, options);
-  const dropLast = (options.dropLast ?? true) && dataset.train.count >= options.batchSize;
-  const usedPerEpoch = dropLast
-    ? Math.floor(dataset.train.count / options.batchSize) * options.batchSize
-    : dataset.train.count;
-  const stepsPerEpoch = Math.ceil(usedPerEpoch / options.batchSize);
-  const totalSteps = stepsPerEpoch * options.epochs;
-  const perEpoch = (options.scheduleEvery ?? 'epoch') === 'epoch';
-  const schedule = cosineSchedule({
-    baseLr: options.learningRate,
-    totalSteps: perEpoch ? options.epochs : totalSteps,
-    warmupSteps: options.warmupSteps ?? 0,
-  });
-  const rateAt = (epoch: number, step: number) => schedule.learningRateAt(perEpoch ? epoch : step);
+  // Throws ScheduleError (an impossible warm-up, say) before any work starts. The rate depends on
+  // the optimiser step alone, so a resumed run follows the same schedule.
+  const { steps, schedule } = runSchedule(dataset.train.count, options);
+  const { samplesPerEpoch: usedPerEpoch, totalSteps } = steps;
   const engine = await createGradientEngine({
     threads: options.threads ?? defaultThreads(),
     backend: activeBackend(),
@@ -179,7 +175,7 @@ export async function train(
         if (callbacks.signal?.aborted) throw new TrainingCancelledError(snapshot(epoch));
         const stepStarted = performance.now();
         const count = Math.min(options.batchSize, usedPerEpoch - start);
-        const learningRate = rateAt(epoch, step);
+        const learningRate = schedule.learningRateAt(step);
         const result = await engine.step({
           rows: order.subarray(start, start + count),
           inputNoise: { std: options.inputNoise ?? 0, probability: options.inputNoiseProbability ?? 1 },
@@ -211,7 +207,7 @@ export async function train(
         trainAccuracy: shape.loss === 'cross-entropy' ? correct / usedPerEpoch : null,
         testLoss: test.loss,
         testAccuracy: test.accuracy,
-        learningRate: rateAt(epoch + 1, step),
+        learningRate: schedule.learningRateAt(step),
         seconds,
         samplesPerSecond: usedPerEpoch / seconds,
       };

@@ -110,6 +110,42 @@ describe('POST /projects/:id/models/train', () => {
     expect(await rowCounts()).toEqual(before);
     expect(await test.app.queues.train.count()).toBe(1);
   });
+
+  it('refuses a warm-up as long as the run, in optimiser steps of the dataset, and creates nothing (400)', async () => {
+    const before = await rowCounts();
+    const cases = [
+      // 1,000 digits in batches of 500 for 2 epochs: 4 optimiser steps.
+      {
+        config: { epochs: 2, batchSize: 500, trainSubset: 1000, warmupSteps: 4 },
+        message:
+          'body.config.warmupSteps: 4 is not fewer than the 4 optimiser steps of the run (2 epochs × 2 steps: ' +
+          '1000 training samples in batches of 500); the warm-up counts optimiser steps and must end before the run does',
+      },
+      // The defaults on the 8,000 bundled digits: batches of 256, 31 whole ones an epoch, 20 epochs.
+      {
+        config: { warmupSteps: 5000 },
+        message:
+          'body.config.warmupSteps: 5000 is not fewer than the 620 optimiser steps of the run (20 epochs × 31 steps: ' +
+          '7936 of the 8000 training samples in whole batches of 256); the warm-up counts optimiser steps and must end before the run does',
+      },
+    ];
+    for (const { config, message } of cases) {
+      const response = await test.call({
+        method: 'POST',
+        url: `/api/v1/projects/${projectId}/models/train`,
+        key: test.adminKey,
+        body: { dataset: 'mnist', config },
+      });
+      expect(response.statusCode, JSON.stringify(config)).toBe(400);
+      expect(response.json().error).toMatchObject({
+        code: 'invalid-request',
+        message,
+        details: { issues: [{ path: 'body.config.warmupSteps', code: 'invalid_schedule' }] },
+      });
+    }
+    expect(await rowCounts()).toEqual(before);
+    expect(await test.app.queues.train.count()).toBe(1);
+  });
 });
 
 describe('POST /projects/:id/models/import', () => {
