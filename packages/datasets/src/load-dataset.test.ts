@@ -61,7 +61,12 @@ describe('loadDataset', () => {
     }
   });
 
-  it('refuses anything else, listing the accepted forms', async () => {
+  it('takes a parsed spec as well as its text', async () => {
+    expect(await loadDataset({ kind: 'mnist' })).toBe(await loadBundledMnist());
+    expect((await loadDataset({ kind: 'toy', seed: 5 })).name).toBe('toy:5');
+  });
+
+  it('refuses anything else, and uploads, listing the forms it reads', async () => {
     for (const spec of [
       '',
       'MNIST',
@@ -73,6 +78,7 @@ describe('loadDataset', () => {
       'toy:1.5',
       'toy:4294967296',
       ' toy',
+      'dataset:3f2b8c1e-9a4d-4e7f-8b21-0c5d6e7f8a9b',
     ]) {
       const error = await loadDataset(spec).then(
         () => undefined,
@@ -80,9 +86,10 @@ describe('loadDataset', () => {
       );
       expect(error).toBeInstanceOf(DatasetError);
       expect((error as DatasetError).code).toBe('unknown-dataset');
-      expect((error as DatasetError).message).toContain(`unknown dataset '${spec}': expected one of 'mnist'`);
-      expect((error as DatasetError).message).toContain("'idx:<dir>'");
-      expect((error as DatasetError).message).toContain("'toy' or 'toy:<seed>'");
+      expect((error as DatasetError).message).toContain(`'${spec}'`);
+      expect((error as DatasetError).message).toMatch(
+        /: expected one of 'mnist' \(.+\), 'idx:<dir>' \(.+\), 'toy\[:<seed>\]' \(.+\)$/,
+      );
     }
   });
 });

@@ -1,28 +1,22 @@
 import type { Dataset } from './dataset.js';
-import { DatasetError } from './dataset-error.js';
+import { LOCAL_DATASET_KINDS, type LocalDatasetSpec, parseDatasetSpec } from './dataset-spec.js';
 import { loadIdxDataset } from './idx/load-idx-dataset.js';
 import { loadBundledMnist } from './mnist/load-bundled-mnist.js';
 import { generateToyTask } from './toy/generate-toy-task.js';
 
-/** The spec forms loadDataset accepts, for help texts and error messages. */
-export const DATASET_SPEC_FORMS = [
-  "'mnist' (the 10 000 bundled digits, 8 000 train / 2 000 test)",
-  "'idx:<dir>' (a directory of MNIST-layout IDX files, plain or .gz)",
-  "'toy' or 'toy:<seed>' (the toy boolean task, seed an integer in 0..4294967295)",
-];
-
-/** Loads a dataset from a spec: `mnist`, `idx:<dir>`, `toy` or `toy:<seed>`. */
-export async function loadDataset(spec: string): Promise<Dataset> {
-  if (spec === 'mnist') return loadBundledMnist();
-  if (spec.startsWith('idx:') && spec.length > 'idx:'.length) {
-    return loadIdxDataset(spec.slice('idx:'.length), { name: spec });
+/**
+ * Loads a dataset on this machine: the bundled digits, an IDX directory or the toy task, given as a
+ * spec or its text (`mnist`, `idx:<dir>`, `toy[:<seed>]`; an upload's `dataset:<uuid>` needs the
+ * platform's database and is refused here).
+ */
+export async function loadDataset(spec: string | LocalDatasetSpec): Promise<Dataset> {
+  const parsed = typeof spec === 'string' ? parseDatasetSpec(spec, { allow: LOCAL_DATASET_KINDS }) : spec;
+  switch (parsed.kind) {
+    case 'mnist':
+      return loadBundledMnist();
+    case 'idx':
+      return loadIdxDataset(parsed.dir);
+    case 'toy':
+      return generateToyTask({ seed: parsed.seed });
   }
-  if (spec === 'toy') return generateToyTask();
-  const toy = /^toy:(\d{1,10})$/.exec(spec);
-  if (toy?.[1] !== undefined && Number(toy[1]) <= 0xffffffff)
-    return generateToyTask({ seed: Number(toy[1]) });
-  throw new DatasetError(
-    'unknown-dataset',
-    `unknown dataset '${spec}': expected one of ${DATASET_SPEC_FORMS.join(', ')}`,
-  );
 }

@@ -3,6 +3,7 @@
 // classifier is evaluated on the bundled test split so it arrives with its testAccuracy.
 import { Worker } from 'node:worker_threads';
 import { ModelImportFieldsSchema } from '@bilinear-lab/contracts';
+import { formatDatasetSpec } from '@bilinear-lab/datasets';
 import type { Model, Prisma } from '@bilinear-lab/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
@@ -89,7 +90,7 @@ export async function importModel(
         source: 'imported',
         status: 'completed',
         config: { ...config, configSource: inspected.configSource } as unknown as Prisma.InputJsonValue,
-        datasetSpec: metrics === null ? null : 'mnist',
+        datasetSpec: metrics === null ? null : formatDatasetSpec({ kind: 'mnist' }),
         checkpointArtifactId: artifact.id,
         metrics: metrics ?? undefined,
         createdById: principal.userId,

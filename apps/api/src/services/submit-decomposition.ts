@@ -3,6 +3,7 @@
 // cancelled; a new one is created with its Job in one statement (202) and then enqueued.
 import { randomUUID } from 'node:crypto';
 import { type DecompositionRequest, decompositionKey, type JobStatus } from '@bilinear-lab/contracts';
+import { MNIST_CLASSES, PLATFORM_DATASET_KINDS, parseDatasetSpec } from '@bilinear-lab/datasets';
 import type { Decomposition, Model } from '@bilinear-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { badRequest, conflict } from '../errors.js';
@@ -117,7 +118,11 @@ async function fitToModel(
 
 async function outputCount(app: FastifyInstance, model: Model, outputDim: unknown): Promise<number | null> {
   if (typeof outputDim === 'number') return outputDim;
-  if (model.datasetSpec === 'mnist') return 10;
+  const spec =
+    model.datasetSpec === null
+      ? null
+      : parseDatasetSpec(model.datasetSpec, { allow: PLATFORM_DATASET_KINDS });
+  if (spec?.kind === 'mnist') return MNIST_CLASSES;
   if (model.datasetId === null) return null;
   const dataset = await app.db.dataset.findUnique({ where: { id: model.datasetId } });
   const classes = (dataset?.metadata as { classes?: unknown } | undefined)?.classes;

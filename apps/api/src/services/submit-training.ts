@@ -2,6 +2,7 @@
 // then the job is enqueued (or the rows undone).
 import { randomUUID } from 'node:crypto';
 import type { TrainingConfig, TrainRequest } from '@bilinear-lab/contracts';
+import { BUNDLED_MNIST_SPLIT, formatDatasetSpec, type PlatformDatasetSpec } from '@bilinear-lab/datasets';
 // The schedule alone: the training package's main entry would load TensorFlow.js into the API.
 import { runSchedule, ScheduleError } from '@bilinear-lab/training/schedule';
 import type { FastifyInstance } from 'fastify';
@@ -10,11 +11,8 @@ import type { Principal } from './access.js';
 import { enqueueOrUndo, maxAttemptsOf } from './enqueue-job.js';
 import { insertTrainingRows } from './job-inserts.js';
 
-/** The bundled digits' training split (packages/datasets: 8 000 train / 2 000 test). */
-const BUNDLED_MNIST_TRAIN_COUNT = 8000;
-
 interface TrainingData {
-  spec: string;
+  spec: PlatformDatasetSpec;
   datasetId: string | null;
   label: string;
   trainCount: number;
@@ -48,7 +46,7 @@ export async function submitTraining(
     projectId,
     name: request.name ?? `${data.label}-d${config.hiddenDim}`,
     config,
-    datasetSpec: data.spec,
+    datasetSpec: formatDatasetSpec(data.spec),
     datasetId: data.datasetId,
     createdById: principal.userId,
     maxAttempts: maxAttemptsOf('train'),
@@ -81,9 +79,15 @@ function checkSchedule(config: TrainingConfig, trainCount: number): void {
   }
 }
 
-async function trainingData(app: FastifyInstance, projectId: string, dataset: string): Promise<TrainingData> {
+/** The body names the bundled digits "mnist" and an upload by its bare id (the contract's two forms). */
+async function trainingData(
+  app: FastifyInstance,
+  projectId: string,
+  dataset: TrainRequest['dataset'],
+): Promise<TrainingData> {
   if (dataset === 'mnist') {
-    return { spec: 'mnist', datasetId: null, label: 'mnist', trainCount: BUNDLED_MNIST_TRAIN_COUNT };
+    const spec = { kind: 'mnist' } as const;
+    return { spec, datasetId: null, label: formatDatasetSpec(spec), trainCount: BUNDLED_MNIST_SPLIT.train };
   }
   const row = await app.db.dataset.findFirst({ where: { id: dataset, projectId } });
   if (row === null) {
@@ -95,5 +99,5 @@ async function trainingData(app: FastifyInstance, projectId: string, dataset: st
   }
   const metadata = row.metadata as { trainCount?: unknown };
   const trainCount = typeof metadata.trainCount === 'number' ? metadata.trainCount : Number.POSITIVE_INFINITY;
-  return { spec: `dataset:${row.id}`, datasetId: row.id, label: row.name, trainCount };
+  return { spec: { kind: 'upload', id: row.id }, datasetId: row.id, label: row.name, trainCount };
 }

@@ -3,7 +3,7 @@
 // 10 000 digits — tens of MB the API process would otherwise keep for good. The thread's heap and
 // wasm memory go away when it exits.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadDataset } from '@bilinear-lab/datasets';
+import { fitsBundledMnist, formatDatasetSpec, loadBundledMnist } from '@bilinear-lab/datasets';
 import * as training from '@bilinear-lab/training';
 
 export interface InspectRequest {
@@ -24,16 +24,13 @@ export type InspectResult =
 
 function isMnistClassifier(config: training.ModelConfig): boolean {
   return (
-    config.kind === 'image-classifier' &&
-    config.inputDim === 784 &&
-    config.outputDim === 10 &&
-    config.loss === 'cross-entropy'
+    config.kind === 'image-classifier' && config.loss === 'cross-entropy' && fitsBundledMnist(config) === null
   );
 }
 
 async function evaluateOnMnist(model: training.ImportedModel, config: training.ModelConfig) {
   await training.selectBackend('wasm').catch(() => training.selectBackend('cpu'));
-  const mnist = await loadDataset('mnist');
+  const mnist = await loadBundledMnist();
   const shape = training.networkShapeOf(config);
   const test = training.evaluateParameters(
     shape,
@@ -45,7 +42,7 @@ async function evaluateOnMnist(model: training.ImportedModel, config: training.M
     testAccuracy: test.accuracy,
     testLoss: test.loss,
     testSamples: mnist.test.count,
-    evaluatedOn: 'mnist',
+    evaluatedOn: formatDatasetSpec({ kind: 'mnist' }),
   };
 }
 

@@ -181,7 +181,8 @@ export async function trainModel(
     return { error: 'Some options are out of range.', fieldErrors };
   }
   const name = String(form.get('name') ?? '').trim();
-  const dataset = String(form.get('dataset') ?? 'mnist');
+  // No dataset field: the API's default (the contract's), not a second copy of it here.
+  const dataset = String(form.get('dataset') ?? '') || undefined;
   let modelId: string;
   try {
     ({ modelId } = await platform.train(projectId, { dataset, config, ...(name ? { name } : {}) }));

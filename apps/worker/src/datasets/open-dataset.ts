@@ -1,12 +1,14 @@
-// The data a model trains and is evaluated on, from its datasetSpec: "mnist" (bundled) or
-// "dataset:<id>" (an upload, whose four IDX files are artifacts in Postgres).
+// The data a model trains and is evaluated on, from its datasetSpec: the bundled digits or an upload
+// (whose four IDX files are artifacts in Postgres), the kinds the platform accepts.
 import {
   type Dataset,
   IDX_ROLES,
   type IdxBytes,
   type IdxRole,
   idxDatasetFromBytes,
-  loadDataset,
+  loadBundledMnist,
+  PLATFORM_DATASET_KINDS,
+  parseDatasetSpec,
 } from '@bilinear-lab/datasets';
 import type { ArtifactStore, Database } from '@bilinear-lab/db';
 import { inputError } from '../jobs/job-errors.js';
@@ -18,10 +20,11 @@ const ARTIFACT_COLUMNS = {
   testLabels: 'testLabelsArtifactId',
 } as const satisfies Record<IdxRole, string>;
 
+/** Throws DatasetError for a spec the platform does not accept, and the job's input error for a lost upload. */
 export async function openDataset(db: Database, store: ArtifactStore, spec: string): Promise<Dataset> {
-  if (spec === 'mnist') return loadDataset('mnist');
-  const id = spec.startsWith('dataset:') ? spec.slice('dataset:'.length) : null;
-  if (id === null) throw inputError(`dataset "${spec}" is neither "mnist" nor "dataset:<id>"`);
+  const parsed = parseDatasetSpec(spec, { allow: PLATFORM_DATASET_KINDS });
+  if (parsed.kind === 'mnist') return loadBundledMnist();
+  const { id } = parsed;
   const row = await db.dataset.findUnique({ where: { id } });
   if (!row) throw inputError(`dataset ${id} does not exist (was it deleted?)`);
   const files = {} as Record<IdxRole, IdxBytes>;

@@ -15,6 +15,7 @@ import {
   type Dataset,
   datasetChecksum,
   encodeIdx,
+  formatDatasetSpec,
   IDX_FILE_NAMES,
   type IdxRole,
 } from '@bilinear-lab/datasets';
@@ -53,7 +54,7 @@ export async function createTrainingJob(
         source: 'trained',
         status: 'queued',
         config: full,
-        datasetSpec: options.datasetSpec ?? 'mnist',
+        datasetSpec: options.datasetSpec ?? formatDatasetSpec({ kind: 'mnist' }),
       },
     }),
     db.trainingRun.create({ data: { id: runId, modelId, options: full, jobId } }),

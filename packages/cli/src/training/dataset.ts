@@ -1,16 +1,32 @@
-import { type Dataset, loadDataset } from '@bilinear-lab/datasets';
+import {
+  type Dataset,
+  DatasetError,
+  fitsDataset,
+  formatDatasetSpec,
+  LOCAL_DATASET_KINDS,
+  type LocalDatasetSpec,
+  loadDataset,
+  parseDatasetSpec,
+} from '@bilinear-lab/datasets';
 import type { ModelConfig } from '@bilinear-lab/training';
 import { CliInputError } from '../errors.js';
 import { trainingInputAt } from './input-errors.js';
 
 /** loadDataset, with every problem (unknown spec, missing or malformed IDX file) an input error. */
-export function openDataset(spec: string): Promise<Dataset> {
-  return trainingInputAt(`--dataset ${spec}`, () => loadDataset(spec));
+export function openDataset(spec: string | LocalDatasetSpec): Promise<Dataset> {
+  const text = typeof spec === 'string' ? spec : formatDatasetSpec(spec);
+  return trainingInputAt(`--dataset ${text}`, () => loadDataset(spec));
 }
 
-/** The `toy` and `toy:<seed>` specs, whose small task gets its own defaults. */
+/** Whether --dataset names the toy task, whose small size gets its own defaults; a bad spec is an input error. */
 export function isToySpec(spec: string): boolean {
-  return spec === 'toy' || spec.startsWith('toy:');
+  try {
+    return parseDatasetSpec(spec, { allow: LOCAL_DATASET_KINDS }).kind === 'toy';
+  } catch (error) {
+    if (error instanceof DatasetError)
+      throw new CliInputError(`--dataset ${spec}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -18,13 +34,11 @@ export function isToySpec(spec: string): boolean {
  * that fits the task (cross-entropy for class labels, MSE for regression targets).
  */
 export function checkDatasetFits(config: ModelConfig, dataset: Dataset, spec: string, where: string): void {
+  // The dataset goes by the name the user gave it.
   const problem =
-    config.inputDim !== dataset.inputDim
-      ? `the model reads ${config.inputDim} inputs, but --dataset ${spec} has ${dataset.inputDim}`
-      : config.outputDim !== dataset.outputDim
-        ? `the model has ${config.outputDim} outputs, but --dataset ${spec} has ${dataset.outputDim} ${dataset.kind === 'classification' ? 'classes' : 'targets'}`
-        : (config.loss === 'cross-entropy') !== (dataset.kind === 'classification')
-          ? `the model was trained with ${config.loss} loss, which does not fit --dataset ${spec} (${dataset.kind})`
-          : null;
+    fitsDataset(config, { ...dataset, name: `--dataset ${spec}` }) ??
+    ((config.loss === 'cross-entropy') !== (dataset.kind === 'classification')
+      ? `the model was trained with ${config.loss} loss, which does not fit --dataset ${spec} (${dataset.kind})`
+      : null);
   if (problem !== null) throw new CliInputError(`${where}: ${problem}`);
 }

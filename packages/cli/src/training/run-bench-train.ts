@@ -45,7 +45,7 @@ export async function runBenchTrain(flags: BenchTrainFlags, env: CliEnv): Promis
     env.inherited,
     'bench train measures numpy float32 matmul as its roofline',
   );
-  const mnist = await openDataset('mnist');
+  const mnist = await openDataset({ kind: 'mnist' });
   if (flags.batch > mnist.train.count) {
     throw new CliInputError(
       `--batch ${flags.batch}: at most ${formatInteger(mnist.train.count)}, the size of the bundled training split`,

@@ -9,6 +9,7 @@ import {
 } from '@bilinear-lab/training';
 import { CliInputError, inputAt } from '../errors.js';
 import { formatInteger } from '../format.js';
+import { DATASET_HELP } from '../options.js';
 import { printLine } from '../output.js';
 import { activateBackend } from './backend.js';
 import { checkDatasetFits, openDataset } from './dataset.js';
@@ -28,7 +29,7 @@ export async function runEvaluate(path: string, flags: EvaluateFlags): Promise<v
   const spec = flags.dataset ?? (typeof recorded === 'string' ? recorded : undefined);
   if (spec === undefined) {
     throw new CliInputError(
-      `--dataset: missing: ${path} does not say what it was trained on, so name the test data (mnist, idx:<dir> or toy[:<seed>])`,
+      `--dataset: missing: ${path} does not say what it was trained on, so name the test data (${DATASET_HELP})`,
     );
   }
   const dataset = await openDataset(spec);

@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Dataset, Split } from '../dataset.js';
 import { DatasetError } from '../dataset-error.js';
+import { formatDatasetSpec } from '../dataset-spec.js';
+import { MNIST_CLASSES } from '../mnist/mnist-layout.js';
 import { fileError, type IdxArray, parseIdx } from './parse-idx.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -17,9 +19,9 @@ export const IDX_FILE_NAMES = {
 } as const;
 
 export interface IdxDatasetOptions {
-  /** Labels must lie in [0, classes). Default 10. */
+  /** Labels must lie in [0, classes). Default MNIST_CLASSES (10). */
   classes?: number;
-  /** Default `idx:<dir>`. */
+  /** Default the directory's spec, `idx:<dir>`. */
   name?: string;
 }
 
@@ -41,7 +43,13 @@ export async function loadIdxDataset(dir: string, options: IdxDatasetOptions = {
     return result.value;
   });
   const [trainImages, trainLabels, testImages, testLabels] = files as [IdxFile, IdxFile, IdxFile, IdxFile];
-  return idxDataset({ trainImages, trainLabels, testImages, testLabels }, { name: `idx:${dir}`, ...options });
+  return idxDataset(
+    { trainImages, trainLabels, testImages, testLabels },
+    {
+      ...options,
+      name: options.name ?? formatDatasetSpec({ kind: 'idx', dir }),
+    },
+  );
 }
 
 /** The four files' roles, in the order errors are reported. */
@@ -71,7 +79,7 @@ export async function idxDatasetFromBytes(
 }
 
 function idxDataset(files: Record<IdxRole, IdxFile>, options: IdxDatasetOptions & { name: string }): Dataset {
-  const classes = options.classes ?? 10;
+  const classes = options.classes ?? MNIST_CLASSES;
   if (!Number.isInteger(classes) || classes < 1 || classes > 256) {
     throw new DatasetError('invalid-option', `classes must be an integer in 1..256, got ${classes}`);
   }

@@ -5,19 +5,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Dataset } from '../dataset.js';
 import { DatasetError } from '../dataset-error.js';
+import { formatDatasetSpec } from '../dataset-spec.js';
 import { torchRandperm } from '../random/mersenne-twister.js';
-
-const PIXELS = 28 * 28;
-const CLASSES = 10;
-
-/**
- * How the bundled digits are ordered and split. Base order: the class files 0.json … 9.json concatenated,
- * each in file order (the order the package's own `mnist[d].get(i)` indexes). Then
- * `torch.manual_seed(11); perm = torch.randperm(10000)` (PyTorch's CPU MT19937, reproduced here) picks
- * sample k = base[perm[k]]; train is the first 8 000, test the last 2 000. This is the split the PyTorch
- * fixture torch_mnist_d64 was trained on: it scores 7 762 / 8 000 on train and 1 893 / 2 000 = 0.9465 on test.
- */
-export const BUNDLED_MNIST_SPLIT = { total: 10_000, train: 8_000, test: 2_000, torchSeed: 11 } as const;
+import { BUNDLED_MNIST_SPLIT, MNIST_CLASSES, MNIST_IMAGE_SHAPE, MNIST_PIXELS } from './mnist-layout.js';
 
 let cached: Promise<Dataset> | undefined;
 
@@ -37,9 +27,9 @@ async function readBundledMnist(): Promise<Dataset> {
     'digits',
   );
   const classes = await Promise.all(
-    Array.from({ length: CLASSES }, (_, digit) => readDigitFile(join(digitsDir, `${digit}.json`))),
+    Array.from({ length: MNIST_CLASSES }, (_, digit) => readDigitFile(join(digitsDir, `${digit}.json`))),
   );
-  const total = classes.reduce((sum, pixels) => sum + pixels.length / PIXELS, 0);
+  const total = classes.reduce((sum, pixels) => sum + pixels.length / MNIST_PIXELS, 0);
   if (total !== BUNDLED_MNIST_SPLIT.total) {
     throw new DatasetError(
       'unexpected-bundle',
@@ -50,33 +40,33 @@ async function readBundledMnist(): Promise<Dataset> {
   }
 
   // Base order: class files in digit order, each in file order.
-  const basePixels = new Float32Array(total * PIXELS);
+  const basePixels = new Float32Array(total * MNIST_PIXELS);
   const baseLabels = new Uint8Array(total);
   let offset = 0;
   for (const [digit, pixels] of classes.entries()) {
-    basePixels.set(pixels, offset * PIXELS);
-    baseLabels.fill(digit, offset, offset + pixels.length / PIXELS);
-    offset += pixels.length / PIXELS;
+    basePixels.set(pixels, offset * MNIST_PIXELS);
+    baseLabels.fill(digit, offset, offset + pixels.length / MNIST_PIXELS);
+    offset += pixels.length / MNIST_PIXELS;
   }
 
   const perm = torchRandperm(BUNDLED_MNIST_SPLIT.total, BUNDLED_MNIST_SPLIT.torchSeed);
   const split = (from: number, count: number) => {
-    const inputs = new Float32Array(count * PIXELS);
+    const inputs = new Float32Array(count * MNIST_PIXELS);
     const labels = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
       const source = perm[from + k] ?? 0;
-      inputs.set(basePixels.subarray(source * PIXELS, (source + 1) * PIXELS), k * PIXELS);
+      inputs.set(basePixels.subarray(source * MNIST_PIXELS, (source + 1) * MNIST_PIXELS), k * MNIST_PIXELS);
       labels[k] = baseLabels[source] ?? 0;
     }
     return { count, inputs, labels, targets: null };
   };
 
   return {
-    name: 'mnist',
+    name: formatDatasetSpec({ kind: 'mnist' }),
     kind: 'classification',
-    inputDim: PIXELS,
-    outputDim: CLASSES,
-    imageShape: [28, 28],
+    inputDim: MNIST_PIXELS,
+    outputDim: MNIST_CLASSES,
+    imageShape: [...MNIST_IMAGE_SHAPE],
     train: split(0, BUNDLED_MNIST_SPLIT.train),
     test: split(BUNDLED_MNIST_SPLIT.train, BUNDLED_MNIST_SPLIT.test),
   };
@@ -96,12 +86,12 @@ async function readDigitFile(path: string): Promise<number[]> {
   const data = (parsed as { data?: unknown } | null)?.data;
   if (
     !Array.isArray(data) ||
-    data.length % PIXELS !== 0 ||
+    data.length % MNIST_PIXELS !== 0 ||
     !data.every((value) => typeof value === 'number' && value >= 0 && value <= 1)
   ) {
     throw new DatasetError(
       'unexpected-bundle',
-      `${path}: expected { data: number[] } with 784 pixels in [0, 1] per image`,
+      `${path}: expected { data: number[] } with ${MNIST_PIXELS} pixels in [0, 1] per image`,
       path,
     );
   }

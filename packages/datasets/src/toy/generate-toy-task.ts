@@ -2,7 +2,9 @@
 // input pairs as regression targets (MSE). Small enough that single eigenvectors implement AND / XOR.
 import type { Dataset, Split } from '../dataset.js';
 import { DatasetError } from '../dataset-error.js';
+import { formatDatasetSpec } from '../dataset-spec.js';
 import { mersenneTwister } from '../random/mersenne-twister.js';
+import { TOY_DEFAULT_SEED, TOY_MAX_SEED } from './toy-seed.js';
 
 export type ToyOperation = 'and' | 'or' | 'xor';
 
@@ -27,7 +29,7 @@ export const TOY_DEFAULT_COUNT = 2048;
 export const TOY_DEFAULT_PROBABILITY = 0.3;
 
 export interface ToyTaskOptions {
-  /** uint32 seed. Default 0. */
+  /** uint32 seed. Default TOY_DEFAULT_SEED (0). */
   seed?: number;
   /** Samples in the train split, and in the test split unless testCount is given. Default 2048. */
   count?: number;
@@ -44,13 +46,16 @@ export interface ToyTaskOptions {
  * leaves the other unchanged. Inputs and targets are float32 0/1.
  */
 export function generateToyTask(options: ToyTaskOptions = {}): Dataset {
-  const seed = options.seed ?? 0;
+  const seed = options.seed ?? TOY_DEFAULT_SEED;
   const count = options.count ?? TOY_DEFAULT_COUNT;
   const testCount = options.testCount ?? count;
   const probability = options.probability ?? TOY_DEFAULT_PROBABILITY;
   const operations = options.operations ?? TOY_OPERATIONS;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new DatasetError('invalid-option', `toy seed must be an integer in 0..4294967295, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > TOY_MAX_SEED) {
+    throw new DatasetError(
+      'invalid-option',
+      `toy seed must be an integer in 0..${TOY_MAX_SEED}, got ${seed}`,
+    );
   }
   for (const [label, value] of [
     ['count', count],
@@ -74,7 +79,7 @@ export function generateToyTask(options: ToyTaskOptions = {}): Dataset {
     throw new DatasetError('invalid-option', `toy operation '${unknown}' is not one of and, or, xor`);
   }
   return {
-    name: `toy:${seed}`,
+    name: formatDatasetSpec({ kind: 'toy', seed }),
     kind: 'regression',
     inputDim: TOY_INPUTS,
     outputDim: TOY_PAIRS.length,

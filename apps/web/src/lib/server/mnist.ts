@@ -14,7 +14,7 @@ function loadDatasetsPackage(): Promise<typeof import('@bilinear-lab/datasets')>
 
 export function mnist(): Promise<Dataset> {
   pending ??= loadDatasetsPackage()
-    .then(({ loadDataset }) => loadDataset('mnist'))
+    .then(({ loadBundledMnist }) => loadBundledMnist())
     .catch((error: unknown) => {
       pending = null;
       throw error;
