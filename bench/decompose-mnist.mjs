@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { randomMnistModelFile } from '@bilinear-lab/core';
+import { randomMnistModelFile } from '@bilinear-lab/core/testing';
 
 const { values: flags } = parseArgs({
   options: {

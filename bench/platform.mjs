@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { randomMnistModelFile } from '@bilinear-lab/core';
+import { randomMnistModelFile } from '@bilinear-lab/core/testing';
 import { createTestSchema, openDatabase } from '@bilinear-lab/db';
 import { connectRedis, openQueue } from '@bilinear-lab/jobs';
 import autocannon from 'autocannon';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomMnistModelFile } from '@bilinear-lab/core';
+import { randomMnistModelFile } from '@bilinear-lab/core/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { client, type Platform, REPO, startPlatform, waitForJob } from '../platform/harness.js';

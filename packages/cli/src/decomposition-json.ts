@@ -1,4 +1,4 @@
-import type { Decomposition, Eigenpair } from '@bilinear-lab/core';
+import { type Decomposition, type Eigenpair, EXACTNESS_TOLERANCE } from '@bilinear-lab/core';
 
 export interface Timing {
   /** Wall-clock seconds of the decomposition itself (reading and parsing the file not included). */
@@ -23,9 +23,24 @@ export interface DecompositionDocument {
     effective_rank: number;
     top_positive: EigenpairJson[];
     top_negative: EigenpairJson[];
+    /**
+     * A residual block's linear term: the output is Σ λ (vᵀx)² + aᵀx with a this vector (length d, in
+     * the decomposed layer's input space, like vector_model); null for a pure quadratic form.
+     */
+    linear_model: number[] | null;
+    /** The same term in input space, as vector_input (aᵀx = linear_input · pixels); null without one. */
+    linear_input: number[] | null;
   }[];
   sign_convention: { method: string; space: string; description: string };
-  exactness: { samples: number; max_rel_error: number; max_abs_error: number } | null;
+  exactness: {
+    samples: number;
+    max_rel_error: number;
+    max_abs_error: number;
+    /** What the rebuilt outputs were compared with: the file's own forward pass ("file"). */
+    against: 'file' | 'model';
+    tolerance: number;
+    passed: boolean;
+  } | null;
   timing: { seconds: number };
 }
 
@@ -42,6 +57,8 @@ export function decompositionDocument(decomposition: Decomposition, timing: Timi
       effective_rank: output.effectiveRank,
       top_positive: output.topPositive.map(eigenpairJson),
       top_negative: output.topNegative.map(eigenpairJson),
+      linear_model: output.linearModel === null ? null : Array.from(output.linearModel),
+      linear_input: output.linearInput === null ? null : Array.from(output.linearInput),
     })),
     sign_convention: { method, space, description },
     exactness:
@@ -51,6 +68,9 @@ export function decompositionDocument(decomposition: Decomposition, timing: Timi
             samples: exactness.samples,
             max_rel_error: exactness.maxRelError,
             max_abs_error: exactness.maxAbsError,
+            against: exactness.against,
+            tolerance: EXACTNESS_TOLERANCE,
+            passed: exactness.passed,
           },
     timing: { seconds: timing.seconds },
   };

@@ -1,6 +1,7 @@
 import {
   DecompositionInputError,
   EigenInputError,
+  ModelConfigError,
   ModelLayoutError,
   SafetensorsError,
 } from '@bilinear-lab/core';
@@ -25,7 +26,13 @@ export class CliInterruptedError extends Error {
   override readonly name = 'CliInterruptedError';
 }
 
-const CORE_INPUT_ERRORS = [SafetensorsError, ModelLayoutError, DecompositionInputError, EigenInputError];
+const CORE_INPUT_ERRORS = [
+  SafetensorsError,
+  ModelLayoutError,
+  ModelConfigError,
+  DecompositionInputError,
+  EigenInputError,
+];
 
 /** Errors the core raises about its input, as opposed to its own failures. */
 export function isCoreInputError(error: unknown): error is Error {

@@ -1,4 +1,5 @@
-// The numerical core of bilinear-lab: pure functions on typed arrays, no I/O.
+// The numerical core of bilinear-lab: pure functions on typed arrays, no I/O. Seeded models and
+// matrices for tests and benchmarks are not part of it: they are `@bilinear-lab/core/testing`.
 export * from './analyses/index.js';
 export * from './decomposition/decompose.js';
 export * from './decomposition/target.js';
@@ -9,5 +10,4 @@ export * from './model/forward.js';
 export * from './model/index.js';
 export * from './random/seeded-random.js';
 export * from './safetensors/index.js';
-export * from './testing/models.js';
-export * from './testing/random.js';
+export { erf } from './special/erf.js';

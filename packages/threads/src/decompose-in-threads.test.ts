@@ -1,7 +1,6 @@
 import {
   DecompositionInputError,
-  decomposeModel,
-  importModel,
+  decomposeFile,
   parseSafetensors,
   seededGaussian,
   writeSafetensors,
@@ -29,7 +28,7 @@ describe('decomposeInThreads', () => {
   const options = { topK: 4, exactnessSamples: 5 };
 
   it('gives exactly the single-threaded decomposition', async () => {
-    const single = decomposeModel(importModel(parseSafetensors(bytes)), options);
+    const single = decomposeFile(parseSafetensors(bytes), {}, options);
     const progress: number[] = [];
     const threaded = await decomposeInThreads({
       modelBytes: bytes,
@@ -49,6 +48,7 @@ describe('decomposeInThreads', () => {
       );
     });
     expect(threaded.exactness).toEqual(single.exactness);
+    expect(threaded.exactness).toMatchObject({ against: 'file', passed: true });
     expect(Math.max(...progress)).toBe(7);
   });
 

@@ -4,6 +4,7 @@ import {
   type DecomposeOptions,
   type Decomposition,
   decompositionTarget,
+  type ImportModelOptions,
   importModel,
   mergeShards,
   parseSafetensors,
@@ -13,8 +14,9 @@ import type { ShardRequest, WorkerMessage } from './messages.js';
 export interface ThreadedDecomposeRequest {
   /** The model as a safetensors file. */
   modelBytes: Uint8Array;
-  residual?: boolean;
-  options?: Omit<DecomposeOptions, 'shard' | 'onProgress'>;
+  /** How to read the file, as for importModel (the config file that came with it, a declared residual). */
+  importOptions?: ImportModelOptions;
+  options?: Omit<DecomposeOptions, 'shard' | 'onProgress' | 'reference'>;
   /** Worker threads to use (default: one per core, at most one per output). */
   threads?: number;
   onProgress?: (done: number, total: number, label: string) => void;
@@ -22,12 +24,14 @@ export interface ThreadedDecomposeRequest {
 
 /**
  * Decomposes a model's outputs across worker threads: each thread imports the model itself and
- * decomposes every n-th output; the shards merge into exactly the single-threaded result. The
+ * decomposes every n-th output, checked against the file's own forward pass (decomposeFile); the
+ * shards merge into exactly the single-threaded result. The
  * threads start first; the input is checked here meanwhile, and bad input is rejected with the
  * core's own error types (the threads are stopped).
  */
 export async function decomposeInThreads(request: ThreadedDecomposeRequest): Promise<Decomposition> {
   const options = request.options ?? {};
+  const importOptions = request.importOptions ?? {};
   const threads = Math.max(1, request.threads ?? availableParallelism());
   // One copy of the file in shared memory for every thread, instead of one per thread.
   const shared = new Uint8Array(new SharedArrayBuffer(request.modelBytes.byteLength));
@@ -36,7 +40,7 @@ export async function decomposeInThreads(request: ThreadedDecomposeRequest): Pro
   const progress = new Array<number>(threads).fill(0);
   const shards = Array.from({ length: threads }, (_, index) =>
     startShard(
-      { modelBytes: shared, residual: request.residual ?? false, options, shard: { index, count: threads } },
+      { modelBytes: shared, importOptions, options, shard: { index, count: threads } },
       (done, label) => {
         progress[index] = done;
         request.onProgress?.(
@@ -48,7 +52,7 @@ export async function decomposeInThreads(request: ThreadedDecomposeRequest): Pro
     ),
   );
   try {
-    const model = importModel(parseSafetensors(request.modelBytes), { residual: request.residual ?? false });
+    const model = importModel(parseSafetensors(request.modelBytes), importOptions);
     outputCount = decompositionTarget(model, options).outputs.length;
   } catch (error) {
     await Promise.all(shards.map((shard) => shard.stop()));

@@ -1,6 +1,6 @@
 // Entry point of one decomposition thread: imports the model and decomposes its shard of outputs.
 import { parentPort, workerData } from 'node:worker_threads';
-import { decomposeModel, importModel, parseSafetensors } from '@bilinear-lab/core';
+import { decomposeFile, parseSafetensors } from '@bilinear-lab/core';
 import type { ShardRequest, WorkerMessage } from './messages.js';
 import { preferOptimizedWasm } from './optimized-wasm.js';
 
@@ -12,8 +12,8 @@ if (!port) throw new Error('decompose-worker must run as a worker thread');
 const send = (message: WorkerMessage) => port.postMessage(message);
 
 try {
-  const model = importModel(parseSafetensors(request.modelBytes), { residual: request.residual });
-  const decomposition = decomposeModel(model, {
+  // Each thread checks its outputs against the file's own forward pass, as a single thread would.
+  const decomposition = decomposeFile(parseSafetensors(request.modelBytes), request.importOptions, {
     ...request.options,
     shard: request.shard,
     onProgress: (done, _total, label) => send({ type: 'progress', done, label }),

@@ -1,10 +1,11 @@
-import type { DecomposeOptions, Decomposition } from '@bilinear-lab/core';
+import type { DecomposeOptions, Decomposition, ImportModelOptions } from '@bilinear-lab/core';
 
 /** What the main thread hands a decomposition thread. */
 export interface ShardRequest {
   modelBytes: Uint8Array;
-  residual: boolean;
-  options: Omit<DecomposeOptions, 'shard' | 'onProgress'>;
+  /** How to read the file (its config file's text, a declared residual): plain data, cloned to the thread. */
+  importOptions: ImportModelOptions;
+  options: Omit<DecomposeOptions, 'shard' | 'onProgress' | 'reference'>;
   shard: { index: number; count: number };
 }
 

@@ -3,6 +3,7 @@
 // 10 000 digits — tens of MB the API process would otherwise keep for good. The thread's heap and
 // wasm memory go away when it exits.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ModelConfig } from '@bilinear-lab/core';
 import { fitsBundledMnist, formatDatasetSpec, loadBundledMnist } from '@bilinear-lab/datasets';
 import * as training from '@bilinear-lab/training';
 
@@ -15,20 +16,20 @@ export interface InspectRequest {
 export type InspectResult =
   | {
       ok: true;
-      config: training.ModelConfig;
+      config: ModelConfig;
       configSource: 'metadata' | 'shapes';
       /** Test accuracy and loss on the bundled MNIST test split, for an MNIST-shaped classifier. */
       metrics: Record<string, number | string | null> | null;
     }
   | { ok: false; name: string; message: string };
 
-function isMnistClassifier(config: training.ModelConfig): boolean {
+function isMnistClassifier(config: ModelConfig): boolean {
   return (
     config.kind === 'image-classifier' && config.loss === 'cross-entropy' && fitsBundledMnist(config) === null
   );
 }
 
-async function evaluateOnMnist(model: training.ImportedModel, config: training.ModelConfig) {
+async function evaluateOnMnist(model: training.ImportedModel, config: ModelConfig) {
   await training.selectBackend('wasm').catch(() => training.selectBackend('cpu'));
   const mnist = await loadBundledMnist();
   const shape = training.networkShapeOf(config);

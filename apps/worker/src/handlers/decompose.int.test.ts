@@ -4,7 +4,15 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Decomposition, decomposeModel, importModel, parseSafetensors } from '@bilinear-lab/core';
+import {
+  CONFIG_METADATA_KEY,
+  type Decomposition,
+  decodeTensor,
+  decomposeFile,
+  modelConfigToJson,
+  parseSafetensors,
+  writeSafetensors,
+} from '@bilinear-lab/core';
 import { readFloat32Column, readFloat64Column } from '@bilinear-lab/db';
 import { enqueue } from '@bilinear-lab/jobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +28,11 @@ import { decomposeJob } from './decompose.js';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MODEL_FILE = fileURLToPath(new URL('../../../../examples/mnist-d64.safetensors', import.meta.url));
-const REFERENCE_FILE = '/work/shared/fixtures/torch_mnist_d64.reference.json';
+/** What PyTorch computed for the fixture; CI has ../shared beside the clone. */
+const REFERENCE_FILE = fileURLToPath(
+  new URL('../../../../../shared/fixtures/torch_mnist_d64.reference.json', import.meta.url),
+);
+const HAS_REFERENCE = existsSync(REFERENCE_FILE);
 const TOP_K = 4;
 
 interface Reference {
@@ -46,7 +58,7 @@ beforeAll(async () => {
     layout: 'image-classifier',
     residual: false,
   }));
-  expected = decomposeModel(importModel(parseSafetensors(bytes)), { topK: TOP_K });
+  expected = decomposeFile(parseSafetensors(bytes), {}, { topK: TOP_K });
   await worker.waitForOutput(/started: queues decompose/);
 }, 60_000);
 
@@ -85,27 +97,16 @@ describe('decompose jobs', () => {
     expect(decomposition.completedAt).not.toBeNull();
     expect(decomposition.spectra).toHaveLength(10);
 
-    const reference = existsSync(REFERENCE_FILE)
-      ? (JSON.parse(await readFile(REFERENCE_FILE, 'utf8')) as Reference)
-      : null;
     for (const spectrum of decomposition.spectra) {
       const c = spectrum.outputIndex;
-      const ascending = readFloat64Column(spectrum.eigenvalues);
+      const descending = readFloat64Column(spectrum.eigenvalues);
       expect(spectrum).toMatchObject({ label: String(c), dimension: 64 });
-      expect(ascending).toHaveLength(64);
-      for (let i = 1; i < 64; i++) expect(ascending[i]).toBeGreaterThanOrEqual(ascending[i - 1] as number);
+      expect(descending).toHaveLength(64);
+      for (let i = 1; i < 64; i++) expect(descending[i]).toBeLessThanOrEqual(descending[i - 1] as number);
       const core = expected.outputs[c];
-      expectClose(ascending, Float64Array.from(core?.eigenvalues ?? []).reverse(), 1e-9);
+      expectClose(descending, core?.eigenvalues ?? [], 1e-9);
       expect(spectrum.effectiveRank).toBeCloseTo(core?.effectiveRank ?? 0, 9);
-      expect(spectrum.exactness).toBeLessThan(1e-6);
-      if (reference) {
-        // PyTorch, float64 eigh on the same weights: 1e-5 relative to the spectrum's scale.
-        const descending = Array.from(ascending).reverse();
-        expectClose(descending.slice(0, 8), reference.eigenvalues_desc_top8[c] ?? [], 1e-5);
-        expectClose(ascending.slice(0, 8), reference.eigenvalues_asc_bottom8[c] ?? [], 1e-5);
-        const sumAbs = ascending.reduce((sum, value) => sum + Math.abs(value), 0);
-        expect(Math.abs(sumAbs - (reference.sum_abs_eigenvalues[c] ?? 0))).toBeLessThan(1e-5 * sumAbs);
-      }
+      expect(spectrum.exactness).toBeLessThan(1e-9);
     }
 
     expect(decomposition.eigenvectors).toHaveLength(20);
@@ -125,6 +126,7 @@ describe('decompose jobs', () => {
         Array.from((row.space === 'model' ? pair.vectorModel : pair.vectorInput) ?? []),
       );
       expectClose(vectors, wanted, 1e-5);
+      expect(row.linearTerm).toBeNull();
     }
 
     const analyses = Object.fromEntries(
@@ -147,6 +149,33 @@ describe('decompose jobs', () => {
     expect(hosvd.singularValues).toHaveLength(10);
     expect(hosvd.components.length).toBeGreaterThan(0);
   });
+
+  it.skipIf(!HAS_REFERENCE)(
+    `stores the eigenvalues torch.linalg.eigh computed for the fixture${HAS_REFERENCE ? '' : ' (skipped: ../shared/fixtures is not beside the repository)'}`,
+    async () => {
+      const reference = JSON.parse(await readFile(REFERENCE_FILE, 'utf8')) as Reference;
+      const rows = await createDecompositionJob(platform.db, projectId, modelId, {
+        topK: 1,
+        truncationK: [],
+      });
+      await enqueue(platform.queue('decompose'), 'decompose', rows.payload);
+      expect((await finished(rows.jobId)).status).toBe('completed');
+      const spectra = await platform.db.spectrum.findMany({
+        where: { decompositionId: rows.decompositionId },
+        orderBy: { outputIndex: 'asc' },
+      });
+      expect(spectra).toHaveLength(10);
+      for (const spectrum of spectra) {
+        const c = spectrum.outputIndex;
+        // PyTorch, float64 eigh on the same weights: 1e-5 relative to the spectrum's scale.
+        const descending = Array.from(readFloat64Column(spectrum.eigenvalues));
+        expectClose(descending.slice(0, 8), reference.eigenvalues_desc_top8[c] ?? [], 1e-5);
+        expectClose(descending.slice(-8).reverse(), reference.eigenvalues_asc_bottom8[c] ?? [], 1e-5);
+        const sumAbs = descending.reduce((sum, value) => sum + Math.abs(value), 0);
+        expect(Math.abs(sumAbs - (reference.sum_abs_eigenvalues[c] ?? 0))).toBeLessThan(1e-5 * sumAbs);
+      }
+    },
+  );
 
   it('build adversarial masks that single out each class and flip predictions far above the baseline', async () => {
     const rows = await createDecompositionJob(platform.db, projectId, modelId, {
@@ -233,6 +262,92 @@ describe('decompose jobs', () => {
       skipped: 'the masks need every class decomposed; this decomposition has 2 of 10',
     });
   }, 60_000);
+
+  it('decompose a residual classifier with its linear term, checked against the file', async () => {
+    // The fixture's weights, imported as residual blocks: a file without config takes the row's word.
+    const residual = await createImportedModel(
+      platform.db,
+      platform.store,
+      projectId,
+      bytes,
+      { layout: 'image-classifier', residual: true },
+      'residual',
+    );
+    const rows = await createDecompositionJob(platform.db, projectId, residual.modelId, { topK: 2 });
+    await enqueue(platform.queue('decompose'), 'decompose', rows.payload);
+    const job = await finished(rows.jobId);
+    expect(job.error).toBeNull();
+    const file = parseSafetensors(bytes);
+    const head = decodeTensor(file, 'head.weight');
+    const embed = decodeTensor(file, 'embed.weight');
+    const spectra = await platform.db.spectrum.findMany({ where: { decompositionId: rows.decompositionId } });
+    for (const spectrum of spectra) expect(spectrum.exactness).toBeLessThan(1e-9);
+    const eigenvectors = await platform.db.eigenvectors.findMany({
+      where: { decompositionId: rows.decompositionId },
+    });
+    expect(eigenvectors).toHaveLength(20);
+    for (const row of eigenvectors) {
+      const a = Array.from(head.subarray(row.outputIndex * 64, (row.outputIndex + 1) * 64));
+      const stored = Array.from(readFloat64Column(row.linearTerm ?? new Uint8Array()));
+      // Model space: a = headᵀ e_c, the class's head row; input space: Eᵀa.
+      const wanted =
+        row.space === 'model'
+          ? a
+          : Array.from({ length: 784 }, (_, j) =>
+              a.reduce((sum, ai, i) => sum + ai * (embed[i * 784 + j] as number), 0),
+            );
+      expectClose(stored, wanted, 1e-12);
+    }
+    const truncation = await platform.db.analysis.findFirstOrThrow({
+      where: { decompositionId: rows.decompositionId, kind: 'truncation' },
+    });
+    expect(truncation.result).toEqual({
+      skipped: 'the model is residual; its logits are not a sum of squared projections',
+    });
+  });
+
+  it('refuse a gated model at once: failed, not retried, the reason on the job', async () => {
+    const file = parseSafetensors(bytes);
+    const config = {
+      kind: 'image-classifier' as const,
+      inputDim: 784,
+      hiddenDim: 64,
+      layers: 1,
+      outputDim: 10,
+      residual: false,
+      gate: 'relu' as const,
+      loss: 'cross-entropy' as const,
+    };
+    const gatedBytes = writeSafetensors(
+      [...file.tensors.values()].map((info) => ({
+        name: info.name,
+        dtype: 'F32' as const,
+        shape: [...info.shape],
+        data: decodeTensor(file, info.name),
+      })),
+      { [CONFIG_METADATA_KEY]: JSON.stringify(modelConfigToJson(config)) },
+    );
+    const gated = await createImportedModel(
+      platform.db,
+      platform.store,
+      projectId,
+      new Uint8Array(gatedBytes),
+      config,
+      'gated',
+    );
+    const rows = await createDecompositionJob(platform.db, projectId, gated.modelId, { topK: 2 });
+    await enqueue(platform.queue('decompose'), 'decompose', rows.payload);
+    const job = await finished(rows.jobId);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(job.error).toContain(
+      'gate relu: the block is not bilinear, its outputs are not quadratic forms of its input',
+    );
+    const decomposition = await platform.db.decomposition.findUniqueOrThrow({
+      where: { id: rows.decompositionId },
+    });
+    expect(decomposition.status).toBe('failed');
+    expect(await platform.db.spectrum.count({ where: { decompositionId: rows.decompositionId } })).toBe(0);
+  });
 
   it('leave exactly one result set when a decomposition runs again', async () => {
     const rows = await createDecompositionJob(platform.db, projectId, modelId, {

@@ -3,15 +3,29 @@
 // stored in one transaction that replaces whatever an earlier attempt wrote.
 import { type DecompositionRequest, DecompositionRequestSchema } from '@bilinear-lab/contracts';
 import {
+  analysisObstacle,
   type BilinearModel,
+  DEFAULT_EXACTNESS_SAMPLES,
   type DecomposeOptions,
   type Decomposition,
   decomposeModel,
+  HOSVD_TOP_K,
+  type ImportModelOptions,
   importModel,
   mergeShards,
+  notBilinearReason,
   parseSafetensors,
+  type ReferenceForward,
+  referenceForward,
+  truncationPairsNeeded,
 } from '@bilinear-lab/core';
-import { type Dataset, DatasetError } from '@bilinear-lab/datasets';
+import {
+  type Dataset,
+  DatasetError,
+  fitsBundledMnist,
+  fitsDataset,
+  formatDatasetSpec,
+} from '@bilinear-lab/datasets';
 import type { Model, Prisma } from '@bilinear-lab/db';
 import { openDataset } from '../datasets/open-dataset.js';
 import { inputError, isUnrecoverable } from '../jobs/job-errors.js';
@@ -19,12 +33,8 @@ import type { JobRun } from '../jobs/job-run.js';
 import {
   type AnalysisResult,
   adversarialAnalysis,
-  adversarialObstacle,
   hosvdAnalysis,
-  hosvdObstacle,
   truncationAnalysis,
-  truncationObstacle,
-  truncationPairsNeeded,
 } from '../results/analyses.js';
 import { eigenvectorRows, spectrumRows } from '../results/decomposition-rows.js';
 
@@ -34,10 +44,6 @@ export interface DecomposeJobResult {
   rssBytes: number;
 }
 
-/** Random inputs for the exactness check (the CLI's default). */
-const EXACTNESS_SAMPLES = 8;
-/** Eigenvectors per sign in the HOSVD's components (the core's default): the analysis is JSON. */
-const HOSVD_TOP_K = 3;
 /** Share of the progress bar for the per-output eigendecompositions. */
 const DECOMPOSE_SHARE = 0.8;
 
@@ -49,17 +55,18 @@ export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJ
     throw inputError(`decomposition ${decompositionId} does not exist in project ${projectId}`);
   }
   const parameters = parseParameters(row.parameters, decompositionId);
-  const model = await loadModel(run, row.model);
+  const { model, reference } = await loadModel(run, row.model);
 
   // The truncation curve ranks each class's pairs by |λ|, so it needs as many of each sign as its largest k.
-  const truncationBlocked = truncationObstacle(model, parameters);
+  const truncationBlocked = analysisObstacle(model, 'truncation', parameters);
   const pairsPerSign = Math.max(
     parameters.topK,
     truncationBlocked === null ? truncationPairsNeeded(model, parameters.truncationK) : 0,
   );
   const decomposition = await decomposeOutputs(run, model, {
     topK: pairsPerSign,
-    exactnessSamples: EXACTNESS_SAMPLES,
+    exactnessSamples: DEFAULT_EXACTNESS_SAMPLES,
+    reference,
     ...(parameters.outputs ? { outputs: parameters.outputs } : {}),
   });
 
@@ -81,7 +88,7 @@ export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJ
   if (parameters.hosvd) {
     await run.throwIfCancelled('before the HOSVD');
     run.progress(0.9, 'HOSVD');
-    const obstacle = hosvdObstacle(model);
+    const obstacle = analysisObstacle(model, 'hosvd', parameters);
     const result =
       obstacle === null && model.layout === 'image-classifier'
         ? hosvdAnalysis(model, Math.min(parameters.topK, HOSVD_TOP_K))
@@ -91,7 +98,7 @@ export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJ
   if (parameters.adversarial) {
     await run.throwIfCancelled('before the adversarial masks');
     run.progress(0.95, 'adversarial masks');
-    const obstacle = adversarialObstacle(model, parameters);
+    const obstacle = analysisObstacle(model, 'adversarial', parameters);
     const result: AnalysisResult =
       obstacle === null && model.layout === 'image-classifier'
         ? await measuredOn(await openTestData(), (data) =>
@@ -130,8 +137,15 @@ function parseParameters(parameters: unknown, decompositionId: string): Decompos
   );
 }
 
-/** The model's checkpoint from the artifact store, as the core's model (the CLI's importModel path). */
-async function loadModel(run: JobRun<'decompose'>, model: Model): Promise<BilinearModel> {
+/**
+ * The model's checkpoint from the artifact store, read as the CLI reads a file: gate and residual
+ * from the file's own config (the row's residual counts only for an import that recorded none, and
+ * must agree otherwise), with the file's own forward pass for the exactness check.
+ */
+async function loadModel(
+  run: JobRun<'decompose'>,
+  model: Model,
+): Promise<{ model: BilinearModel; reference: ReferenceForward }> {
   if (model.status !== 'completed' || !model.checkpointArtifactId) {
     throw inputError(`model ${model.id} has no checkpoint to decompose (its status is ${model.status})`);
   }
@@ -139,14 +153,20 @@ async function loadModel(run: JobRun<'decompose'>, model: Model): Promise<Biline
   if (!info)
     throw inputError(`model ${model.id}: its checkpoint (artifact ${model.checkpointArtifactId}) is missing`);
   const bytes = await run.context.store.read(model.checkpointArtifactId);
-  const residual = (model.config as { residual?: unknown } | null)?.residual === true;
+  const residual = (model.config as { residual?: unknown } | null)?.residual;
+  const options: ImportModelOptions = typeof residual === 'boolean' ? { residual } : {};
+  let imported: { model: BilinearModel; reference: ReferenceForward };
   try {
-    return importModel(parseSafetensors(bytes), { residual });
+    const file = parseSafetensors(bytes);
+    imported = { model: importModel(file, options), reference: referenceForward(file, options) };
   } catch (error) {
     throw inputError(
       `model ${model.id}: its checkpoint ${info.fileName} cannot be read (${(error as Error).message})`,
     );
   }
+  const notBilinear = notBilinearReason(imported.model.gate);
+  if (notBilinear !== null) throw inputError(`model ${model.id} cannot be decomposed: ${notBilinear}`);
+  return imported;
 }
 
 /**
@@ -194,7 +214,13 @@ async function openTestDataset(
   row: Model,
   model: BilinearModel,
 ): Promise<TestData> {
-  const spec = row.datasetSpec ?? (fitsBundledMnist(model) ? 'mnist' : null);
+  // An imported model without a dataset is measured on the bundled digits when it has their shape.
+  const spec =
+    row.datasetSpec ??
+    (model.layout === 'image-classifier' &&
+    fitsBundledMnist({ inputDim: model.inputDim, outputDim: model.head.rows }) === null
+      ? formatDatasetSpec({ kind: 'mnist' })
+      : null);
   if (spec === null) return { skipped: 'the model names no dataset to measure accuracy on' };
   let dataset: Dataset;
   try {
@@ -206,17 +232,10 @@ async function openTestDataset(
     }
     throw error;
   }
-  if (
-    model.layout !== 'image-classifier' ||
-    dataset.inputDim !== model.inputDim ||
-    dataset.outputDim !== model.head.rows
-  ) {
-    return { skipped: `dataset ${spec} does not fit the model's inputs and classes` };
+  if (model.layout !== 'image-classifier') {
+    return { skipped: `dataset ${spec}: the analyses on test data are for image classifiers` };
   }
+  const misfit = fitsDataset({ inputDim: model.inputDim, outputDim: model.head.rows }, dataset);
+  if (misfit !== null) return { skipped: `dataset ${spec} does not fit the model: ${misfit}` };
   return { dataset, spec };
-}
-
-/** An imported model without a dataset is measured on the bundled digits when it has their shape. */
-function fitsBundledMnist(model: BilinearModel): boolean {
-  return model.layout === 'image-classifier' && model.inputDim === 784 && model.head.rows === 10;
 }

@@ -2,8 +2,9 @@
 // model's test set and, when asked, the HOSVD of the interaction tensor and the adversarial masks.
 // Each either has a result or says why it does not apply to this model.
 
-import type { DecompositionRequest } from '@bilinear-lab/contracts';
 import {
+  ADVERSARIAL_SCALES,
+  ADVERSARIAL_SEED,
   AnalysisInputError,
   adversarialMasks,
   type BilinearModel,
@@ -20,22 +21,6 @@ import type { Dataset } from '@bilinear-lab/datasets';
 import type { Prisma } from '@bilinear-lab/db';
 
 export type AnalysisResult = Prisma.InputJsonObject;
-
-/** Why the weight-based truncation curve does not apply to this request, or null when it does. */
-export function truncationObstacle(model: BilinearModel, request: DecompositionRequest): string | null {
-  if (request.truncationK.length === 0) return 'no truncationK was requested';
-  if (model.layout !== 'image-classifier')
-    return 'the truncation curve is defined for image classifiers only';
-  if (model.blocks.length !== 1) {
-    return `the model has ${model.blocks.length} bilinear blocks; the curve needs one`;
-  }
-  if (model.residual) return 'the model is residual; its logits are not a sum of squared projections';
-  const classes = model.head.rows;
-  if (request.outputs && new Set(request.outputs).size !== classes) {
-    return `the curve needs every class decomposed; this decomposition has ${request.outputs.length} of ${classes}`;
-  }
-  return null;
-}
 
 /**
  * Accuracy on the test split when every class keeps only its k largest-|λ| eigenpairs, for each
@@ -82,19 +67,6 @@ export function truncationAnalysis(
   };
 }
 
-/** Eigenvalue pairs per sign the truncation curve needs for these k (at most the model dimension). */
-export function truncationPairsNeeded(model: BilinearModel, truncationK: readonly number[]): number {
-  const d = model.layout === 'image-classifier' ? model.embed.rows : model.modelDim;
-  return Math.min(d, Math.max(0, ...truncationK));
-}
-
-/** Why the HOSVD is not computed for this model, or null when it is. */
-export function hosvdObstacle(model: BilinearModel): string | null {
-  return model.layout === 'image-classifier'
-    ? null
-    : "the HOSVD runs across a classifier's classes; a language model's outputs are its whole vocabulary";
-}
-
 /** The HOSVD across all classes (singular values, output directions, top eigenvectors per component). */
 export function hosvdAnalysis(model: ImageClassifierModel, topK: number): AnalysisResult {
   const target = decompositionTarget(model);
@@ -121,36 +93,6 @@ export function hosvdAnalysis(model: ImageClassifierModel, topK: number): Analys
       topNegative: eigenvectors(component.topNegative),
     })),
   };
-}
-
-/** The masks are drawn as 28 × 28 images, like the digits they are added to. */
-const MASK_PIXELS = 28 * 28;
-/**
- * Mask multipliers tried, doubling from 0.5. The masks' largest pixels are ≈ 0.1–0.25, so up to
- * scale 4–8 a mask changes no pixel by more than the [0, 1] range; beyond it the (unclipped)
- * perturbation is large, which is where the flip rate of the d = 64 example levels off (≈ 0.7:
- * the masks of classes 8 and 9 push predictions towards other classes) while the permuted-pixel
- * baseline starts to rise.
- */
-export const ADVERSARIAL_SCALES: readonly number[] = [0, 0.5, 1, 2, 4, 8, 16, 32, 64];
-/** Seed of the baseline's pixel permutations: fixed, so a rerun stores the same numbers. */
-export const ADVERSARIAL_SEED = 0;
-
-/** Why the adversarial masks do not apply to this request, or null when they do. */
-export function adversarialObstacle(model: BilinearModel, request: DecompositionRequest): string | null {
-  if (model.layout !== 'image-classifier') return 'adversarial masks are defined for image classifiers only';
-  if (model.blocks.length !== 1) {
-    return `the model has ${model.blocks.length} bilinear blocks; the masks need one`;
-  }
-  if (model.residual) return 'the model is residual; its logits are not a sum of squared projections';
-  if (model.inputDim !== MASK_PIXELS) {
-    return `the masks are 28 × 28 images; this model has ${model.inputDim} inputs`;
-  }
-  const classes = model.head.rows;
-  if (request.outputs && new Set(request.outputs).size !== classes) {
-    return `the masks need every class decomposed; this decomposition has ${request.outputs.length} of ${classes}`;
-  }
-  return null;
 }
 
 /**

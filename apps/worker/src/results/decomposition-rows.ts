@@ -1,27 +1,28 @@
 // A decomposition as the rows the API serves: one Spectrum per output, one Eigenvectors row per
 // output and space. Pure: typed arrays in, Prisma create inputs out.
-import type { Decomposition, Eigenpair, OutputDecomposition } from '@bilinear-lab/core';
+import type { Decomposition, Eigenpair } from '@bilinear-lab/core';
 import { float32Column, float64Column, type Prisma } from '@bilinear-lab/db';
 
 export type SpectrumRow = Prisma.SpectrumCreateManyInput;
 export type EigenvectorsRow = Prisma.EigenvectorsCreateManyInput;
 
 export function spectrumRows(decompositionId: string, decomposition: Decomposition): SpectrumRow[] {
-  return decomposition.outputs.map((output, position) => ({
+  return decomposition.outputs.map((output) => ({
     decompositionId,
     outputIndex: output.index,
     label: output.label,
     dimension: output.eigenvalues.length,
-    // The core lists eigenvalues most positive first; the column holds them ascending.
-    eigenvalues: float64Column(Float64Array.from(output.eigenvalues).reverse()),
+    // Most positive first, as the core lists them and every reader takes them.
+    eigenvalues: float64Column(output.eigenvalues),
     effectiveRank: output.effectiveRank,
-    exactness: outputExactness(decomposition, position),
+    exactness: output.exactness,
   }));
 }
 
 /**
  * The top-k eigenvectors of every output in model space and, when the model has one, input space:
- * positive eigenvalues descending, then negative ones ascending (most negative first).
+ * positive eigenvalues descending, then negative ones ascending (most negative first); with a
+ * residual block's linear term in the same space.
  */
 export function eigenvectorRows(
   decompositionId: string,
@@ -46,6 +47,7 @@ export function eigenvectorRows(
       space: 'model',
       dimension: d,
       vectors: stackRows(pairs, (pair) => pair.vectorModel, d),
+      linearTerm: output.linearModel === null ? null : float64Column(output.linearModel),
     });
     const inputDim = pairs[0]?.vectorInput?.length;
     if (inputDim !== undefined) {
@@ -54,6 +56,7 @@ export function eigenvectorRows(
         space: 'input',
         dimension: inputDim,
         vectors: stackRows(pairs, (pair) => pair.vectorInput as Float64Array, inputDim),
+        linearTerm: output.linearInput === null ? null : float64Column(output.linearInput),
       });
     }
   }
@@ -66,24 +69,4 @@ function stackRows(pairs: Eigenpair[], vector: (pair: Eigenpair) => Float64Array
     stacked.set(vector(pair), row * dimension);
   });
   return float32Column(stacked);
-}
-
-/**
- * The worst relative error of this output rebuilt as Σ λ (vᵀx)² over the exactness samples, each
- * sample's error divided by its largest output magnitude (the core's measure, per output).
- */
-export function outputExactness(decomposition: Decomposition, position: number): number | null {
-  const output: OutputDecomposition | undefined = decomposition.outputs[position];
-  const forward = decomposition.forward;
-  if (!output?.reconstructed || !forward) return null;
-  const total = decomposition.outputs.length;
-  const samples = output.reconstructed.length;
-  let worst = 0;
-  for (let s = 0; s < samples; s++) {
-    let scale = 0;
-    for (let j = 0; j < total; j++) scale = Math.max(scale, Math.abs(forward[s * total + j] as number));
-    const error = Math.abs((output.reconstructed[s] as number) - (forward[s * total + position] as number));
-    worst = Math.max(worst, error / (scale === 0 ? 1 : scale));
-  }
-  return worst;
 }

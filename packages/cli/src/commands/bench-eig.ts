@@ -1,4 +1,5 @@
-import { randomSymmetric, type SymmetricEigenResult, symmetricEigen } from '@bilinear-lab/core';
+import { type SymmetricEigenResult, symmetricEigen } from '@bilinear-lab/core';
+import { randomSymmetric } from '@bilinear-lab/core/testing';
 import { type Command, Option } from 'commander';
 import type { CliEnv } from '../env.js';
 import { CliInputError } from '../errors.js';

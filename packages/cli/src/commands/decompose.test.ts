@@ -26,6 +26,8 @@ interface OutputJson {
   effective_rank: number;
   top_positive: EigenpairJson[];
   top_negative: EigenpairJson[];
+  linear_model: number[] | null;
+  linear_input: number[] | null;
 }
 
 interface DecompositionJson {
@@ -33,7 +35,14 @@ interface DecompositionJson {
   top_k: number;
   outputs: OutputJson[];
   sign_convention: { method: string; space: string; description: string };
-  exactness: { samples: number; max_rel_error: number; max_abs_error: number } | null;
+  exactness: {
+    samples: number;
+    max_rel_error: number;
+    max_abs_error: number;
+    against: string;
+    tolerance: number;
+    passed: boolean;
+  } | null;
   timing: { seconds: number };
 }
 
@@ -91,6 +100,8 @@ function expectSchema(result: DecompositionJson, d: number, inputDim: number | n
       'effective_rank',
       'top_positive',
       'top_negative',
+      'linear_model',
+      'linear_input',
     ]);
     expect(output.eigenvalues).toHaveLength(d);
     for (let i = 1; i < d; i++) {
@@ -311,7 +322,7 @@ describe('bilinear decompose on a language model', () => {
     expect(badLayer.stderr).toContain('layer 2 does not exist');
     const residual = runCli(['decompose', path, '--outputs', '1', '--residual']);
     expect(residual.code).toBe(2);
-    expect(residual.stderr).toContain('--residual applies to image classifiers only');
+    expect(residual.stderr).toContain('residual applies to image classifiers only');
   });
 });
 

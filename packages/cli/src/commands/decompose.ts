@@ -3,16 +3,17 @@ import {
   type BilinearModel,
   type Decomposition,
   type DecomposeOptions as DecompositionSettings,
-  decomposeModel,
+  decomposeFile,
   decompositionTarget,
+  EXACTNESS_TOLERANCE,
   importModel,
 } from '@bilinear-lab/core';
 import { decomposeInThreads } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
 import { decompositionJson } from '../decomposition-json.js';
-import { CliInputError, inputAt } from '../errors.js';
+import { EXIT_INTERNAL, inputAt } from '../errors.js';
 import { formatBytes, formatValue, renderTable, sparkline } from '../format.js';
-import { readSafetensorsFile } from '../model-file.js';
+import { modelImportOptions, readSafetensorsFile } from '../model-file.js';
 import { wholeNumber, wholeNumberList } from '../options.js';
 import { note, printLine, writeFileAtomic } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -22,6 +23,7 @@ interface DecomposeOptions {
   outputs?: number[];
   layer?: number;
   residual?: boolean;
+  config?: string;
   samples: number;
   threads?: number;
   out?: string;
@@ -58,7 +60,14 @@ export function registerDecompose(program: Command): void {
       "language models: which layer's MLP (default 0); classifiers: only the last block",
       wholeNumber(0),
     )
-    .option('--residual', 'image classifiers: the blocks are residual, x + g(x) (the weights cannot tell)')
+    .option(
+      '--config <path>',
+      "the model's config file (default: <file>.config.json, <name>.config.json, or config.json beside a model.safetensors)",
+    )
+    .option(
+      '--residual',
+      'image classifiers whose file records no config: the blocks are residual, x + g(x) (the weights cannot tell); an error if the file says otherwise',
+    )
     .option(
       '--samples <n>',
       'random inputs for the exactness check, outputs rebuilt as Σλ(vᵀx)² (0 skips it)',
@@ -74,12 +83,8 @@ export function registerDecompose(program: Command): void {
     .option('--json', 'print the JSON result on stdout')
     .action(async (path: string, options: DecomposeOptions) => {
       const file = await readSafetensorsFile(path);
-      const model = await inputAt(path, () => importModel(file, { residual: options.residual ?? false }));
-      if (options.residual && model.layout !== 'image-classifier') {
-        throw new CliInputError(
-          `${path}: --residual applies to image classifiers only; this file holds a ${model.layout}, whose residual stream is part of its layout`,
-        );
-      }
+      const importOptions = await modelImportOptions(path, options);
+      const model = await inputAt(path, () => importModel(file, importOptions));
 
       const progress = progressBar('decomposing');
       const started = performance.now();
@@ -93,23 +98,23 @@ export function registerDecompose(program: Command): void {
         };
         const onProgress = (done: number, total: number, label: string) =>
           progress.update(done, total, outputName(model.layout, label));
-        const residual = options.residual ?? false;
         const threads = await inputAt(path, () => options.threads ?? defaultThreads(model, settings));
         decomposition = await inputAt(path, () =>
           threads > 1
             ? decomposeInThreads({
                 modelBytes: file.bytes,
-                residual,
+                importOptions,
                 options: settings,
                 threads,
                 onProgress,
               })
-            : decomposeModel(model, { ...settings, onProgress }),
+            : decomposeFile(file, importOptions, { ...settings, onProgress }),
         );
       } finally {
         progress.stop();
       }
       const seconds = (performance.now() - started) / 1000;
+      reportFailedExactness(path, decomposition);
 
       if (options.out === undefined && !options.json) {
         printLine(renderSummary(path, decomposition, seconds));
@@ -144,6 +149,21 @@ function outputName(layout: string, label: string): string {
   return layout === 'image-classifier' ? `class ${label}` : label;
 }
 
+/**
+ * Rebuilt outputs that do not match the file's forward pass mean the eigenpairs describe some other
+ * model than the file: the result is still written (to be looked at), and the command fails.
+ */
+function reportFailedExactness(path: string, decomposition: Decomposition): void {
+  const { exactness } = decomposition;
+  if (exactness === null || exactness.passed) return;
+  note(
+    `bilinear: ${path}: the outputs rebuilt from the eigenpairs do not match the file's forward pass ` +
+      `(max relative error ${exactness.maxRelError.toExponential(2)} > ${EXACTNESS_TOLERANCE}); ` +
+      'these eigenpairs do not describe this model. This is a bug: please report it with the file.',
+  );
+  process.exitCode = EXIT_INTERNAL;
+}
+
 function renderSummary(path: string, decomposition: Decomposition, seconds: number): string {
   const layout = String(decomposition.model.layout);
   const first = decomposition.outputs[0];
@@ -173,12 +193,26 @@ function renderSummary(path: string, decomposition: Decomposition, seconds: numb
     '',
   ];
   const { exactness } = decomposition;
+  const linear = decomposition.outputs.some((output) => output.linearModel !== null);
+  const formula = linear ? 'Σ λ (vᵀx)² + aᵀx' : 'Σ λ (vᵀx)²';
+  const errors =
+    exactness === null
+      ? ''
+      : `max relative error ${exactness.maxRelError.toExponential(2)}, max absolute error ${exactness.maxAbsError.toExponential(2)}`;
   lines.push(
     exactness === null
       ? 'exactness: not checked (--samples 0)'
-      : `exactness: outputs rebuilt as Σ λ (vᵀx)² from all ${d} eigenpairs match the forward pass on ${exactness.samples} random inputs ` +
-          `(max relative error ${exactness.maxRelError.toExponential(2)}, max absolute error ${exactness.maxAbsError.toExponential(2)})`,
+      : exactness.passed
+        ? `exactness: outputs rebuilt as ${formula} from all ${d} eigenpairs${linear ? ' and the linear term' : ''} match the file's own forward pass on ${exactness.samples} random inputs (${errors})`
+        : red(
+            `exactness: FAILED — outputs rebuilt as ${formula} do not match the file's own forward pass on ${exactness.samples} random inputs (${errors}; tolerance ${EXACTNESS_TOLERANCE})`,
+          ),
   );
+  if (linear) {
+    lines.push(
+      'linear term: the blocks are residual (x + g(x)), so each logit also reads x linearly: aᵀx, with a in "linear_model" of --json/--out',
+    );
+  }
   lines.push(
     decomposition.topK === 0
       ? 'eigenvectors: none kept (--top-k 0)'
@@ -190,22 +224,36 @@ function renderSummary(path: string, decomposition: Decomposition, seconds: numb
   return lines.join('\n');
 }
 
+/** Where the gate and residual settings came from, in words. */
+const CONFIG_SOURCES: Record<string, string> = {
+  metadata: "read from the file's metadata",
+  'config-file': 'read from its config file',
+  declared: 'declared with --residual (the file records no config)',
+  default: 'the file records no config: plain bilinear blocks assumed, not residual',
+};
+
 function describeModel(model: Record<string, unknown>): string {
+  const source = CONFIG_SOURCES[String(model.config_source)] ?? String(model.config_source);
   if (model.layout === 'image-classifier') {
     const image = Array.isArray(model.image_shape) ? ` (${model.image_shape.join('×')})` : '';
     const blocks = model.blocks === 1 ? '1 block' : `${model.blocks} blocks`;
     const residual = model.residual ? ', residual' : '';
     return (
       `image-classifier, ${model.input_dim} inputs${image} → d = ${model.model_dim}, ${blocks} (hidden ${model.hidden_dim}${residual}) ` +
-      `→ ${model.classes} classes; decomposing block ${model.decomposed_block} through the head`
+      `→ ${model.classes} classes (${source}); decomposing block ${model.decomposed_block} through the head`
     );
   }
   if (model.layout === 'language-model') {
     const layers = model.layers === 1 ? '1 layer' : `${model.layers} layers`;
     return (
-      `language-model, vocabulary ${model.vocab_size}, d = ${model.model_dim}, ${layers} (hidden ${model.hidden_dim}); ` +
+      `language-model, vocabulary ${model.vocab_size}, d = ${model.model_dim}, ${layers} (hidden ${model.hidden_dim}; ${source}); ` +
       `decomposing the MLP of layer ${model.decomposed_layer} along token unembeddings`
     );
   }
   return JSON.stringify(model);
+}
+
+/** Red on a terminal, plain otherwise (the word FAILED says it either way). */
+function red(text: string): string {
+  return process.stdout.isTTY ? `\u001b[31m${text}\u001b[39m` : text;
 }

@@ -59,7 +59,7 @@ describe('bilinear inspect', () => {
     expect(run.stdout).toMatch(/blocks\.1\.weight\s+F32\s+\[12,6\]\s+72\s+288/);
     expect(run.stdout).toMatch(/head\.weight\s+F32\s+\[3,6\]\s+18\s+72/);
     expect(run.stdout).toContain(
-      'layout    image-classifier: 16 inputs (4×4 image) → d = 6, 2 bilinear blocks',
+      'layout    image-classifier: 16 inputs (4×4 image) → d = 6, 2 blocks (hidden 6; bilinear) → 3 classes',
     );
   });
 
@@ -86,6 +86,10 @@ describe('bilinear inspect', () => {
       hidden_dim: 6,
       blocks: 2,
       classes: 3,
+      residual: false,
+      gate: 'none',
+      config_source: 'default',
+      config_file: null,
     });
     expect(report.layout_error).toBeNull();
   });
@@ -101,6 +105,9 @@ describe('bilinear inspect', () => {
       model_dim: 4,
       hidden_dim: 5,
       layers: 3,
+      gate: 'none',
+      config_source: 'default',
+      config_file: null,
     });
   });
 
@@ -172,6 +179,10 @@ describe.skipIf(!existsSync(FIXTURE))('bilinear inspect on the PyTorch fixture',
       hidden_dim: 64,
       blocks: 1,
       classes: 10,
+      residual: false,
+      gate: 'none',
+      config_source: 'default',
+      config_file: null,
     });
     // The example model is a copy of this fixture.
     expect(readFileSync(EXAMPLE_MODEL).equals(readFileSync(FIXTURE))).toBe(true);

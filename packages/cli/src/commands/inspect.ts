@@ -1,18 +1,21 @@
 import {
   type BilinearModel,
   formatShape,
+  type ImportModelOptions,
   importModel,
+  ModelConfigError,
   ModelLayoutError,
   SafetensorsError,
   type SafetensorsFile,
 } from '@bilinear-lab/core';
 import type { Command } from 'commander';
 import { formatBytes, formatInteger, renderTable } from '../format.js';
-import { readSafetensorsFile } from '../model-file.js';
+import { modelImportOptions, readSafetensorsFile } from '../model-file.js';
 import { printLine } from '../output.js';
 
 interface InspectOptions {
   json?: boolean;
+  config?: string;
 }
 
 export function registerInspect(program: Command): void {
@@ -23,9 +26,13 @@ export function registerInspect(program: Command): void {
     )
     .argument('<file>', 'a .safetensors file')
     .option('--json', 'print one JSON document instead of text')
+    .option(
+      '--config <path>',
+      "the model's config file (default: <file>.config.json, <name>.config.json, or config.json beside a model.safetensors)",
+    )
     .action(async (path: string, options: InspectOptions) => {
       const file = await readSafetensorsFile(path);
-      const report = inspectFile(path, file);
+      const report = inspectFile(path, file, await modelImportOptions(path, options));
       printLine(options.json ? JSON.stringify(report) : renderReport(report));
     });
 }
@@ -49,7 +56,7 @@ interface InspectReport {
   layout_error: { code: string; message: string } | null;
 }
 
-function inspectFile(path: string, file: SafetensorsFile): InspectReport {
+function inspectFile(path: string, file: SafetensorsFile, importOptions: ImportModelOptions): InspectReport {
   const tensors = [...file.tensors.values()].map((info) => ({
     name: info.name,
     dtype: info.dtype,
@@ -61,11 +68,16 @@ function inspectFile(path: string, file: SafetensorsFile): InspectReport {
   let layout: InspectReport['layout'] = null;
   let layoutError: InspectReport['layout_error'] = null;
   try {
-    layout = describeLayout(importModel(file));
+    layout = {
+      ...describeLayout(importModel(file, importOptions)),
+      config_file: importOptions.configName ?? null,
+    };
   } catch (error) {
     // Inspecting a file that is not a model is still a successful inspection: say why it is not one.
-    if (!(error instanceof ModelLayoutError || error instanceof SafetensorsError)) throw error;
-    layoutError = { code: error.code, message: error.message };
+    const known = [ModelLayoutError, ModelConfigError, SafetensorsError];
+    if (!known.some((type) => error instanceof type)) throw error;
+    const { code, message } = error as { code: string; message: string };
+    layoutError = { code, message };
   }
   return {
     file: path,
@@ -89,6 +101,9 @@ function describeLayout(model: BilinearModel): Record<string, unknown> {
       hidden_dim: model.blocks[0]?.left.rows ?? 0,
       blocks: model.blocks.length,
       classes: model.head.rows,
+      residual: model.residual,
+      gate: model.gate,
+      config_source: model.configSource,
     };
   }
   return {
@@ -97,7 +112,29 @@ function describeLayout(model: BilinearModel): Record<string, unknown> {
     model_dim: model.modelDim,
     hidden_dim: model.hiddenDim,
     layers: model.layers.length,
+    gate: model.gate,
+    config_source: model.configSource,
   };
+}
+
+/** Where gate and residual came from, in words. */
+function sourceSentence(layout: Record<string, unknown>): string {
+  switch (layout.config_source) {
+    case 'metadata':
+      return "read from the file's metadata";
+    case 'config-file':
+      return `read from ${String(layout.config_file)}`;
+    default:
+      return layout.name === 'image-classifier'
+        ? 'the file records no config: plain bilinear blocks assumed; residual blocks cannot be told from the weights, so pass --residual to decompose if they are'
+        : 'no config.json beside the file: bilinear MLPs assumed';
+  }
+}
+
+function blockKind(layout: Record<string, unknown>): string {
+  const parts = [layout.gate === 'none' ? 'bilinear' : `gate ${String(layout.gate)}`];
+  if (layout.residual === true) parts.push('residual');
+  return parts.join(', ');
 }
 
 function renderReport(report: InspectReport): string {
@@ -140,24 +177,26 @@ function renderReport(report: InspectReport): string {
     ),
   );
   lines.push('');
-  if (report.layout !== null) field('layout', layoutSentence(report.layout));
-  else field('layout', `none: ${report.layout_error?.message ?? 'unknown reason'}`);
+  if (report.layout !== null) {
+    field('layout', layoutSentence(report.layout));
+    field('config', sourceSentence(report.layout));
+  } else field('layout', `none: ${report.layout_error?.message ?? 'unknown reason'}`);
   return lines.join('\n');
 }
 
 function layoutSentence(layout: Record<string, unknown>): string {
   if (layout.name === 'image-classifier') {
     const image = Array.isArray(layout.image_shape) ? ` (${layout.image_shape.join('×')} image)` : '';
-    const blocks = layout.blocks === 1 ? '1 bilinear block' : `${layout.blocks} bilinear blocks`;
+    const blocks = layout.blocks === 1 ? '1 block' : `${layout.blocks} blocks`;
     return (
       `image-classifier: ${layout.input_dim} inputs${image} → d = ${layout.model_dim}, ${blocks} ` +
-      `(hidden ${layout.hidden_dim}) → ${layout.classes} classes\n` +
-      'residual blocks cannot be told from the weights: pass --residual to decompose if they are'
+      `(hidden ${layout.hidden_dim}; ${blockKind(layout)}) → ${layout.classes} classes`
     );
   }
   const layers = layout.layers === 1 ? '1 layer' : `${layout.layers} layers`;
+  const mlps = layout.gate === 'none' ? 'bilinear MLPs' : `gated MLPs (gate ${String(layout.gate)})`;
   return (
     `language-model: vocabulary ${layout.vocab_size}, d = ${layout.model_dim}, ${layers} ` +
-    `with bilinear MLPs (hidden ${layout.hidden_dim})`
+    `with ${mlps} (hidden ${layout.hidden_dim})`
   );
 }

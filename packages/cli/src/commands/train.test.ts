@@ -179,6 +179,10 @@ describe('bilinear train on MNIST', () => {
       hidden_dim: 32,
       blocks: 1,
       classes: 10,
+      residual: false,
+      gate: 'none',
+      config_source: 'metadata',
+      config_file: `${oneEpoch}.config.json`,
     });
     const decompose = runCli(['decompose', oneEpoch, '--top-k', '2', '--json']);
     expect(decompose.code).toBe(0);

@@ -1,3 +1,4 @@
+import type { ModelConfig } from '@bilinear-lab/core';
 import {
   type Dataset,
   DatasetError,
@@ -8,7 +9,6 @@ import {
   loadDataset,
   parseDatasetSpec,
 } from '@bilinear-lab/datasets';
-import type { ModelConfig } from '@bilinear-lab/training';
 import { CliInputError } from '../errors.js';
 import { trainingInputAt } from './input-errors.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { describeConfig } from '@bilinear-lab/core';
 import {
   type BackendRequest,
-  describeConfig,
   evaluateParameters,
   fromReferenceLayout,
   networkShapeOf,

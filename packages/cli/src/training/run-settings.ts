@@ -1,9 +1,5 @@
-import {
-  type Gate,
-  type ModelConfig,
-  SCHEDULE_DESCRIPTION,
-  type TrainingOptions,
-} from '@bilinear-lab/training';
+import type { Gate, ModelConfig } from '@bilinear-lab/core';
+import { SCHEDULE_DESCRIPTION, type TrainingOptions } from '@bilinear-lab/training';
 import { CliInputError } from '../errors.js';
 
 /**

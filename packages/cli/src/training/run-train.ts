@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { parseSafetensors } from '@bilinear-lab/core';
+import { describeConfig, type Gate, parseSafetensors } from '@bilinear-lab/core';
 import {
   AdamWError,
   type BackendRequest,
   CHECKPOINT_METADATA_KEY,
-  describeConfig,
-  type Gate,
   modelConfigOf,
   networkShapeFor,
   type ReadTrainingCheckpoint,

@@ -1,5 +1,8 @@
+export * from './activations.js';
 export * from './adversarial.js';
+export * from './applicability.js';
 export { AnalysisInputError } from './common.js';
+export * from './explain.js';
 export * from './hosvd.js';
 export * from './similarity.js';
 export * from './truncation.js';

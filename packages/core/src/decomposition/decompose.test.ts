@@ -3,9 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { importModel } from '../model/import.js';
 import { matrix } from '../model/matrix.js';
 import type { ImageClassifierModel, LanguageModel, Matrix } from '../model/types.js';
-import { seededRandom } from '../random/seeded-random.js';
+import { seededGaussian, seededRandom } from '../random/seeded-random.js';
 import { parseSafetensors } from '../safetensors/read.js';
-import { seededGaussian } from '../testing/random.js';
 import { type Decomposition, decomposeModel, effectiveRank, mergeShards } from './decompose.js';
 import { DecompositionInputError } from './target.js';
 
@@ -113,6 +112,8 @@ describe('decomposeModel on seeded random models', () => {
     blocks: [{ left: gaussianMatrix(d, d, 2, 0.3), right: gaussianMatrix(d, d, 3, 0.3) }],
     head: gaussianMatrix(5, d, 4, 0.3),
     residual: false,
+    gate: 'none',
+    configSource: 'default',
   };
 
   it('Σ λ (vᵀEx)² over every eigenpair equals an independently written forward pass', () => {
@@ -202,6 +203,9 @@ describe('decomposeModel on seeded random models', () => {
           down: gaussianMatrix(8, 12, 9),
         },
       ],
+      gate: 'none',
+      config: null,
+      configSource: 'default',
     };
     const result = decomposeModel(lm, { outputs: [3, 10], topK: 2 });
     expect(result.outputs.map((o) => o.label)).toEqual(['token 3', 'token 10']);

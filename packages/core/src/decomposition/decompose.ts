@@ -1,9 +1,17 @@
 import { symmetricEigen } from '../eigen/symmetric-eigen.js';
 import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
 import { productTransposedA, transpose } from '../linalg/matrix-product.js';
+import { type ImportModelOptions, importModel } from '../model/import.js';
 import { matrix, multiplyTransposedVector } from '../model/matrix.js';
+import { type ReferenceForward, referenceForward } from '../model/reference-forward.js';
 import type { BilinearModel } from '../model/types.js';
-import { type DecompositionTarget, decompositionTarget, type TargetOptions } from './target.js';
+import type { SafetensorsFile } from '../safetensors/read.js';
+import {
+  DecompositionInputError,
+  type DecompositionTarget,
+  decompositionTarget,
+  type TargetOptions,
+} from './target.js';
 
 export interface Eigenpair {
   /** Position in the output's descending spectrum. */
@@ -26,23 +34,52 @@ export interface OutputDecomposition {
   topPositive: Eigenpair[];
   /** Up to k most negative eigenvalues (λ < 0), most negative first. */
   topNegative: Eigenpair[];
-  /** Σ λ (vᵀx)² (+ linear readout) over every eigenpair, per exactness sample; null without samples. */
+  /**
+   * The linear term of a residual block's output, a in Σ λ (vᵀx)² + aᵀx (length d, in the
+   * decomposed layer's input space, as the eigenvectors); null when the output is a pure quadratic form.
+   */
+  linearModel: Float64Array | null;
+  /** The same term read in input space (basisᵀ a, as vectorInput: aᵀx = (Eᵀa)·pixels), when there is one. */
+  linearInput: Float64Array | null;
+  /** Σ λ (vᵀx)² (+ aᵀx) over every eigenpair, per exactness sample; null without samples. */
   reconstructed: Float64Array | null;
+  /** This output's worst relative error over the exactness samples (see Exactness); null without samples. */
+  exactness: number | null;
 }
 
 export type SignConvention = 'mean-overlap' | 'largest-entry';
 
+/**
+ * A relative error above this means the outputs rebuilt from the eigenpairs are not the model's:
+ * in float64 the rebuild agrees to ≈ 1e-15 · d, so anything near this bound is a misread model
+ * (a gate or residual the decomposition did not see), not rounding.
+ */
+export const EXACTNESS_TOLERANCE = 1e-8;
+
+/**
+ * Outputs rebuilt as Σλ(vᵀx)² (+ aᵀx) from every eigenpair, against a forward pass. A sample's
+ * relative error is its largest absolute error over the outputs divided by its largest output
+ * magnitude; the figures are the worst over the samples.
+ */
+export interface Exactness {
+  samples: number;
+  maxRelError: number;
+  maxAbsError: number;
+  /**
+   * What the rebuilt outputs were compared with: 'file' — the file's own forward pass, written apart
+   * from the decomposition (referenceForward); 'model' — the model as imported, which cannot notice
+   * a misread file (only when no file was at hand).
+   */
+  against: 'file' | 'model';
+  /** maxRelError ≤ EXACTNESS_TOLERANCE. */
+  passed: boolean;
+}
 export interface Decomposition {
   model: Record<string, unknown>;
   topK: number;
   signConvention: { method: SignConvention; space: 'input' | 'model'; description: string };
   outputs: OutputDecomposition[];
-  /**
-   * Outputs rebuilt as Σλ(vᵀx)² (+ any linear readout) from every eigenpair, against the forward
-   * pass. A sample's relative error is its largest absolute error over the outputs divided by its
-   * largest output magnitude.
-   */
-  exactness: { samples: number; maxRelError: number; maxAbsError: number } | null;
+  exactness: Exactness | null;
   /** The forward pass on the exactness samples (samples × every requested output), for merging shards. */
   forward: Float64Array | null;
 }
@@ -52,8 +89,16 @@ export interface DecomposeOptions extends TargetOptions {
   topK?: number;
   /** Samples for the exactness check (default 8; 0 skips it). */
   exactnessSamples?: number;
-  /** Real inputs (count × input dim) for the exactness check and the sign convention. */
+  /**
+   * Real inputs (count × the model's input dim: pixels, or the MLP's input for a language model) for
+   * the exactness check and the sign convention, instead of seeded ones.
+   */
   sampleInputs?: Float64Array;
+  /**
+   * The file's own forward pass (referenceForward) to check the rebuilt outputs against. Without it
+   * the check compares with the model as imported and says so (`against: 'model'`).
+   */
+  reference?: ReferenceForward;
   seed?: number;
   /** Decompose only outputs whose position p in the list has p mod count = index (for threads). */
   shard?: { index: number; count: number };
@@ -65,18 +110,36 @@ export function decomposeModel(model: BilinearModel, options: DecomposeOptions =
   return decomposeTarget(decompositionTarget(model, options), options);
 }
 
+/**
+ * Decomposes a model file: the model as importModel reads it, checked for exactness against the
+ * file's own forward pass. What the CLI, the worker and the decomposition threads run.
+ */
+export function decomposeFile(
+  file: SafetensorsFile,
+  importOptions: ImportModelOptions = {},
+  options: Omit<DecomposeOptions, 'reference'> = {},
+): Decomposition {
+  const model = importModel(file, importOptions);
+  const target = decompositionTarget(model, options);
+  const wantsExactness = (options.exactnessSamples ?? DEFAULT_EXACTNESS_SAMPLES) > 0 || options.sampleInputs;
+  return decomposeTarget(target, {
+    ...options,
+    ...(wantsExactness ? { reference: referenceForward(file, importOptions) } : {}),
+  });
+}
+
+/** Seeded inputs for the exactness check unless told otherwise. */
+export const DEFAULT_EXACTNESS_SAMPLES = 8;
+
 export function decomposeTarget(target: DecompositionTarget, options: DecomposeOptions = {}): Decomposition {
   const topK = options.topK ?? 32;
   if (!Number.isInteger(topK) || topK < 0)
     throw new RangeError(`topK must be a whole number ≥ 0, got ${topK}`);
-  const sampleCount = options.exactnessSamples ?? 8;
+  const sampleCount = options.exactnessSamples ?? DEFAULT_EXACTNESS_SAMPLES;
   const d = target.layer.left.cols;
   const builder = new InteractionMatrixBuilder(target.layer);
-  const samples =
-    sampleCount > 0 || options.sampleInputs
-      ? target.sampleForward(sampleCount, options.seed ?? 0, options.sampleInputs)
-      : null;
-  const sampleRows = samples ? samples.layerInputs.length / d : 0;
+  const samples = exactnessSamples(target, sampleCount, options);
+  const sampleRows = samples ? samples.count : 0;
   const orientation = signReference(target, samples && options.sampleInputs ? samples.layerInputs : null, d);
 
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -111,11 +174,13 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
       pairs.push({ rank, eigenvalue: eig.values[rank] as number, vectorModel, vectorInput });
     });
 
+    // The linear readout's contribution uᵀ L x = aᵀx, with a = Lᵀu.
+    const linear = target.linearReadout ? multiplyTransposedVector(target.linearReadout, direction) : null;
+    const linearInput =
+      linear && target.inputMap ? multiplyTransposedVector(target.inputMap.basis, linear) : null;
     let reconstructed: Float64Array | null = null;
     if (samples && eig.coordinates) {
       reconstructed = new Float64Array(sampleRows);
-      // The linear readout's contribution uᵀ L x, through Lᵀu.
-      const linear = target.linearReadout ? multiplyTransposedVector(target.linearReadout, direction) : null;
       for (let s = 0; s < sampleRows; s++) {
         let rebuilt = 0;
         for (let r = 0; r < d; r++) {
@@ -137,7 +202,13 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
       topNegative: pairs
         .filter((p) => p.eigenvalue < 0 && p.rank >= d - topK)
         .sort((a, b) => b.rank - a.rank),
+      linearModel: linear,
+      linearInput,
       reconstructed,
+      exactness:
+        samples && reconstructed
+          ? outputError(samples.outputs, reconstructed, j, target.outputs.length)
+          : null,
     });
     options.onProgress?.(done + 1, positions.length, label);
   });
@@ -147,8 +218,35 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
     topK,
     signConvention: orientation.convention,
     outputs,
-    exactness: forward ? measureExactness(forward, outputs, positions, target.outputs.length) : null,
+    exactness:
+      forward && samples
+        ? measureExactness(forward, outputs, positions, target.outputs.length, samples.against)
+        : null,
     forward,
+  };
+}
+
+/**
+ * The exactness samples: inputs (seeded, or the caller's), the decomposed layer's input for each
+ * through the model, and the true outputs — from the file's reference forward pass when given.
+ */
+function exactnessSamples(target: DecompositionTarget, sampleCount: number, options: DecomposeOptions) {
+  if (!(sampleCount > 0 || options.sampleInputs)) return null;
+  const inputs = options.sampleInputs ?? target.sampleInputs(sampleCount, options.seed ?? 0);
+  if (inputs.length % target.inputDim !== 0) {
+    throw new DecompositionInputError(
+      `sampleInputs has ${inputs.length} values, not a whole number of inputs of ${target.inputDim}`,
+    );
+  }
+  const count = inputs.length / target.inputDim;
+  const outputs = options.reference
+    ? target.referenceOutputs(options.reference, inputs, count)
+    : target.modelOutputs(inputs, count);
+  return {
+    count,
+    layerInputs: target.layerInputsOf(inputs, count),
+    outputs,
+    against: options.reference ? ('file' as const) : ('model' as const),
   };
 }
 
@@ -170,14 +268,16 @@ export function mergeShards(shards: readonly Decomposition[]): Decomposition {
   return {
     ...first,
     outputs,
-    exactness: first.forward
-      ? measureExactness(
-          first.forward,
-          outputs,
-          outputs.map((_, j) => j),
-          total,
-        )
-      : null,
+    exactness:
+      first.forward && first.exactness
+        ? measureExactness(
+            first.forward,
+            outputs,
+            outputs.map((_, j) => j),
+            total,
+            first.exactness.against,
+          )
+        : null,
   };
 }
 
@@ -187,7 +287,8 @@ function measureExactness(
   outputs: readonly OutputDecomposition[],
   positions: readonly number[],
   total: number,
-) {
+  against: Exactness['against'],
+): Exactness {
   const samples = forward.length / total;
   let maxAbsError = 0;
   let maxRelError = 0;
@@ -204,7 +305,27 @@ function measureExactness(
     maxAbsError = Math.max(maxAbsError, worst);
     maxRelError = Math.max(maxRelError, worst / (scale === 0 ? 1 : scale));
   }
-  return { samples, maxRelError, maxAbsError };
+  return { samples, maxRelError, maxAbsError, against, passed: maxRelError <= EXACTNESS_TOLERANCE };
+}
+
+/**
+ * One output's worst relative error over the samples, each sample's error divided by its largest
+ * output magnitude over every requested output (the scale measureExactness uses).
+ */
+function outputError(
+  forward: Float64Array,
+  reconstructed: Float64Array,
+  position: number,
+  total: number,
+): number {
+  let worst = 0;
+  for (let s = 0; s < reconstructed.length; s++) {
+    let scale = 0;
+    for (let j = 0; j < total; j++) scale = Math.max(scale, Math.abs(forward[s * total + j] as number));
+    const error = Math.abs((reconstructed[s] as number) - (forward[s * total + position] as number));
+    worst = Math.max(worst, error / (scale === 0 ? 1 : scale));
+  }
+  return worst;
 }
 
 function negate(x: Float64Array): void {

@@ -1,6 +1,8 @@
 import { transpose } from '../linalg/matrix-product.js';
 import { bilinearForward, classifierHidden } from '../model/forward.js';
+import { notBilinearReason } from '../model/gate.js';
 import { matrix, multiplyVector } from '../model/matrix.js';
+import type { ReferenceForward } from '../model/reference-forward.js';
 import type {
   BilinearLayer,
   BilinearModel,
@@ -8,7 +10,7 @@ import type {
   LanguageModel,
   Matrix,
 } from '../model/types.js';
-import { seededGaussian } from '../testing/random.js';
+import { seededGaussian } from '../random/seeded-random.js';
 
 /**
  * What a decomposition needs of a model: one bilinear layer, its down-projection P, the output
@@ -27,17 +29,21 @@ export interface DecompositionTarget {
    * (the embedding E for images, giving Eᵀv in pixels; W_Eᵀ for tokens, giving W_E v per token).
    */
   inputMap: { basis: Matrix; space: 'pixels' | 'tokens' } | null;
-  /** Present when the readout adds a linear term uᵀ L x (residual classifiers): L [m, d]. */
-  linearReadout: Matrix | null;
   /**
-   * Sample inputs in the layer's input space and the true outputs along each direction, from the
-   * model's own forward pass, for the exactness check.
+   * Present when the readout adds a linear term uᵀ L x (residual classifiers: x + g(x) reaches the
+   * head), L [m, d]; each output's term is then aᵀx with a = Lᵀu in the layer's input space.
    */
-  sampleForward(
-    count: number,
-    seed: number,
-    inputs?: Float64Array,
-  ): { layerInputs: Float64Array; outputs: Float64Array };
+  linearReadout: Matrix | null;
+  /** Values per input of the model (pixels; for a language model, the MLP's input). */
+  inputDim: number;
+  /** `count` seeded inputs of the kind the model reads (count × inputDim). */
+  sampleInputs(count: number, seed: number): Float64Array;
+  /** The decomposed layer's input for each of `count` inputs, through the model as imported. */
+  layerInputsOf(inputs: Float64Array, count: number): Float64Array;
+  /** The requested outputs (count × outputs) through the model as imported. */
+  modelOutputs(inputs: Float64Array, count: number): Float64Array;
+  /** The requested outputs (count × outputs) from the file's own, independently written forward pass. */
+  referenceOutputs(reference: ReferenceForward, inputs: Float64Array, count: number): Float64Array;
   describe: Record<string, unknown>;
 }
 
@@ -53,6 +59,8 @@ export interface TargetOptions {
 }
 
 export function decompositionTarget(model: BilinearModel, options: TargetOptions = {}): DecompositionTarget {
+  const notBilinear = notBilinearReason(model.gate);
+  if (notBilinear !== null) throw new DecompositionInputError(notBilinear);
   return model.layout === 'image-classifier'
     ? classifierTarget(model, options)
     : languageModelTarget(model, options);
@@ -78,23 +86,45 @@ function classifierTarget(model: ImageClassifierModel, options: TargetOptions): 
     outputs: outputs.map((index) => ({ index, label: String(index) })),
     inputMap,
     linearReadout: model.residual ? model.head : null,
-    sampleForward(count, seed, inputs) {
-      const samples = inputs ?? sampleImages(count, model.inputDim, seed);
-      const n = inputs ? inputs.length / model.inputDim : count;
-      const layerInputs = new Float64Array(n * d);
-      const values = new Float64Array(n * outputs.length);
-      for (let s = 0; s < n; s++) {
-        const pixels = samples.subarray(s * model.inputDim, (s + 1) * model.inputDim);
-        const hidden = classifierHidden(model, pixels, last);
-        layerInputs.set(hidden, s * d);
-        const g = bilinearForward(layer, hidden);
+    inputDim: model.inputDim,
+    sampleInputs: (count, seed) => sampleImages(count, model.inputDim, seed),
+    layerInputsOf(inputs, count) {
+      const layerInputs = new Float64Array(count * d);
+      for (let s = 0; s < count; s++) {
+        const pixels = inputs.subarray(s * model.inputDim, (s + 1) * model.inputDim);
+        layerInputs.set(classifierHidden(model, pixels, last), s * d);
+      }
+      return layerInputs;
+    },
+    modelOutputs(inputs, count) {
+      const values = new Float64Array(count * outputs.length);
+      for (let s = 0; s < count; s++) {
+        const hidden = classifierHidden(
+          model,
+          inputs.subarray(s * model.inputDim, (s + 1) * model.inputDim),
+          last,
+        );
+        const g = bilinearForward(layer, hidden, model.gate);
         if (model.residual) for (let i = 0; i < d; i++) g[i] = (g[i] as number) + (hidden[i] as number);
         const logits = multiplyVector(model.head, g);
         outputs.forEach((c, j) => {
           values[s * outputs.length + j] = logits[c] as number;
         });
       }
-      return { layerInputs, outputs: values };
+      return values;
+    },
+    referenceOutputs(reference, inputs, count) {
+      if (reference.layout !== 'image-classifier' || reference.inputDim !== model.inputDim) {
+        throw new DecompositionInputError('the reference forward pass is not of this image classifier');
+      }
+      const logits = reference.logits(inputs, count);
+      const values = new Float64Array(count * outputs.length);
+      for (let s = 0; s < count; s++) {
+        outputs.forEach((c, j) => {
+          values[s * outputs.length + j] = logits[s * reference.classes + c] as number;
+        });
+      }
+      return values;
     },
     describe: {
       layout: model.layout,
@@ -105,6 +135,8 @@ function classifierTarget(model: ImageClassifierModel, options: TargetOptions): 
       blocks: model.blocks.length,
       classes,
       residual: model.residual,
+      gate: model.gate,
+      config_source: model.configSource,
       decomposed_block: last,
     },
   };
@@ -137,15 +169,16 @@ function languageModelTarget(model: LanguageModel, options: TargetOptions): Deco
     outputs: tokens.map((index) => ({ index, label: `token ${index}` })),
     inputMap: { basis: transpose(model.embedding), space: 'tokens' },
     linearReadout: null,
-    sampleForward(count, seed, inputs) {
-      // The MLP's input is a normalised residual stream: Gaussian vectors exercise the same algebra.
-      const layerInputs = inputs ?? Float64Array.from({ length: count * d }, seededGaussian(seed));
-      const n = layerInputs.length / d;
-      const values = new Float64Array(n * tokens.length);
-      for (let s = 0; s < n; s++) {
+    inputDim: d,
+    // The MLP's input is a normalised residual stream: Gaussian vectors exercise the same algebra.
+    sampleInputs: (count, seed) => Float64Array.from({ length: count * d }, seededGaussian(seed)),
+    layerInputsOf: (inputs) => inputs,
+    modelOutputs(inputs, count) {
+      const values = new Float64Array(count * tokens.length);
+      for (let s = 0; s < count; s++) {
         const out = multiplyVector(
           layer.down,
-          bilinearForward(layer.mlp, layerInputs.subarray(s * d, (s + 1) * d)),
+          bilinearForward(layer.mlp, inputs.subarray(s * d, (s + 1) * d), model.gate),
         );
         for (let j = 0; j < tokens.length; j++) {
           let dot = 0;
@@ -153,7 +186,13 @@ function languageModelTarget(model: LanguageModel, options: TargetOptions): Deco
           values[s * tokens.length + j] = dot;
         }
       }
-      return { layerInputs, outputs: values };
+      return values;
+    },
+    referenceOutputs(reference, inputs, count) {
+      if (reference.layout !== 'language-model' || reference.modelDim !== d) {
+        throw new DecompositionInputError('the reference forward pass is not of this language model');
+      }
+      return reference.mlpAlongTokens(layerIndex, tokens, inputs, count);
     },
     describe: {
       layout: model.layout,
@@ -161,6 +200,8 @@ function languageModelTarget(model: LanguageModel, options: TargetOptions): Deco
       model_dim: d,
       hidden_dim: model.hiddenDim,
       layers: model.layers.length,
+      gate: model.gate,
+      config_source: model.configSource,
       decomposed_layer: layerIndex,
     },
   };

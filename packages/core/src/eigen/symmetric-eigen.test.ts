@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { randomSymmetric, seededGaussian, symmetricWithSpectrum } from '../testing/random.js';
+import { seededGaussian } from '../random/seeded-random.js';
+import { randomSymmetric, symmetricWithSpectrum } from '../testing/random.js';
 import { EigenInputError, type SymmetricEigenResult, symmetricEigen } from './symmetric-eigen.js';
 
 const EPS = 2 ** -52;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matrix } from '../model/matrix.js';
 import type { BilinearLayer, Matrix } from '../model/types.js';
-import { seededGaussian } from '../testing/random.js';
+import { seededGaussian } from '../random/seeded-random.js';
 import { hiddenWeights, InteractionMatrixBuilder, symmetricInteractionTensor } from './interaction-matrix.js';
 
 function gaussianMatrix(rows: number, cols: number, seed: number): Matrix {

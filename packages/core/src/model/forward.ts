@@ -1,15 +1,26 @@
+import type { Gate } from './config.js';
+import { gateActivation } from './gate.js';
 import { multiplyVector } from './matrix.js';
 import type { BilinearLayer, ImageClassifierModel } from './types.js';
 
-/** g(x) = (W x) ⊙ (V x) for one bilinear layer. */
-export function bilinearForward(layer: BilinearLayer, x: ArrayLike<number>): Float64Array {
+/** g(x) = (W x) ⊙ (V x) for one bilinear layer, or act(W x) ⊙ (V x) for a gated one. */
+export function bilinearForward(
+  layer: BilinearLayer,
+  x: ArrayLike<number>,
+  gate: Gate = 'none',
+): Float64Array {
   const left = multiplyVector(layer.left, x);
   const right = multiplyVector(layer.right, x);
-  for (let i = 0; i < left.length; i++) left[i] = (left[i] as number) * (right[i] as number);
+  if (gate === 'none') {
+    for (let i = 0; i < left.length; i++) left[i] = (left[i] as number) * (right[i] as number);
+  } else {
+    const act = gateActivation(gate);
+    for (let i = 0; i < left.length; i++) left[i] = act(left[i] as number) * (right[i] as number);
+  }
   return left;
 }
 
-/** The classifier's input to block `block` (0 = the embedded input E x). */
+/** The classifier's input to block `block` (0 = the embedded input E x), with its gate and residual. */
 export function classifierHidden(
   model: ImageClassifierModel,
   input: ArrayLike<number>,
@@ -20,7 +31,7 @@ export function classifierHidden(
   }
   let x = multiplyVector(model.embed, input);
   for (let b = 0; b < block; b++) {
-    const g = bilinearForward(model.blocks[b] as NonNullable<(typeof model.blocks)[number]>, x);
+    const g = bilinearForward(model.blocks[b] as BilinearLayer, x, model.gate);
     if (model.residual) for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (x[i] as number);
     x = g;
   }

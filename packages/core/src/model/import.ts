@@ -1,5 +1,6 @@
 import type { Dtype } from '../safetensors/dtypes.js';
 import { decodeTensor, formatShape, type SafetensorsFile, type TensorInfo } from '../safetensors/read.js';
+import { classifierFileConfig, languageModelFileConfig, type ModelConfigOptions } from './file-config.js';
 import { matrix } from './matrix.js';
 import type { BilinearLayer, BilinearModel, ImageClassifierModel, LanguageModel, Matrix } from './types.js';
 
@@ -24,10 +25,11 @@ export class ModelLayoutError extends Error {
   }
 }
 
-export interface ImportModelOptions {
-  /** Image classifiers only: x ← x + g(x) between blocks. The weights cannot tell; default false. */
-  residual?: boolean;
-}
+/**
+ * How to read the file beyond its tensors: the config file that came with it, and for a classifier
+ * whose file records no configuration, whether its blocks are residual (see ModelConfigOptions).
+ */
+export type ImportModelOptions = ModelConfigOptions;
 
 export const EXPECTED_LAYOUTS = [
   'image-classifier: embed.weight [d, in], blocks.{i}.weight [2d, d] for i = 0..L-1, head.weight [classes, d]',
@@ -50,8 +52,10 @@ const LM_FIXED = ['transformer.wte.weight', 'lm_head.weight'];
 
 /**
  * Builds a bilinear model from a parsed safetensors file, recognising the layout from its tensor
- * names and checking every shape before decoding anything. Non-finite weights throw the
- * SafetensorsError 'non-finite' naming the tensor.
+ * names and checking every shape before decoding anything. Gate and residual come from the file's
+ * own configuration (metadata, or the config file passed in options); a declaration that
+ * contradicts it throws ModelConfigError. Non-finite weights throw the SafetensorsError
+ * 'non-finite' naming the tensor.
  */
 export function importModel(file: SafetensorsFile, options: ImportModelOptions = {}): BilinearModel {
   const names = [...file.tensors.keys()];
@@ -69,7 +73,7 @@ export function importModel(file: SafetensorsFile, options: ImportModelOptions =
       'blocks.0.weight',
     );
     rejectUnusedKeys(file, 'image-classifier', imageKeys);
-    return importImageClassifier(file, options.residual ?? false);
+    return importImageClassifier(file, options);
   }
   if (lmKeys.length > 0 && imageKeys.length === 0) {
     requireLayoutKeys(
@@ -80,7 +84,7 @@ export function importModel(file: SafetensorsFile, options: ImportModelOptions =
       'transformer.h.0.mlp.w.weight',
     );
     rejectUnusedKeys(file, 'language-model', lmKeys);
-    return importLanguageModel(file);
+    return importLanguageModel(file, options);
   }
   const why =
     names.length === 0
@@ -91,7 +95,7 @@ export function importModel(file: SafetensorsFile, options: ImportModelOptions =
   throw new ModelLayoutError('unknown-layout', `cannot recognise the model: ${why}.\n${describeKeys(file)}`);
 }
 
-function importImageClassifier(file: SafetensorsFile, residual: boolean): ImageClassifierModel {
+function importImageClassifier(file: SafetensorsFile, options: ImportModelOptions): ImageClassifierModel {
   const embed = weightInfo(file, 'embed.weight');
   const [d, inputDim] = matrixShape(embed, '[d, in]');
 
@@ -106,6 +110,12 @@ function importImageClassifier(file: SafetensorsFile, residual: boolean): ImageC
   const head = weightInfo(file, 'head.weight');
   const [classes] = matrixShape(head, '[classes, d]');
   expectShape(head, [classes, d], `[classes, d] with d = ${d} from embed.weight ${formatShape(embed.shape)}`);
+  const config = classifierFileConfig(file, options, {
+    inputDim,
+    modelDim: d,
+    blocks: blockNames.length,
+    classes,
+  });
 
   return {
     layout: 'image-classifier',
@@ -114,11 +124,13 @@ function importImageClassifier(file: SafetensorsFile, residual: boolean): ImageC
     embed: decodeMatrix(file, embed),
     blocks: blockNames.map((name) => splitBilinear(decodeMatrix(file, weightInfo(file, name)))),
     head: decodeMatrix(file, head),
-    residual,
+    residual: config.residual,
+    gate: config.gate,
+    configSource: config.source,
   };
 }
 
-function importLanguageModel(file: SafetensorsFile): LanguageModel {
+function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions): LanguageModel {
   const embedding = weightInfo(file, 'transformer.wte.weight');
   const [vocabSize, d] = matrixShape(embedding, '[V, d]');
 
@@ -148,6 +160,12 @@ function importLanguageModel(file: SafetensorsFile): LanguageModel {
     [vocabSize, d],
     `[V, d] as transformer.wte.weight ${formatShape(embedding.shape)}`,
   );
+  const config = languageModelFileConfig(file, options, {
+    vocabSize,
+    modelDim: d,
+    hiddenDim: h,
+    layers: layerCount,
+  });
 
   return {
     layout: 'language-model',
@@ -160,6 +178,9 @@ function importLanguageModel(file: SafetensorsFile): LanguageModel {
       mlp: splitBilinear(decodeMatrix(file, w)),
       down: decodeMatrix(file, p),
     })),
+    gate: config.gate,
+    config: config.recorded,
+    configSource: config.source,
   };
 }
 

@@ -1,14 +1,54 @@
 export {
+  CONFIG_METADATA_KEY,
+  checkModelConfig,
+  checkShapes,
+  describeConfig,
+  GATES,
+  type Gate,
+  inferModelConfig,
+  LOSSES,
+  type Loss,
+  listNames,
+  type ModelConfig,
+  ModelConfigError,
+  type ModelConfigErrorCode,
+  type ModelConfigJson,
+  type ModelKind,
+  modelConfigFromJson,
+  modelConfigToJson,
+  referenceShapes,
+} from './config.js';
+export {
+  type ClassifierFileConfig,
+  classifierFileConfig,
+  type LanguageModelFileConfig,
+  languageModelFileConfig,
+  type ModelConfigOptions,
+} from './file-config.js';
+export { gateActivation, notBilinearReason } from './gate.js';
+export {
   EXPECTED_LAYOUTS,
   type ImportModelOptions,
   importModel,
   ModelLayoutError,
   type ModelLayoutErrorCode,
 } from './import.js';
+export {
+  isLanguageModelConfigJson,
+  type LanguageModelConfig,
+  languageModelConfigFromJson,
+} from './language-model-config.js';
 export { matrix, multiplyTransposedVector, multiplyVector } from './matrix.js';
+export {
+  type ClassifierReference,
+  type LanguageModelReference,
+  type ReferenceForward,
+  referenceForward,
+} from './reference-forward.js';
 export type {
   BilinearLayer,
   BilinearModel,
+  ConfigSource,
   ImageClassifierModel,
   LanguageModel,
   LanguageModelLayer,

@@ -1,3 +1,6 @@
+import type { Gate } from './config.js';
+import type { LanguageModelConfig } from './language-model-config.js';
+
 /** A dense row-major float64 matrix. Weights are widened to float64 on import (exactly). */
 export interface Matrix {
   rows: number;
@@ -12,6 +15,13 @@ export interface BilinearLayer {
 }
 
 /**
+ * Where a model's gate and residual settings came from: the configuration in the file's metadata,
+ * the config file that came with it, the caller (for a file that records nothing), or the defaults
+ * (nothing recorded, nothing declared: a plain bilinear model).
+ */
+export type ConfigSource = 'metadata' | 'config-file' | 'declared' | 'default';
+
+/**
  * The reference MNIST/Fashion-MNIST classifier: embed E [d, in] → bilinear blocks (d → d, optional
  * residual) → head [classes, d]. No biases, no normalisation.
  */
@@ -23,8 +33,11 @@ export interface ImageClassifierModel {
   embed: Matrix;
   blocks: BilinearLayer[];
   head: Matrix;
-  /** x ← x + g(x) instead of x ← g(x); not visible in the weights, so it comes from the caller. */
+  /** x ← x + g(x) instead of x ← g(x); not visible in the weights, so it comes from the file's config. */
   residual: boolean;
+  /** g(x) = act(W x) ⊙ (V x); only 'none' is bilinear (and decomposable). */
+  gate: Gate;
+  configSource: ConfigSource;
 }
 
 /** One transformer layer's bilinear MLP: g = (W x) ⊙ (V x), out = P g with P [d, hidden]. */
@@ -42,6 +55,11 @@ export interface LanguageModel {
   embedding: Matrix;
   unembedding: Matrix;
   layers: LanguageModelLayer[];
+  /** The MLPs' gate; only 'none' is bilinear (and decomposable). */
+  gate: Gate;
+  /** The HF config.json that came with the weights, when one did. */
+  config: LanguageModelConfig | null;
+  configSource: ConfigSource;
 }
 
 export type BilinearModel = ImageClassifierModel | LanguageModel;

@@ -13,3 +13,13 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Standard normal samples by Box–Muller, from the same stream. */
+export function seededGaussian(seed: number): () => number {
+  const uniform = seededRandom(seed);
+  return () => {
+    const u = 1 - uniform();
+    const v = uniform();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+}

@@ -1,9 +1,8 @@
 // Seeded random models for tests and benchmarks.
 import { matrix } from '../model/matrix.js';
 import type { BilinearLayer, ImageClassifierModel, Matrix } from '../model/types.js';
-import { seededRandom } from '../random/seeded-random.js';
+import { seededGaussian, seededRandom } from '../random/seeded-random.js';
 import { writeSafetensors } from '../safetensors/index.js';
-import { seededGaussian } from './random.js';
 
 /** A rows×cols matrix of N(0, scale²) entries. */
 export function gaussianMatrix(rows: number, cols: number, seed: number, scale = 1): Matrix {
@@ -37,6 +36,8 @@ export function randomClassifier(
     blocks: [randomLayer(d, d, seed + 10)],
     head: gaussianMatrix(classes, d, seed + 20, 1 / Math.sqrt(d)),
     residual: false,
+    gate: 'none',
+    configSource: 'default',
   };
 }
 

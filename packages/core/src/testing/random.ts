@@ -1,15 +1,5 @@
 // Seeded random inputs for tests and benchmarks (never used by the library's results).
-import { seededRandom } from '../random/seeded-random.js';
-
-/** Standard normal samples by Box–Muller. */
-export function seededGaussian(seed: number): () => number {
-  const uniform = seededRandom(seed);
-  return () => {
-    const u = 1 - uniform();
-    const v = uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
+import { seededGaussian, seededRandom } from '../random/seeded-random.js';
 
 /** A random symmetric n×n matrix with entries uniform in [-1, 1), row-major. */
 export function randomSymmetric(n: number, seed: number): Float64Array {

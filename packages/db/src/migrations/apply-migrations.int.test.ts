@@ -170,4 +170,61 @@ describe('applyMigrations', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('20261203160000 reverses the spectra stored ascending, so every reader takes them most positive first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    const all = findMigrationsDir();
+    const copy = async (name: string) => {
+      await mkdir(join(dir, name));
+      await writeFile(join(dir, name, 'migration.sql'), await readFile(join(all, name, 'migration.sql')));
+    };
+    try {
+      await copy('20261125120000_init');
+      const schema = freshSchema('spectra');
+      await applyMigrations({ url: DATABASE_URL, schema, migrationsDir: dir });
+      const s = quoteIdentifier(schema);
+      const [user] = await query<{ id: string }>(
+        `INSERT INTO ${s}."User" (id, name) VALUES (gen_random_uuid(), 'u') RETURNING id`,
+      );
+      const [project] = await query<{ id: string }>(
+        `INSERT INTO ${s}."Project" (id, name) VALUES (gen_random_uuid(), 'p') RETURNING id`,
+      );
+      const [model] = await query<{ id: string }>(
+        `INSERT INTO ${s}."Model" (id, "projectId", name, source, status, config, "updatedAt", "createdById")
+         VALUES (gen_random_uuid(), $1, 'm', 'trained', 'completed', '{}', now(), $2) RETURNING id`,
+        [project?.id, user?.id],
+      );
+      const [decomposition] = await query<{ id: string }>(
+        `INSERT INTO ${s}."Decomposition" (id, "projectId", "modelId", parameters, "parametersKey", status)
+         VALUES (gen_random_uuid(), $1, $2, '{}', 'k', 'completed') RETURNING id`,
+        [project?.id, model?.id],
+      );
+      const ascending = [-2.5, -0.125, 0, 1e-300, 3.75];
+      const bytes = Buffer.from(new Float64Array(ascending).buffer);
+      for (const [index, values] of [
+        [0, bytes],
+        [1, Buffer.alloc(0)],
+      ] as const) {
+        await query(
+          `INSERT INTO ${s}."Spectrum" ("decompositionId", "outputIndex", label, dimension, eigenvalues, "effectiveRank")
+           VALUES ($1, $2, 'c', $3, $4, 1)`,
+          [decomposition?.id, index, values.length / 8, values],
+        );
+      }
+
+      await copy('20261203160000_linear_term_most_positive_first');
+      await applyMigrations({ url: DATABASE_URL, schema, migrationsDir: dir });
+      const rows = await query<{ outputIndex: number; eigenvalues: Buffer }>(
+        `SELECT "outputIndex", eigenvalues FROM ${s}."Spectrum" ORDER BY "outputIndex"`,
+      );
+      const read = (buffer: Buffer) =>
+        Array.from(
+          new Float64Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)),
+        );
+      expect(read(rows[0]?.eigenvalues as Buffer)).toEqual([...ascending].reverse());
+      expect(read(rows[1]?.eigenvalues as Buffer)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

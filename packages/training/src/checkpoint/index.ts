@@ -1,15 +1,3 @@
-export {
-  CONFIG_METADATA_KEY,
-  checkModelConfig,
-  describeConfig,
-  inferModelConfig,
-  type ModelConfig,
-  type ModelConfigJson,
-  type ModelKind,
-  modelConfigFromJson,
-  modelConfigToJson,
-  referenceShapes,
-} from './config.js';
 export { CheckpointError, type CheckpointErrorCode } from './errors.js';
 export {
   CHECKPOINT_METADATA_KEY,

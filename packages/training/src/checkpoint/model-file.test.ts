@@ -3,14 +3,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import {
   classifierLogits,
   importModel as importForAnalysis,
+  type ModelConfig,
+  ModelConfigError,
+  modelConfigToJson,
   parseSafetensors,
+  referenceShapes,
   SafetensorsError,
   seededGaussian,
   tensorBytes,
   writeSafetensors,
 } from '@bilinear-lab/core';
 import { describe, expect, it } from 'vitest';
-import { type ModelConfig, modelConfigToJson, referenceShapes } from './config.js';
 import { CheckpointError } from './errors.js';
 import { readModelFile, writeModelFile } from './model-file.js';
 
@@ -54,14 +57,15 @@ function bits(values: Float32Array): number[] {
   return Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
 }
 
-function caught(run: () => unknown): CheckpointError {
+/** The model-file error a call throws: CheckpointError, or ModelConfigError for the config's part. */
+function caught(run: () => unknown): CheckpointError | ModelConfigError {
   try {
     run();
   } catch (error) {
-    if (error instanceof CheckpointError) return error;
+    if (error instanceof CheckpointError || error instanceof ModelConfigError) return error;
     throw error;
   }
-  throw new Error('expected a CheckpointError');
+  throw new Error('expected a CheckpointError or ModelConfigError');
 }
 
 describe('writeModelFile → readModelFile', () => {

@@ -1,15 +1,17 @@
-import { parseSafetensors, type SafetensorsFile, writeSafetensors } from '@bilinear-lab/core';
-import type { NamedTensor } from '../optim/adamw.js';
 import {
   CONFIG_METADATA_KEY,
   checkShapes,
   inferModelConfig,
   type ModelConfig,
+  ModelConfigError,
   modelConfigFromJson,
   modelConfigToJson,
+  parseSafetensors,
   referenceShapes,
-} from './config.js';
-import { CheckpointError } from './errors.js';
+  type SafetensorsFile,
+  writeSafetensors,
+} from '@bilinear-lab/core';
+import type { NamedTensor } from '../optim/adamw.js';
 import { checkJsonValue, float32Tensors, type ReferenceTensor, readFloat32 } from './tensors.js';
 
 export interface ExportModelInput {
@@ -56,7 +58,7 @@ export function writeModelFile(input: ExportModelInput): ExportedModel {
 /**
  * Reads a model in the reference layout: the config from the metadata when present, otherwise
  * inferred from the shapes. F32 weights come back bit for bit. A training checkpoint is accepted
- * too (its optimizer moments are skipped). Throws CheckpointError naming the tensor at fault, or
+ * too (its optimizer moments are skipped). Throws ModelConfigError or CheckpointError naming the tensor at fault, or
  * core's SafetensorsError for a file that is not valid safetensors or holds NaN/±Infinity.
  */
 export function readModelFile(bytes: Uint8Array): ImportedModel {
@@ -75,8 +77,8 @@ export function readModel(file: SafetensorsFile, ignore: (name: string) => boole
     try {
       ({ config, training } = modelConfigFromJson(stored));
     } catch (error) {
-      if (error instanceof CheckpointError) {
-        throw new CheckpointError(
+      if (error instanceof ModelConfigError) {
+        throw new ModelConfigError(
           'invalid-metadata',
           `__metadata__.${CONFIG_METADATA_KEY}: ${error.message.replace(/^model config( JSON)?: /, '')}`,
         );

@@ -1,5 +1,5 @@
+import type { ModelConfig } from '@bilinear-lab/core';
 import type { NetworkShape } from '../model/network.js';
-import type { ModelConfig } from './config.js';
 
 // The trainer thinks in NetworkShape (embed or not), model files in ModelConfig (kind): the same facts.
 

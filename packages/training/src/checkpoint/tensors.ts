@@ -1,6 +1,5 @@
-import { decodeTensor, type SafetensorsFile, type TensorToWrite } from '@bilinear-lab/core';
+import { decodeTensor, listNames, type SafetensorsFile, type TensorToWrite } from '@bilinear-lab/core';
 import type { NamedTensor } from '../optim/adamw.js';
-import { listNames } from './config.js';
 import { CheckpointError } from './errors.js';
 
 /** A tensor read back from a file: reference name, [rows, cols], row-major float32. */

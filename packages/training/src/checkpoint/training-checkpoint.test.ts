@@ -1,7 +1,14 @@
-import { decodeTensor, parseSafetensors, seededGaussian, writeSafetensors } from '@bilinear-lab/core';
+import {
+  decodeTensor,
+  type ModelConfig,
+  ModelConfigError,
+  parseSafetensors,
+  referenceShapes,
+  seededGaussian,
+  writeSafetensors,
+} from '@bilinear-lab/core';
 import { describe, expect, it } from 'vitest';
 import { AdamW } from '../optim/adamw.js';
-import { type ModelConfig, referenceShapes } from './config.js';
 import { CheckpointError } from './errors.js';
 import { readModelFile } from './model-file.js';
 import { readCheckpoint, type TrainingCheckpoint, writeCheckpoint } from './training-checkpoint.js';
@@ -56,14 +63,15 @@ function stoppedRun(): { checkpoint: TrainingCheckpoint; optimizer: AdamW } {
   return { checkpoint, optimizer };
 }
 
-function caught(run: () => unknown): CheckpointError {
+/** The model-file error a call throws: CheckpointError, or ModelConfigError for the config's part. */
+function caught(run: () => unknown): CheckpointError | ModelConfigError {
   try {
     run();
   } catch (error) {
-    if (error instanceof CheckpointError) return error;
+    if (error instanceof CheckpointError || error instanceof ModelConfigError) return error;
     throw error;
   }
-  throw new Error('expected a CheckpointError');
+  throw new Error('expected a CheckpointError or ModelConfigError');
 }
 
 /** The checkpoint's tensors and metadata rewritten with some tensors dropped or replaced. */

@@ -1,6 +1,12 @@
-import { parseSafetensors, writeSafetensors } from '@bilinear-lab/core';
+import {
+  CONFIG_METADATA_KEY,
+  type ModelConfig,
+  modelConfigToJson,
+  parseSafetensors,
+  referenceShapes,
+  writeSafetensors,
+} from '@bilinear-lab/core';
 import type { AdamWState, NamedTensor } from '../optim/adamw.js';
-import { CONFIG_METADATA_KEY, type ModelConfig, modelConfigToJson, referenceShapes } from './config.js';
 import { CheckpointError } from './errors.js';
 import { CHECKPOINT_METADATA_KEY, OPTIMIZER_PREFIX, readModel } from './model-file.js';
 import { checkJsonValue, float32Tensors, type ReferenceTensor, readFloat32 } from './tensors.js';

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // Autodiff is the reference here, so its gradient kernels must be registered.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { Gate, Loss } from '@bilinear-lab/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Gate, gradientStep, type Loss, type NetworkParameters, type NetworkShape } from './network.js';
+import { gradientStep, type NetworkParameters, type NetworkShape } from './network.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

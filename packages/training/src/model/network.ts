@@ -1,7 +1,5 @@
+import type { Gate, Loss } from '@bilinear-lab/core';
 import * as tf from '@tensorflow/tfjs-core';
-
-export type Gate = 'none' | 'relu' | 'silu' | 'gelu';
-export type Loss = 'cross-entropy' | 'mse';
 
 /** The shape of a bilinear network: [embed] → bilinear blocks → head. */
 export interface NetworkShape {

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
+import type { Gate } from '@bilinear-lab/core';
 import { seededRandom } from '@bilinear-lab/core';
 import type { Dataset, Split } from '@bilinear-lab/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice, BackendRequest } from '../backend/select-backend.js';
-import { evaluateBatch, type Gate, type NetworkShape } from '../model/network.js';
+import { evaluateBatch, type NetworkShape } from '../model/network.js';
 import { initialParameters, type NamedArray, orderedTensors, uploadParameters } from '../model/parameters.js';
 import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { assembleBatch } from './batch.js';

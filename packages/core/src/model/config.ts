@@ -1,5 +1,38 @@
-import type { Gate, Loss } from '../model/network.js';
-import { CheckpointError } from './errors.js';
+// How a model file is to be read, stated by the file itself: the configuration JSON that
+// `bilinear train` stores in the safetensors metadata and writes beside the weights, its codec, and
+// the reference layout it implies. Every reader of model files (decomposition, training, evaluation,
+// the platform) decides gate and residual from here.
+
+/** The non-linearity on the left half of a block: 'none' is the bilinear layer; the others are GLU baselines. */
+export type Gate = 'none' | 'relu' | 'silu' | 'gelu';
+export const GATES: readonly Gate[] = ['none', 'relu', 'silu', 'gelu'];
+export type Loss = 'cross-entropy' | 'mse';
+export const LOSSES: readonly Loss[] = ['cross-entropy', 'mse'];
+
+export type ModelConfigErrorCode =
+  /** The configuration is malformed, or contradicts the weights or what the caller declared. */
+  | 'invalid-config'
+  /** The configuration stored in `__metadata__` is malformed. */
+  | 'invalid-metadata'
+  /** A tensor the configuration needs is absent. */
+  | 'missing-tensor'
+  /** A tensor the configuration has no place for. */
+  | 'unexpected-tensor'
+  | 'wrong-shape';
+
+/** A model configuration that is malformed or does not fit the weights it came with. */
+export class ModelConfigError extends Error {
+  override readonly name = 'ModelConfigError';
+  readonly code: ModelConfigErrorCode;
+  /** The tensor at fault, when one is. */
+  readonly tensor: string | undefined;
+
+  constructor(code: ModelConfigErrorCode, message: string, tensor?: string) {
+    super(message);
+    this.code = code;
+    this.tensor = tensor;
+  }
+}
 
 export type ModelKind = 'image-classifier' | 'toy';
 
@@ -42,8 +75,6 @@ const ARCHITECTURES: Record<ModelKind, ModelConfigJson['architecture']> = {
   'image-classifier': 'bilinear-image-classifier',
   toy: 'bilinear-toy',
 };
-const GATES: readonly Gate[] = ['none', 'relu', 'silu', 'gelu'];
-const LOSSES: readonly Loss[] = ['cross-entropy', 'mse'];
 
 /**
  * The tensors of the PyTorch reference layout, row-major, no biases:
@@ -64,10 +95,10 @@ export function referenceShapes(config: ModelConfig): { name: string; shape: [nu
   return shapes;
 }
 
-/** Throws CheckpointError('invalid-config') naming the first field that is wrong. */
+/** Throws ModelConfigError('invalid-config') naming the first field that is wrong. */
 export function checkModelConfig(config: ModelConfig): void {
   const fail = (what: string): never => {
-    throw new CheckpointError('invalid-config', `model config: ${what}`);
+    throw new ModelConfigError('invalid-config', `model config: ${what}`);
   };
   if (config === null || typeof config !== 'object') fail(`expected an object, got ${String(config)}`);
   if (config.kind !== 'image-classifier' && config.kind !== 'toy') {
@@ -115,7 +146,7 @@ export function modelConfigFromJson(json: unknown): {
   training: Record<string, unknown>;
 } {
   const fail = (what: string): never => {
-    throw new CheckpointError('invalid-config', `model config JSON: ${what}`);
+    throw new ModelConfigError('invalid-config', `model config JSON: ${what}`);
   };
   let value = json;
   if (typeof value === 'string') {
@@ -165,21 +196,21 @@ export function modelConfigFromJson(json: unknown): {
 /**
  * The configuration the reference layout's shapes imply, for files without our metadata (e.g. one
  * saved from PyTorch). What shapes cannot tell is assumed: no residual, no gate, and cross-entropy
- * (image classifier) or MSE (toy). Throws CheckpointError naming the tensor that does not fit.
+ * (image classifier) or MSE (toy). Throws ModelConfigError naming the tensor that does not fit.
  */
 export function inferModelConfig(shapes: ReadonlyMap<string, readonly number[]>): ModelConfig {
   const names = [...shapes.keys()];
   const matrix = (name: string, meaning: string): [number, number] => {
     const shape = shapes.get(name);
     if (shape === undefined) {
-      throw new CheckpointError(
+      throw new ModelConfigError(
         'missing-tensor',
         `cannot infer the model: no tensor "${name}" ${meaning}; the file has ${listNames(names)}`,
         name,
       );
     }
     if (shape.length !== 2 || shape.some((size) => size < 1)) {
-      throw new CheckpointError(
+      throw new ModelConfigError(
         'wrong-shape',
         `tensor "${name}" has shape [${shape.join(', ')}], expected a non-empty matrix ${meaning}`,
         name,
@@ -198,7 +229,7 @@ export function inferModelConfig(shapes: ReadonlyMap<string, readonly number[]>)
   } else {
     const [twiceD, inputDim] = matrix('blocks.0.weight', '[2d, in] (toy layout: no embed.weight)');
     if (twiceD % 2 !== 0) {
-      throw new CheckpointError(
+      throw new ModelConfigError(
         'wrong-shape',
         `tensor "blocks.0.weight" has ${twiceD} rows; W and V are stacked as [2d, in], so the count must be even`,
         'blocks.0.weight',
@@ -225,14 +256,14 @@ export function checkShapes(
   for (const { name, shape } of expected) {
     const actual = shapes.get(name);
     if (actual === undefined) {
-      throw new CheckpointError(
+      throw new ModelConfigError(
         'missing-tensor',
         `tensor "${name}" [${shape.join(', ')}] is missing (config ${source}: ${describeConfig(config)})`,
         name,
       );
     }
     if (actual.length !== 2 || actual[0] !== shape[0] || actual[1] !== shape[1]) {
-      throw new CheckpointError(
+      throw new ModelConfigError(
         'wrong-shape',
         `tensor "${name}" has shape [${actual.join(', ')}] but the config (${source}: ${describeConfig(config)}) needs [${shape.join(', ')}]`,
         name,
@@ -241,7 +272,7 @@ export function checkShapes(
   }
   const extra = [...shapes.keys()].filter((name) => !known.has(name) && !ignore(name));
   if (extra.length > 0) {
-    throw new CheckpointError(
+    throw new ModelConfigError(
       'unexpected-tensor',
       `tensor "${extra[0]}" has no place in the reference layout of ${describeConfig(config)} (expected only ${listNames([...known])})`,
       extra[0],

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   inferModelConfig,
   type ModelConfig,
+  ModelConfigError,
   modelConfigFromJson,
   modelConfigToJson,
   referenceShapes,
 } from './config.js';
-import { CheckpointError } from './errors.js';
 
 const classifier: ModelConfig = {
   kind: 'image-classifier',
@@ -52,7 +52,7 @@ describe('referenceShapes', () => {
       /hiddenDim must be an integer ≥ 1, got 0/,
     );
     expect(() => referenceShapes({ ...classifier, gate: 'tanh' as never })).toThrow(/gate must be one of/);
-    expect(() => referenceShapes({ ...classifier, kind: 'lm' as never })).toThrow(CheckpointError);
+    expect(() => referenceShapes({ ...classifier, kind: 'lm' as never })).toThrow(ModelConfigError);
   });
 });
 
