@@ -26,6 +26,10 @@ export const notFound = (what: string, id: string) =>
 export const conflict = (code: string, message: string, details?: unknown) =>
   new AppError(409, code, message, details);
 
+/** Well-formed, but asks for something the resource cannot give (e.g. the eigenvectors of a gated model). */
+export const unprocessable = (code: string, message: string, details?: unknown) =>
+  new AppError(422, code, message, details);
+
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload-too-large', message);
 
 export const serviceUnavailable = (message: string) => new AppError(503, 'unavailable', message);

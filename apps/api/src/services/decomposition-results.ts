@@ -18,10 +18,18 @@ export interface ResponseBody {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export async function decompositionBody(db: Database, decomposition: Decomposition): Promise<ResponseBody> {
-  const [spectra, analyses] = await Promise.all([
+  const [spectra, analyses, linearTerms] = await Promise.all([
     db.spectrum.findMany({ where: { decompositionId: decomposition.id }, orderBy: { outputIndex: 'asc' } }),
     db.analysis.findMany({ where: { decompositionId: decomposition.id }, orderBy: { kind: 'asc' } }),
+    // A residual block's linear term lives with its model-space eigenvectors.
+    db.eigenvectors.findMany({
+      where: { decompositionId: decomposition.id, space: 'model', linearTerm: { not: null } },
+      select: { outputIndex: true, linearTerm: true },
+    }),
   ]);
+  const linearModel = new Map(
+    linearTerms.map((row) => [row.outputIndex, Array.from(readFloat64Column(row.linearTerm as Uint8Array))]),
+  );
   const view: DecompositionView = {
     id: decomposition.id,
     modelId: decomposition.modelId,
@@ -37,6 +45,7 @@ export async function decompositionBody(db: Database, decomposition: Decompositi
       eigenvalues: Array.from(readFloat64Column(spectrum.eigenvalues)),
       effectiveRank: spectrum.effectiveRank,
       exactness: spectrum.exactness,
+      linear_model: linearModel.get(spectrum.outputIndex) ?? null,
     })),
     analyses: Object.fromEntries(analyses.map((analysis) => [analysis.kind, analysis.result])),
   };
@@ -78,6 +87,7 @@ export async function eigenvectorBody(
   }
   const dimension = row.dimension;
   const vectors = readFloat32Column(row.vectors);
+  const linearTerm = row.linearTerm === null ? null : readFloat64Column(row.linearTerm);
   const eigenvalues = readFloat64Column(row.eigenvalues);
   // Stored rows: positives (descending λ) then negatives (ascending λ); take the first k of each.
   const picked: number[] = [];
@@ -99,7 +109,8 @@ export async function eigenvectorBody(
     const json =
       `{"outputIndex":${outputIndex},"space":${JSON.stringify(query.space)},"dimension":${dimension},` +
       `"eigenvalues":${JSON.stringify(selectedValues)},"positiveCount":${positiveCount},` +
-      `"negativeCount":${negativeCount},"vectors":${float32RowsJson(selected, rows, dimension)}}`;
+      `"negativeCount":${negativeCount},"vectors":${float32RowsJson(selected, rows, dimension)},` +
+      `"linearTerm":${linearTerm === null ? 'null' : JSON.stringify(Array.from(linearTerm))}}`;
     return { body: Buffer.from(json), contentType: JSON_TYPE, headers: {} };
   }
   const headers = eigenvectorBlockHeaders({
@@ -107,6 +118,7 @@ export async function eigenvectorBody(
     eigenvalues: selectedValues,
     positiveCount,
     negativeCount,
+    linearTerm,
   });
   if (query.format === 'f32') {
     return {

@@ -22,21 +22,6 @@ export async function jobFor(app: FastifyInstance, request: FastifyRequest, id: 
   return job;
 }
 
-export async function decompositionFor(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  id: string,
-  need: Need,
-) {
-  const decomposition = await app.db.decomposition.findUnique({ where: { id } });
-  if (decomposition === null) throw notFound('decomposition', id);
-  await app.access.require(principalOf(request), decomposition.projectId, need, {
-    what: 'decomposition',
-    id,
-  });
-  return decomposition;
-}
-
 /** For routes under /projects/:projectId. */
 export async function projectFor(app: FastifyInstance, request: FastifyRequest, id: string, need: Need) {
   return app.access.require(principalOf(request), id, need, { what: 'project', id });

@@ -3,10 +3,11 @@
 // cancelled; a new one is created with its Job in one statement (202) and then enqueued.
 import { randomUUID } from 'node:crypto';
 import { type DecompositionRequest, decompositionKey, type JobStatus } from '@bilinear-lab/contracts';
+import { GATES, type Gate, notBilinearReason } from '@bilinear-lab/core';
 import { MNIST_CLASSES, PLATFORM_DATASET_KINDS, parseDatasetSpec } from '@bilinear-lab/datasets';
 import type { Decomposition, Model } from '@bilinear-lab/db';
 import type { FastifyInstance } from 'fastify';
-import { badRequest, conflict } from '../errors.js';
+import { badRequest, conflict, unprocessable } from '../errors.js';
 import type { Principal } from './access.js';
 import { enqueueOrUndo, maxAttemptsOf } from './enqueue-job.js';
 import { retryJob } from './job-control.js';
@@ -32,6 +33,12 @@ export async function submitDecomposition(
       'model-not-ready',
       `model ${model.id} is ${model.status}; decompose it once its training has completed`,
     );
+  }
+  // The model file's gate, as read at training or import time (Model.config); the worker checks the file again.
+  const gate = (model.config as { gate?: unknown } | null)?.gate;
+  const notBilinear = GATES.includes(gate as Gate) ? notBilinearReason(gate as Gate) : null;
+  if (notBilinear !== null) {
+    throw unprocessable('not-bilinear', `model ${model.id} cannot be decomposed: ${notBilinear}`);
   }
   const fitted = await fitToModel(app, model, request);
   const parametersKey = decompositionKey(fitted);

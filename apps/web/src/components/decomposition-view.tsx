@@ -15,7 +15,12 @@ import { SpectrumChart } from './spectrum-chart';
 export type OutputSpectrum = Pick<
   SpectrumSummary,
   'index' | 'label' | 'eigenvalues' | 'effectiveRank' | 'exactness'
->;
+> & {
+  /** exactness within the core's tolerance (decided on the server). */
+  exact: boolean;
+  /** ‖a‖ of a residual block's linear term aᵀx; null for a pure quadratic form. */
+  linearNorm: number | null;
+};
 
 const CLASS_VIEW_K = 16;
 const OVERVIEW_K = 6;
@@ -165,9 +170,24 @@ export function DecompositionView({
             <dt>Effective rank</dt>
             <dd data-testid="effective-rank">{number(output?.effectiveRank, 4)}</dd>
             <dt>Exactness</dt>
-            <dd title="Largest |logit − Σ λ (vᵀx)²| over sample inputs">
+            <dd
+              data-testid="exactness"
+              title="Worst relative error of the logit rebuilt from every eigenpair against the model file's own forward pass, on seeded inputs"
+              style={
+                output && !output.exact ? { color: 'var(--negative, #b91c1c)', fontWeight: 700 } : undefined
+              }
+            >
               {number(output?.exactness ?? null)}
+              {output && !output.exact ? ' — FAILED: these eigenpairs do not rebuild the model' : ''}
             </dd>
+            {output?.linearNorm == null ? null : (
+              <>
+                <dt>Linear term</dt>
+                <dd title="A residual block's logit is Σ λ (vᵀx)² + aᵀx; a is linear_model in the API">
+                  + aᵀx, ‖a‖ = {number(output.linearNorm, 4)}
+                </dd>
+              </>
+            )}
           </dl>
           {output ? (
             <SpectrumChart

@@ -178,7 +178,7 @@ export function ExplainView({
           decompositionId={decompositionId}
           topK={topK}
           item={focused}
-          exact={explanation.exact}
+          dimension={explanation.dimension}
         />
       ) : (
         <section className="panel" aria-busy="true">
@@ -211,13 +211,13 @@ function Contributions({
   decompositionId,
   topK,
   item,
-  exact,
+  dimension,
 }: {
   projectId: string;
   decompositionId: string;
   topK: number;
   item: ClassExplanation;
-  exact: boolean;
+  dimension: number;
 }) {
   const [block, setBlock] = useState<EigenvectorBlock | null>(null);
   useEffect(() => {
@@ -231,7 +231,7 @@ function Contributions({
   }, [decompositionId, item.index, topK]);
 
   const shown = item.contributions.slice(0, SHOWN_CONTRIBUTIONS);
-  const limit = symmetricLimit(shown.map((entry) => entry.contribution));
+  const limit = symmetricLimit([...shown.map((entry) => entry.contribution), item.linear ?? 0]);
   const up = item.contributions.filter((entry) => entry.contribution > 0).slice(0, PUSHING);
   const down = item.contributions.filter((entry) => entry.contribution < 0).slice(0, PUSHING);
   const rowOf = (entry: Contribution) => (block ? (eigenvectorRow(block, entry.name) ?? -1) : -1);
@@ -288,15 +288,28 @@ function Contributions({
         <dd>{number(item.logit, 5)}</dd>
         <dt>Top-{topK} per sign explain</dt>
         <dd>{number(item.explained, 5)}</dd>
+        {item.linear === null ? null : (
+          <>
+            <dt>Linear term aᵀx (residual block)</dt>
+            <dd data-testid="linear-term">{number(item.linear, 5)}</dd>
+          </>
+        )}
         <dt>Remainder (other eigenpairs)</dt>
         <dd>{number(item.remainder, 5)}</dd>
       </dl>
-      {exact ? null : (
-        <p className="muted">
-          This model has several layers or residual blocks: input-space contributions are approximate.
-        </p>
-      )}
+      <p className="muted">
+        The logit is exactly Σ λ (vᵀx)² over all {dimension} eigenpairs
+        {item.linear === null ? '' : ' plus the linear term aᵀx'}, with x the decomposed block&apos;s input;
+        the remainder is what the eigenpairs beyond the top {topK} of each sign add.
+      </p>
       <div className="bars" style={{ marginTop: '0.5rem' }} data-testid="contributions">
+        {item.linear === null ? null : (
+          <div className="bar-row">
+            <span className="mono">linear aᵀx</span>
+            <Bar value={item.linear} limit={limit} />
+            <span className="mono">{number(item.linear, 3)}</span>
+          </div>
+        )}
         {shown.map((entry) => (
           <div key={entry.name} className="bar-row">
             <span className="mono">

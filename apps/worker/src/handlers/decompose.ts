@@ -8,9 +8,9 @@ import {
   DEFAULT_EXACTNESS_SAMPLES,
   type DecomposeOptions,
   type Decomposition,
+  declaredConfigOptions,
   decomposeModel,
   HOSVD_TOP_K,
-  type ImportModelOptions,
   importModel,
   mergeShards,
   notBilinearReason,
@@ -153,8 +153,7 @@ async function loadModel(
   if (!info)
     throw inputError(`model ${model.id}: its checkpoint (artifact ${model.checkpointArtifactId}) is missing`);
   const bytes = await run.context.store.read(model.checkpointArtifactId);
-  const residual = (model.config as { residual?: unknown } | null)?.residual;
-  const options: ImportModelOptions = typeof residual === 'boolean' ? { residual } : {};
+  const options = declaredConfigOptions(model.config);
   let imported: { model: BilinearModel; reference: ReferenceForward };
   try {
     const file = parseSafetensors(bytes);

@@ -36,10 +36,22 @@ export function decompositionKey(request: DecompositionRequest): string {
 export const SpectrumSummarySchema = z.object({
   index: z.number().int(),
   label: z.string(),
-  /** All eigenvalues, ascending. */
-  eigenvalues: z.array(z.number()),
-  effectiveRank: z.number(),
-  exactness: z.number().nullable(),
+  eigenvalues: z
+    .array(z.number())
+    .describe("Every eigenvalue of the output's interaction matrix, most positive first (descending)."),
+  effectiveRank: z.number().describe('(Σ|λ|)² / Σλ²: how many eigenvectors the output effectively uses.'),
+  exactness: z
+    .number()
+    .nullable()
+    .describe(
+      "Worst relative error of the output rebuilt from every eigenpair (Σ λ (vᵀx)² + aᵀx) against the model file's own forward pass on seeded inputs; about 1e-15 when exact.",
+    ),
+  linear_model: z
+    .array(z.number())
+    .nullable()
+    .describe(
+      "A residual block's linear term: the output is Σ λ (vᵀx)² + aᵀx with a this vector (length d, the decomposed layer's input space, like space=model eigenvectors); null for a pure quadratic form.",
+    ),
 });
 
 /** Stored parameters as served: decompositions stored before `adversarial` existed lack it (read: false). */
@@ -89,5 +101,7 @@ export const EigenvectorsSchema = z.object({
   /** …the remaining negativeCount rows negative ones (n1, n2, …). */
   negativeCount: z.number().int().min(0),
   vectors: z.array(z.array(z.number())),
+  /** A residual block's linear term a in this space (aᵀx adds to Σ λ (vᵀx)²); null when there is none. */
+  linearTerm: z.array(z.number()).nullable(),
 });
 export type EigenvectorsView = z.infer<typeof EigenvectorsSchema>;

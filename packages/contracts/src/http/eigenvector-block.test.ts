@@ -57,6 +57,25 @@ describe('eigenvector block codec', () => {
     }
   });
 
+  it("carries a residual block's linear term at float32 precision, and none when there is none", () => {
+    const block = { ...sample(), linearTerm: [0.1, -2.5e-7, 3, 1 / 3] };
+    const headers = new Headers(eigenvectorBlockHeaders(block));
+    const decoded = decodeEigenvectorBlock(headers, littleEndianBytes(block.vectors));
+    expect(Float32Array.from(decoded.linearTerm ?? [])).toEqual(Float32Array.from(block.linearTerm));
+    expect(decodeEigenvectorBlock(encoded().headers, encoded().bytes).linearTerm).toBeNull();
+    expect(() => eigenvectorBlockHeaders({ ...block, linearTerm: [1, 2] })).toThrow(
+      'the linear term has 2 values for vectors of dimension 4',
+    );
+    headers.set(H.linearTerm, '1,2,x,4');
+    expect(() => decodeEigenvectorBlock(headers, littleEndianBytes(block.vectors))).toThrow(
+      'x-linear-term: entry 3 ("x") is not a finite number',
+    );
+    headers.set(H.linearTerm, '1,2');
+    expect(() => decodeEigenvectorBlock(headers, littleEndianBytes(block.vectors))).toThrow(
+      'x-linear-term: 2 values for vectors of dimension 4',
+    );
+  });
+
   it('reads bytes that start at an unaligned offset', () => {
     const { block, headers, bytes } = encoded();
     const shifted = new Uint8Array(bytes.byteLength + 1);

@@ -15,6 +15,13 @@ export const EIGENVECTOR_BLOCK_HEADERS = {
   positiveCount: 'x-positive-count',
   /** …and the rest the negative ones (ascending λ: most negative first). */
   negativeCount: 'x-negative-count',
+  /**
+   * A residual block's linear term a in the block's space (the output is Σ λ (vᵀx)² + aᵀx),
+   * comma-separated at float32 precision like the vectors (9 significant digits: 784 pixels stay
+   * under 9 KB, well inside the 16 KB of headers Node's HTTP clients accept); absent when the output
+   * is a pure quadratic form. The JSON format and the decomposition's `linear_model` carry float64.
+   */
+  linearTerm: 'x-linear-term',
 } as const;
 
 export const EIGENVECTOR_BLOCK_DTYPE = 'float32';
@@ -32,6 +39,8 @@ export interface EigenvectorBlock extends EigenvectorSplit {
   /** λ of each row: positives descending (p1, p2, …), then negatives ascending (n1, n2, …). */
   eigenvalues: number[];
   vectors: Float32Array;
+  /** A residual block's linear term (length dimension), or null. */
+  linearTerm: number[] | null;
 }
 
 /** A response whose headers or body do not describe a valid block. */
@@ -43,6 +52,8 @@ export class EigenvectorBlockError extends Error {
 export interface EigenvectorBlockDescription extends EigenvectorSplit {
   dimension: number;
   eigenvalues: readonly number[];
+  /** A residual block's linear term (length dimension), or null/absent. */
+  linearTerm?: ArrayLike<number> | null;
 }
 
 /** The headers describing a block's bytes (the API sends them with `f32` and `npy` bodies). */
@@ -62,7 +73,20 @@ export function eigenvectorBlockHeaders(block: EigenvectorBlockDescription): Rec
       `${block.positiveCount} positive + ${block.negativeCount} negative rows do not add up to the ${rows} eigenvalues`,
     );
   }
+  const linearTerm = block.linearTerm ?? null;
+  if (linearTerm !== null && linearTerm.length !== block.dimension) {
+    throw new EigenvectorBlockError(
+      `the linear term has ${linearTerm.length} values for vectors of dimension ${block.dimension}`,
+    );
+  }
   return {
+    ...(linearTerm === null
+      ? {}
+      : {
+          [EIGENVECTOR_BLOCK_HEADERS.linearTerm]: Array.from(linearTerm, (value) =>
+            Number(Math.fround(value).toPrecision(9)),
+          ).join(','),
+        }),
     [EIGENVECTOR_BLOCK_HEADERS.shape]: `${rows},${block.dimension}`,
     [EIGENVECTOR_BLOCK_HEADERS.dtype]: EIGENVECTOR_BLOCK_DTYPE,
     // String(x) of a double reads back as the same double.
@@ -122,17 +146,10 @@ export function decodeEigenvectorBlock(
     );
   }
 
-  const listed = header(headers, EIGENVECTOR_BLOCK_HEADERS.eigenvalues);
-  const entries = listed === '' ? [] : listed.split(',').map((entry) => entry.trim());
-  const eigenvalues = entries.map((entry, i) => {
-    const value = entry === '' ? Number.NaN : Number(entry);
-    if (!Number.isFinite(value)) {
-      throw new EigenvectorBlockError(
-        `${EIGENVECTOR_BLOCK_HEADERS.eigenvalues}: entry ${i + 1} ("${entry}") is not a finite number`,
-      );
-    }
-    return value;
-  });
+  const eigenvalues = numberList(
+    EIGENVECTOR_BLOCK_HEADERS.eigenvalues,
+    header(headers, EIGENVECTOR_BLOCK_HEADERS.eigenvalues),
+  );
   if (eigenvalues.length !== rows) {
     throw new EigenvectorBlockError(
       `${EIGENVECTOR_BLOCK_HEADERS.eigenvalues}: ${eigenvalues.length} values for the ${rows} rows of ${EIGENVECTOR_BLOCK_HEADERS.shape} "${shape}"`,
@@ -156,7 +173,35 @@ export function decodeEigenvectorBlock(
       `the body has ${bytes.byteLength} bytes; ${rows} × ${dimension} float32 values take ${length * 4}`,
     );
   }
-  return { rows, dimension, eigenvalues, positiveCount, negativeCount, vectors: float32s(bytes, length) };
+  const linearText = headers.get(EIGENVECTOR_BLOCK_HEADERS.linearTerm);
+  const linearTerm =
+    linearText === null ? null : numberList(EIGENVECTOR_BLOCK_HEADERS.linearTerm, linearText.trim());
+  if (linearTerm !== null && linearTerm.length !== dimension) {
+    throw new EigenvectorBlockError(
+      `${EIGENVECTOR_BLOCK_HEADERS.linearTerm}: ${linearTerm.length} values for vectors of dimension ${dimension}`,
+    );
+  }
+  return {
+    rows,
+    dimension,
+    eigenvalues,
+    positiveCount,
+    negativeCount,
+    vectors: float32s(bytes, length),
+    linearTerm,
+  };
+}
+
+/** A comma-separated list of finite numbers in header `name`. */
+function numberList(name: string, listed: string): number[] {
+  const entries = listed === '' ? [] : listed.split(',').map((entry) => entry.trim());
+  return entries.map((entry, i) => {
+    const value = entry === '' ? Number.NaN : Number(entry);
+    if (!Number.isFinite(value)) {
+      throw new EigenvectorBlockError(`${name}: entry ${i + 1} ("${entry}") is not a finite number`);
+    }
+    return value;
+  });
 }
 
 /** The bytes as float32, viewed in place when they are aligned and the host is little-endian. */

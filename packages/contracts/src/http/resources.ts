@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { JobStatusSchema, RoleSchema } from '../status.js';
 
-export const IdSchema = z.uuid();
-export const IdParamsSchema = z.object({ id: z.uuid() });
-
 export const CreateProjectSchema = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 
 export const ProjectSchema = z.object({

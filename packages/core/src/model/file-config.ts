@@ -32,6 +32,16 @@ export interface ModelConfigOptions {
   residual?: boolean;
 }
 
+/**
+ * A platform's stored record of a model (its Model.config: what training wrote, or what was read or
+ * declared at import) as import options: its residual flag is a declaration, which the file's own
+ * config, when it has one, must agree with.
+ */
+export function declaredConfigOptions(record: unknown): ModelConfigOptions {
+  const residual = (record as { residual?: unknown } | null)?.residual;
+  return typeof residual === 'boolean' ? { residual } : {};
+}
+
 /** The shapes read off a classifier's weights, which a recorded config must agree with. */
 export interface ClassifierShape {
   inputDim: number;

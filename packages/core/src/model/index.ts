@@ -21,6 +21,7 @@ export {
 export {
   type ClassifierFileConfig,
   classifierFileConfig,
+  declaredConfigOptions,
   type LanguageModelFileConfig,
   languageModelFileConfig,
   type ModelConfigOptions,

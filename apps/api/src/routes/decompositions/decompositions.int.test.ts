@@ -136,6 +136,29 @@ describe('POST /models/:id/decompositions', () => {
     const queued = await test.app.db.model.create({
       data: { projectId, name: 'q', source: 'trained', status: 'queued', config: { hiddenDim: 4 } },
     });
+    const gated = await test.app.db.model.create({
+      data: {
+        projectId,
+        name: 'gated',
+        source: 'imported',
+        status: 'completed',
+        config: {
+          kind: 'image-classifier',
+          inputDim: 6,
+          hiddenDim: 4,
+          layers: 1,
+          outputDim: 3,
+          gate: 'silu',
+        },
+      },
+    });
+    const refused = await decompose(gated.id, {});
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({
+      code: 'not-bilinear',
+      message: `model ${gated.id} cannot be decomposed: gate silu: the block is not bilinear, its outputs are not quadratic forms of its input`,
+    });
+    expect(await test.app.db.decomposition.count({ where: { modelId: gated.id } })).toBe(0);
     const notReady = await decompose(queued.id, {});
     expect(notReady.statusCode).toBe(409);
     expect(notReady.json().error.message).toContain('queued');
@@ -147,7 +170,10 @@ describe('stored results', () => {
   // Rows: 3 positive (descending), then 2 negative (ascending).
   const rowEigenvalues = [0.9, 0.5, 0.25, -0.75, -0.125];
   const vectors = Float32Array.from({ length: 5 * dimension }, (_, i) => (i + 1) / 8 - (i % 3) * 0.1);
-  const spectrum = [-0.75, -0.125, 0.0, 0.25, 0.5, 0.9];
+  // Stored and served most positive first.
+  const spectrum = [0.9, 0.5, 0.25, 0.0, -0.125, -0.75];
+  // Output 1 is residual: its linear term a in model space (d = 6 here).
+  const linearModel = [0.5, -1.25, 2, 0, 1e-3, -7];
   let decompositionId: string;
   let viewerKey: string;
   let outsiderKey: string;
@@ -190,6 +216,19 @@ describe('stored results', () => {
         vectors: float32Column(vectors),
       },
     });
+    await test.app.db.eigenvectors.create({
+      data: {
+        decompositionId,
+        outputIndex: 1,
+        space: 'model',
+        positiveCount: 3,
+        negativeCount: 2,
+        dimension,
+        eigenvalues: float64Column(rowEigenvalues),
+        vectors: float32Column(vectors),
+        linearTerm: float64Column(linearModel),
+      },
+    });
     await test.app.db.analysis.create({
       data: {
         decompositionId,
@@ -210,13 +249,21 @@ describe('stored results', () => {
     const body = response.json();
     expect(body).toMatchObject({ id: decompositionId, status: 'completed', modelId });
     expect(body.outputs).toEqual([
-      { index: 0, label: '0', eigenvalues: spectrum, effectiveRank: 2.5, exactness: 1e-7 },
+      {
+        index: 0,
+        label: '0',
+        eigenvalues: spectrum,
+        effectiveRank: 2.5,
+        exactness: 1e-7,
+        linear_model: null,
+      },
       {
         index: 1,
         label: '1',
         eigenvalues: spectrum.map((value) => value * 2),
         effectiveRank: 2.5,
         exactness: 1e-7,
+        linear_model: linearModel,
       },
     ]);
     expect(body.analyses.truncation).toEqual({ k: [1, 2], accuracy: [0.5, 0.75], fullAccuracy: 0.8 });
@@ -327,6 +374,31 @@ describe('stored results', () => {
     const npy = await test.call({ url: `${url.replace('f32', 'npy')}&sign=negative&k=1`, key: viewerKey });
     expect(npy.headers['x-positive-count']).toBe('0');
     expect(npy.headers['x-negative-count']).toBe('1');
+    expect(npy.headers['x-linear-term']).toBeUndefined();
+  });
+
+  it("carries a residual output's linear term in the space asked for: json, f32 and npy headers", async () => {
+    const base = `/api/v1/decompositions/${decompositionId}/outputs/1/eigenvectors?space=model`;
+    const json = await test.call({ url: base, key: viewerKey });
+    expect(json.json().linearTerm).toEqual(linearModel);
+    for (const format of ['f32', 'npy']) {
+      const response = await test.call({ url: `${base}&format=${format}`, key: viewerKey });
+      // float32 precision, like the vectors.
+      expect(response.headers['x-linear-term'], format).toBe(
+        linearModel.map((value) => Number(Math.fround(value).toPrecision(9))).join(','),
+      );
+    }
+    const f32 = await test.call({ url: `${base}&format=f32`, key: viewerKey });
+    const block = decodeEigenvectorBlock(
+      { get: (name) => (f32.headers[name] as string | undefined) ?? null },
+      f32.rawPayload,
+    );
+    expect(Float32Array.from(block.linearTerm ?? [])).toEqual(Float32Array.from(linearModel));
+    const input = await test.call({
+      url: `/api/v1/decompositions/${decompositionId}/outputs/1/eigenvectors?space=input`,
+      key: viewerKey,
+    });
+    expect(input.json().linearTerm).toBeNull();
   });
 
   it('serves eigenvectors as a .npy file that numpy.load reads', async () => {

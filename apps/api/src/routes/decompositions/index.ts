@@ -101,6 +101,8 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
         tags: ['decompositions'],
         summary:
           'Decompose a model: 202 with a new (or re-queued) decomposition, 200 when an identical request already has one',
+        description:
+          'A model whose blocks are gated (relu, silu, gelu) is not bilinear: its outputs are not quadratic forms, so it answers 422 not-bilinear.',
         params: ModelParamsSchema,
         body: DecompositionRequestSchema,
         response: { 200: DecompositionAcceptedSchema, 202: DecompositionAcceptedSchema, ...errorResponses },
@@ -168,7 +170,11 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
     {
       schema: {
         tags: ['decompositions'],
-        summary: 'Status, parameters, every output’s spectrum (all eigenvalues, ascending) and the analyses',
+        summary:
+          'Status, parameters, every output’s spectrum (all eigenvalues, most positive first), exactness and linear term, and the analyses',
+        description:
+          'Each output is exactly Σ λ (vᵀx)² over its eigenpairs, plus aᵀx for a residual block, with a = `linear_model` (null otherwise). ' +
+          '`exactness` is the worst relative error of that rebuild against the model file’s own forward pass.',
         params: DecompositionParamsSchema,
         response: { 200: DecompositionSchema, ...errorResponses },
       },
@@ -185,10 +191,11 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
       schema: {
         tags: ['decompositions'],
         summary:
-          'Top-k eigenvectors of one output: json, f32 (raw little-endian rows; X-Shape, X-Dtype, X-Eigenvalues, X-Positive-Count, X-Negative-Count headers) or npy',
+          'Top-k eigenvectors of one output: json, f32 (raw little-endian rows; X-Shape, X-Dtype, X-Eigenvalues, X-Positive-Count, X-Negative-Count, X-Linear-Term headers) or npy (the same headers)',
         description:
           'Rows: the k largest positive eigenvalues (descending), then the k most negative (ascending), as `sign` selects; ' +
           'positiveCount / negativeCount (X-Positive-Count / X-Negative-Count) say how many of each were returned. ' +
+          'For a residual block, linearTerm (X-Linear-Term, comma-separated) is the linear term a in the same space: the output is Σ λ (vᵀx)² + aᵀx. ' +
           `\`space=input\` gives pixel-space vectors (length ${MNIST_PIXELS} for MNIST), \`space=model\` hidden-space ones (length d).`,
         params: OutputParamsSchema,
         querystring: EigenvectorQuerySchema,

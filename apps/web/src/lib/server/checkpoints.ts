@@ -1,4 +1,9 @@
-import { type ImageClassifierModel, importModel, parseSafetensors } from '@bilinear-lab/core';
+import {
+  declaredConfigOptions,
+  type ImageClassifierModel,
+  importModel,
+  parseSafetensors,
+} from '@bilinear-lab/core';
 import { platformRequest } from '../platform';
 import type { Model } from '../types';
 
@@ -7,6 +12,7 @@ import type { Model } from '../types';
 const CACHE_LIMIT = 4;
 const cache = new Map<string, Promise<ImageClassifierModel>>();
 
+/** The model's checkpoint as the core reads it: gate and residual from the file's own config. */
 export async function classifierFor(key: string, model: Model): Promise<ImageClassifierModel> {
   let pending = cache.get(model.id);
   if (!pending) {
@@ -16,8 +22,7 @@ export async function classifierFor(key: string, model: Model): Promise<ImageCla
         `/api/v1/models/${encodeURIComponent(model.id)}/checkpoint`,
       );
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const residual = (model.config as { residual?: unknown }).residual === true;
-      const imported = importModel(parseSafetensors(bytes), { residual });
+      const imported = importModel(parseSafetensors(bytes), declaredConfigOptions(model.config));
       if (imported.layout !== 'image-classifier') {
         throw new Error(`model ${model.name} is a ${imported.layout}; explanations need an image classifier`);
       }

@@ -1,20 +1,28 @@
 import { eigenvectorName } from '@bilinear-lab/contracts/eigenvector-block';
-import { classifierLogits } from '@bilinear-lab/core';
+import { AnalysisInputError, explainInput, notBilinearReason } from '@bilinear-lab/core';
 import type { NextRequest } from 'next/server';
 import { z } from 'zod';
 import { PlatformError, platformWithKey } from '@/lib/platform';
 import { classifierFor } from '@/lib/server/checkpoints';
 import { serverEigenvectors } from '@/lib/server/eigenvectors';
-import { testImage } from '@/lib/server/mnist';
+import { bundledTestSet, testImage } from '@/lib/server/mnist';
 import { sessionKey } from '@/lib/session';
 
 // Explains one input on the server: the checkpoint of a d = 512 model is ≈ 3.7 MB (past the 1 MB a
 // page's first view may load) and the test images live in a Node-only package, while the answer —
-// logits and per-eigenvector contributions — is a few kilobytes.
+// logits and per-eigenvector contributions — is a few kilobytes. The arithmetic is the core's
+// explainInput; this route fetches what it needs with the user's key.
 
 const BodySchema = z.union([
   z.object({ testIndex: z.number().int().min(0) }).strict(),
-  z.object({ pixels: z.array(z.number().min(0).max(1)).length(784) }).strict(),
+  z
+    .object({
+      pixels: z
+        .array(z.number().min(0).max(1))
+        .min(1)
+        .max(1 << 16),
+    })
+    .strict(),
 ]);
 
 export interface Contribution {
@@ -30,7 +38,9 @@ export interface ClassExplanation {
   logit: number;
   /** Σ over the stored top-k eigenpairs of λ (vᵀx)². */
   explained: number;
-  /** logit − explained: what the eigenpairs beyond the top k add. */
+  /** aᵀx, the linear term of a residual block; null when the logit is a pure quadratic form. */
+  linear: number | null;
+  /** logit − explained − linear: exactly what the eigenpairs beyond the top k add. */
   remainder: number;
   contributions: Contribution[];
 }
@@ -40,8 +50,9 @@ export interface Explanation {
   label: number | null;
   testIndex: number | null;
   predicted: number;
-  exact: boolean;
   topK: number;
+  /** The decomposed layer has this many eigenpairs per class; topK of each sign are shown. */
+  dimension: number;
   classes: ClassExplanation[];
 }
 
@@ -60,7 +71,7 @@ export async function POST(
     return failure(
       400,
       'bad-input',
-      'Send {"testIndex": n} or {"pixels": [784 values in 0…1]}.',
+      'Send {"testIndex": n} or {"pixels": [one value in 0…1 per input of the model]}.',
       parsed.error.issues,
     );
   }
@@ -76,13 +87,18 @@ export async function POST(
       );
     }
     const model = await platform.model(decomposition.modelId);
+    const classifier = await classifierFor(key, model);
+    const notBilinear = notBilinearReason(classifier.gate);
+    if (notBilinear !== null) return failure(422, 'not-bilinear', `Model ${model.name}: ${notBilinear}.`);
 
     let pixels: Float32Array;
     let label: number | null = null;
     let testIndex: number | null = null;
     if ('testIndex' in parsed.data) {
+      const testSet = await bundledTestSet(model);
+      if ('reason' in testSet) return failure(422, 'no-test-images', `${testSet.reason}.`);
       try {
-        const image = await testImage(parsed.data.testIndex);
+        const image = await testImage(testSet.dataset, parsed.data.testIndex);
         pixels = image.pixels;
         label = image.label;
         testIndex = parsed.data.testIndex;
@@ -92,8 +108,6 @@ export async function POST(
     } else {
       pixels = Float32Array.from(parsed.data.pixels);
     }
-
-    const classifier = await classifierFor(key, model);
     if (classifier.inputDim !== pixels.length) {
       return failure(
         400,
@@ -101,54 +115,55 @@ export async function POST(
         `The model reads ${classifier.inputDim} inputs, the image has ${pixels.length}.`,
       );
     }
-    const logits = classifierLogits(classifier, pixels);
+
     const topK = decomposition.parameters.topK;
-    const classes = await Promise.all(
-      decomposition.outputs.map(async (output): Promise<ClassExplanation> => {
-        const block = await serverEigenvectors(decompositionId, output.index, topK, 'input');
-        const contributions: Contribution[] = [];
-        for (let row = 0; row < block.rows; row++) {
-          let projection = 0;
-          const offset = row * block.dimension;
-          for (let i = 0; i < block.dimension; i++)
-            projection += (block.vectors[offset + i] as number) * (pixels[i] as number);
-          const eigenvalue = block.eigenvalues[row] ?? 0;
-          contributions.push({
-            name: eigenvectorName(block, row),
-            eigenvalue,
-            projection,
-            contribution: eigenvalue * projection * projection,
-          });
-        }
-        contributions.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-        const explained = contributions.reduce((sum, item) => sum + item.contribution, 0);
-        const logit = logits[output.index] ?? 0;
-        return {
-          index: output.index,
-          label: output.label,
-          logit,
-          explained,
-          remainder: logit - explained,
-          contributions,
-        };
-      }),
+    // Model-space eigenvectors: the decomposed block's input x is exact for any number of blocks.
+    const blocks = await Promise.all(
+      decomposition.outputs.map((output) => serverEigenvectors(decompositionId, output.index, topK, 'model')),
     );
-    let predicted = 0;
-    for (let c = 1; c < logits.length; c++)
-      if ((logits[c] as number) > (logits[predicted] as number)) predicted = c;
+    const result = explainInput(
+      classifier,
+      pixels,
+      decomposition.outputs.map((output, i) => ({
+        index: output.index,
+        eigenvalues: blocks[i]?.eigenvalues ?? [],
+        vectors: blocks[i]?.vectors ?? new Float32Array(),
+        linearModel: output.linear_model,
+      })),
+    );
+    const classes = result.outputs.map((explained, i): ClassExplanation => {
+      const output = decomposition.outputs[i];
+      const block = blocks[i];
+      if (!output || !block) throw new Error(`class ${explained.index} has no eigenvectors`);
+      return {
+        index: explained.index,
+        label: output.label,
+        logit: explained.logit,
+        explained: explained.explained,
+        linear: explained.linear,
+        remainder: explained.remainder,
+        contributions: explained.contributions.map((entry) => ({
+          name: eigenvectorName(block, entry.row),
+          eigenvalue: entry.eigenvalue,
+          projection: entry.projection,
+          contribution: entry.contribution,
+        })),
+      };
+    });
     const body: Explanation = {
       input: Array.from(pixels, (value) => Math.round(value * 1000) / 1000),
       label,
       testIndex,
-      predicted,
-      exact: classifier.blocks.length === 1 && !classifier.residual,
+      predicted: result.predicted,
       topK,
+      dimension: classifier.embed.rows,
       classes,
     };
     return Response.json(body);
   } catch (error) {
     if (error instanceof PlatformError)
       return failure(error.status, error.code, error.message, error.details);
+    if (error instanceof AnalysisInputError) return failure(422, 'bad-input', error.message);
     console.error('explain failed', error);
     return failure(500, 'internal', `The explanation could not be computed: ${(error as Error).message}`);
   }

@@ -1,3 +1,4 @@
+import { EXACTNESS_TOLERANCE } from '@bilinear-lab/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { DecompositionView, type OutputSpectrum } from '@/components/decomposition-view';
@@ -26,6 +27,8 @@ export default async function DecompositionPage({
     eigenvalues: output.eigenvalues,
     effectiveRank: output.effectiveRank,
     exactness: output.exactness,
+    exact: output.exactness === null || output.exactness <= EXACTNESS_TOLERANCE,
+    linearNorm: output.linear_model === null ? null : Math.hypot(...output.linear_model),
   }));
   const requested = Number(query.class);
   const initialClass = outputs.some((output) => output.index === requested)

@@ -1,14 +1,13 @@
 import { eigenvectorRow } from '@bilinear-lab/contracts/eigenvector-block';
-import { effectiveSupport } from '@bilinear-lab/core';
+import { activationSummary, effectiveSupport } from '@bilinear-lab/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { EigenvectorDetail } from '@/components/eigenvector-detail';
 import { number } from '@/lib/format';
 import { loadDecomposition } from '@/lib/load-decomposition';
-import { activationSummary } from '@/lib/server/activations';
 import { serverEigenvectors } from '@/lib/server/eigenvectors';
-import { mnist } from '@/lib/server/mnist';
+import { bundledTestSet } from '@/lib/server/mnist';
 
 export const metadata: Metadata = { title: 'Eigenvector' };
 
@@ -24,9 +23,30 @@ export default async function EigenvectorPage({
   if (row === null) notFound();
   const vector = block.vectors.subarray(row * block.dimension, (row + 1) * block.dimension);
   const eigenvalue = block.eigenvalues[row] ?? Number.NaN;
-  const dataset = await mnist();
-  const isImage = block.dimension === dataset.inputDim;
-  const summary = isImage ? activationSummary(dataset, vector, eigenvalue) : null;
+  // Input-space vectors read the model's test images, when they are the bundled digits.
+  const testSet = await bundledTestSet(model);
+  const dataset =
+    'dataset' in testSet && block.dimension === testSet.dataset.inputDim ? testSet.dataset : null;
+  const activations = dataset
+    ? activationSummary(dataset.test.inputs, dataset.test.count, dataset.test.labels, vector, eigenvalue)
+    : null;
+  const summary =
+    activations && dataset
+      ? {
+          ...activations,
+          top: activations.top.map((image) => ({
+            ...image,
+            // Three decimals are all the bundled digits carry.
+            pixels: Array.from(
+              dataset.test.inputs.subarray(
+                image.index * dataset.inputDim,
+                (image.index + 1) * dataset.inputDim,
+              ),
+              (value) => Math.round(value * 1000) / 1000,
+            ),
+          })),
+        }
+      : null;
   const positive = row < block.positiveCount;
   const back = `/projects/${projectId}/decompositions/${decompositionId}?class=${output.index}`;
 
