@@ -226,10 +226,10 @@ function renderSummary(path: string, decomposition: Decomposition, seconds: numb
 
 /** Where the gate and residual settings came from, in words. */
 const CONFIG_SOURCES: Record<string, string> = {
-  metadata: "read from the file's metadata",
-  'config-file': 'read from its config file',
-  declared: 'declared with --residual (the file records no config)',
-  default: 'the file records no config: plain bilinear blocks assumed, not residual',
+  metadata: "as the file's metadata says",
+  'config-file': 'as its config file says',
+  declared: 'residual as declared with --residual: the file records no config',
+  default: 'assumed: the file records no config',
 };
 
 function describeModel(model: Record<string, unknown>): string {
@@ -237,9 +237,9 @@ function describeModel(model: Record<string, unknown>): string {
   if (model.layout === 'image-classifier') {
     const image = Array.isArray(model.image_shape) ? ` (${model.image_shape.join('×')})` : '';
     const blocks = model.blocks === 1 ? '1 block' : `${model.blocks} blocks`;
-    const residual = model.residual ? ', residual' : '';
+    const kind = model.residual ? 'bilinear, residual' : 'bilinear, not residual';
     return (
-      `image-classifier, ${model.input_dim} inputs${image} → d = ${model.model_dim}, ${blocks} (hidden ${model.hidden_dim}${residual}) ` +
+      `image-classifier, ${model.input_dim} inputs${image} → d = ${model.model_dim}, ${blocks} (hidden ${model.hidden_dim}; ${kind}) ` +
       `→ ${model.classes} classes (${source}); decomposing block ${model.decomposed_block} through the head`
     );
   }

@@ -155,9 +155,17 @@ describe('bilinear inspect', () => {
     expect(folderRun.stderr).toBe(`bilinear: ${folder}: is a directory, not a file\n`);
   });
 
-  it('inspects the example model the repository carries', () => {
+  it('inspects the example model the repository carries, with the config file beside it', () => {
     const report = inspectJson(EXAMPLE_MODEL);
-    expect(report.layout).toMatchObject({ name: 'image-classifier', model_dim: 64, classes: 10 });
+    expect(report.layout).toMatchObject({
+      name: 'image-classifier',
+      model_dim: 64,
+      classes: 10,
+      residual: false,
+      gate: 'none',
+      config_source: 'config-file',
+      config_file: `${EXAMPLE_MODEL}.config.json`,
+    });
   });
 });
 

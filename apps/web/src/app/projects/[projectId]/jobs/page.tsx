@@ -1,3 +1,4 @@
+import { parseSubject } from '@bilinear-lab/jobs/subject';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { AutoRefresh } from '@/components/auto-refresh';
@@ -11,13 +12,12 @@ export const metadata: Metadata = { title: 'Jobs & workers' };
 
 const FILTERS = ['all', 'queued', 'running', 'failed', 'completed', 'cancelled'] as const;
 
-function subjectLink(projectId: string, subject: string): { href: string; text: string } | null {
-  const [kind, id] = subject.split(':');
-  if (!id) return null;
-  if (kind === 'model') return { href: `/projects/${projectId}/models/${id}`, text: 'training run' };
-  if (kind === 'decomposition')
-    return { href: `/projects/${projectId}/decompositions/${id}`, text: 'decomposition' };
-  return null;
+function subjectLink(projectId: string, text: string): { href: string; text: string } | null {
+  const subject = parseSubject(text);
+  if (subject === null) return null;
+  return subject.kind === 'model'
+    ? { href: `/projects/${projectId}/models/${subject.id}`, text: 'training run' }
+    : { href: `/projects/${projectId}/decompositions/${subject.id}`, text: 'decomposition' };
 }
 
 export default async function JobsPage({ params, searchParams }: PageProps<'/projects/[projectId]/jobs'>) {
