@@ -139,7 +139,9 @@ describe('bilinear decompose: the file decides', () => {
     const path = modelWith('bare.safetensors', null);
     const plain = runCli(['decompose', path]);
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toContain('(hidden 8; bilinear, not residual) → 3 classes (assumed: the file records no config)');
+    expect(plain.stdout).toContain(
+      '(hidden 8; bilinear, not residual) → 3 classes (assumed: the file records no config)',
+    );
     const declared = decompose([path, '--residual']);
     expect(declared.model).toMatchObject({ residual: true, config_source: 'declared' });
     expect(declared.outputs.every((output) => output.linear_model !== null)).toBe(true);
