@@ -81,35 +81,31 @@ const ACTIVATIONS: Record<Gate, (a: number) => number> = {
   gelu: (a) => 0.5 * a * (1 + erf(a / Math.SQRT2)),
 };
 
-/** Logits from the raw arrays: head · blocks(E x), each block act(W x) ⊙ (V x) (+ x). */
-function logitsOf(weights: Weights, residual: boolean, gate: Gate, pixels: ArrayLike<number>): number[] {
+/** x after the first `blocks` blocks of E p, each act(W x) ⊙ (V x) (+ x), from the raw arrays. */
+function hidden(weights: Weights, residual: boolean, gate: Gate, pixels: ArrayLike<number>, blocks: number) {
   let x = Array.from({ length: D }, (_, i) => {
     let sum = 0;
     for (let j = 0; j < INPUT; j++) sum += (weights.embed[i * INPUT + j] as number) * (pixels[j] as number);
     return sum;
   });
-  for (const block of weights.blocks) {
+  for (const block of weights.blocks.slice(0, blocks)) {
     const row = (r: number) => x.reduce((sum, xi, i) => sum + (block[r * D + i] as number) * xi, 0);
     x = x.map((xk, k) => ACTIVATIONS[gate](row(k)) * row(D + k) + (residual ? xk : 0));
   }
+  return x;
+}
+
+/** Logits from the raw arrays: head · blocks(E x). */
+function logitsOf(weights: Weights, residual: boolean, gate: Gate, pixels: ArrayLike<number>): number[] {
+  const x = hidden(weights, residual, gate, pixels, weights.blocks.length);
   return Array.from({ length: CLASSES }, (_, c) =>
     x.reduce((sum, xi, i) => sum + (weights.head[c * D + i] as number) * xi, 0),
   );
 }
 
-/** The decomposed block's input, x_{L-1}, from the raw arrays (all blocks but the last). */
+/** The decomposed block's input, x_{L-1} (bilinear blocks). */
 function lastBlockInput(weights: Weights, residual: boolean, pixels: ArrayLike<number>): number[] {
-  const shorter = { ...weights, head: new Float64Array(0), blocks: weights.blocks.slice(0, -1) };
-  let x = Array.from({ length: D }, (_, i) => {
-    let sum = 0;
-    for (let j = 0; j < INPUT; j++) sum += (shorter.embed[i * INPUT + j] as number) * (pixels[j] as number);
-    return sum;
-  });
-  for (const block of shorter.blocks) {
-    const row = (r: number) => x.reduce((sum, xi, i) => sum + (block[r * D + i] as number) * xi, 0);
-    x = x.map((xk, k) => row(k) * row(D + k) + (residual ? xk : 0));
-  }
-  return x;
+  return hidden(weights, residual, 'none', pixels, weights.blocks.length - 1);
 }
 
 /** Σ λ (vᵀx)² over the output's pairs (all of them when topK = d) + aᵀx. */

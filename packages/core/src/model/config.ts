@@ -148,35 +148,26 @@ export function modelConfigFromJson(json: unknown): {
   const fail = (what: string): never => {
     throw new ModelConfigError('invalid-config', `model config JSON: ${what}`);
   };
-  let value = json;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch (error) {
-      fail(`not valid JSON (${(error as Error).message})`);
-    }
-  }
-  if (!isPlainObject(value)) return fail(`expected an object, got ${describe(value)}`);
-
+  const value = jsonObject(json, fail);
   const kind = (Object.keys(ARCHITECTURES) as ModelKind[]).find(
     (k) => ARCHITECTURES[k] === value.architecture,
   );
   if (kind === undefined) {
     return fail(
-      `architecture must be "bilinear-image-classifier" or "bilinear-toy", got ${describe(value.architecture)}`,
+      `architecture must be "bilinear-image-classifier" or "bilinear-toy", got ${describeValue(value.architecture)}`,
     );
   }
   const integer = (key: string): number => {
     const field = value[key];
     if (typeof field !== 'number' || !Number.isSafeInteger(field) || field < 1) {
-      return fail(`"${key}" must be an integer ≥ 1, got ${describe(field)}`);
+      return fail(`"${key}" must be an integer ≥ 1, got ${describeValue(field)}`);
     }
     return field;
   };
   const outputKey = kind === 'image-classifier' ? 'n_classes' : 'd_output';
   const otherKey = kind === 'image-classifier' ? 'd_output' : 'n_classes';
   const training = value.training ?? {};
-  if (!isPlainObject(training)) return fail(`"training" must be an object, got ${describe(training)}`);
+  if (!isPlainObject(training)) return fail(`"training" must be an object, got ${describeValue(training)}`);
   const config: ModelConfig = {
     kind,
     inputDim: integer('d_input'),
@@ -318,11 +309,29 @@ export function listNames(names: readonly string[]): string {
   return names.length > 8 ? `${shown.join(', ')}, … (${names.length} in all)` : shown.join(', ');
 }
 
+/**
+ * A config given as JSON text or already parsed, as an object; `fail` (which throws) says what is
+ * wrong with anything else.
+ */
+export function jsonObject(json: unknown, fail: (what: string) => never): Record<string, unknown> {
+  let value = json;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch (error) {
+      fail(`not valid JSON (${(error as Error).message})`);
+    }
+  }
+  if (!isPlainObject(value)) return fail(`expected an object, got ${describeValue(value)}`);
+  return value;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
+/** A value as a message shows it: its JSON, cut at 60 characters. */
+export function describeValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

@@ -1,7 +1,7 @@
 // The `config.json` of a language model's HF folder, as the reference code writes it
 // (tdooms/bilinear-decomposition `src/language`): n_head, n_layer, n_ctx, d_model, d_hidden,
 // bilinear, gate, bias, normalization, vocab_size (older files: n_vocab) and scale_attn.
-import { GATES, type Gate, ModelConfigError } from './config.js';
+import { describeValue, GATES, type Gate, jsonObject, ModelConfigError } from './config.js';
 
 export interface LanguageModelConfig {
   vocabSize: number;
@@ -20,7 +20,11 @@ export interface LanguageModelConfig {
 
 /** True when a parsed config JSON looks like a language model's (rather than one of our classifier configs). */
 export function isLanguageModelConfigJson(json: unknown): boolean {
-  return isPlainObject(json) && ('d_model' in json || 'n_vocab' in json || 'vocab_size' in json);
+  return (
+    typeof json === 'object' &&
+    json !== null &&
+    ('d_model' in json || 'n_vocab' in json || 'vocab_size' in json)
+  );
 }
 
 /**
@@ -32,19 +36,11 @@ export function languageModelConfigFromJson(json: unknown): LanguageModelConfig 
   const fail = (what: string): never => {
     throw new ModelConfigError('invalid-config', `language-model config: ${what}`);
   };
-  let value = json;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch (error) {
-      fail(`not valid JSON (${(error as Error).message})`);
-    }
-  }
-  if (!isPlainObject(value)) return fail(`expected an object, got ${describe(value)}`);
+  const value = jsonObject(json, fail);
 
   const integer = (key: string, field: unknown = value[key]): number => {
     if (typeof field !== 'number' || !Number.isSafeInteger(field) || field < 1) {
-      return fail(`"${key}" must be an integer ≥ 1, got ${describe(field)}`);
+      return fail(`"${key}" must be an integer ≥ 1, got ${describeValue(field)}`);
     }
     return field;
   };
@@ -52,13 +48,16 @@ export function languageModelConfigFromJson(json: unknown): LanguageModelConfig 
     value[key] === undefined || value[key] === null ? null : integer(key);
   const flag = (key: string, fallback: boolean): boolean => {
     const field = value[key] ?? fallback;
-    if (typeof field !== 'boolean') return fail(`"${key}" must be true or false, got ${describe(field)}`);
+    if (typeof field !== 'boolean')
+      return fail(`"${key}" must be true or false, got ${describeValue(field)}`);
     return field;
   };
 
   const vocabKey = value.vocab_size !== undefined ? 'vocab_size' : 'n_vocab';
   if (value.vocab_size !== undefined && value.n_vocab !== undefined && value.vocab_size !== value.n_vocab) {
-    fail(`"vocab_size" (${describe(value.vocab_size)}) and "n_vocab" (${describe(value.n_vocab)}) disagree`);
+    fail(
+      `"vocab_size" (${describeValue(value.vocab_size)}) and "n_vocab" (${describeValue(value.n_vocab)}) disagree`,
+    );
   }
   const gateField = value.gate ?? null;
   if (
@@ -66,7 +65,7 @@ export function languageModelConfigFromJson(json: unknown): LanguageModelConfig 
     !(typeof gateField === 'string' && (GATES as readonly string[]).includes(gateField))
   ) {
     fail(
-      `"gate" must be null or one of ${GATES.filter((g) => g !== 'none').join(', ')}, got ${describe(gateField)}`,
+      `"gate" must be null or one of ${GATES.filter((g) => g !== 'none').join(', ')}, got ${describeValue(gateField)}`,
     );
   }
   const gate = (gateField ?? 'none') as Gate;
@@ -87,13 +86,4 @@ export function languageModelConfigFromJson(json: unknown): LanguageModelConfig 
     scaleAttention: flag('scale_attn', true),
     normalization: flag('normalization', true),
   };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
