@@ -8,7 +8,7 @@ import { LineChart } from './line-chart';
 
 /** The worker's "adversarial" analysis (apps/worker/src/results/analyses.ts). */
 export interface AdversarialAnalysis {
-  /** classes × 784: mask t pushes predictions towards class t. */
+  /** classes × pixels of a square image: mask t pushes predictions towards class t. */
   masks: number[][];
   scales: number[];
   flipRate: number[];
@@ -22,8 +22,6 @@ export interface AdversarialAnalysis {
   samples?: number;
 }
 
-const MASK_SIDE = 28;
-
 export function AdversarialView({ analysis, labels }: { analysis: AdversarialAnalysis; labels: string[] }) {
   // One scale for all masks, so that their colours compare across classes.
   const limit = useMemo(
@@ -31,6 +29,8 @@ export function AdversarialView({ analysis, labels }: { analysis: AdversarialAna
     [analysis.masks],
   );
   const largestLast = analysis.scales.length - 1;
+  // The masks are square images (the core computes them only for square inputs): 28 × 28 for MNIST.
+  const side = Math.round(Math.sqrt(analysis.masks[0]?.length ?? 0));
   return (
     <div>
       <p className="muted">
@@ -52,7 +52,7 @@ export function AdversarialView({ analysis, labels }: { analysis: AdversarialAna
               <div key={labels[t] ?? t} className="heatmap-cell">
                 <Heatmap
                   values={mask}
-                  side={MASK_SIDE}
+                  side={side}
                   limit={limit}
                   size={90}
                   label={`Adversarial mask towards class ${labels[t] ?? t}`}
