@@ -2,10 +2,12 @@
 // matrices for tests and benchmarks are not part of it: they are `@bilinear-lab/core/testing`.
 export * from './analyses/index.js';
 export * from './decomposition/decompose.js';
+export type { LanguageModelDirections } from './decomposition/language-model-target.js';
 export * from './decomposition/target.js';
 export * from './eigen/symmetric-eigen.js';
 export * from './interaction/interaction-matrix.js';
 export * from './linalg/matrix-product.js';
+export * from './linalg/thin-qr.js';
 export * from './model/forward.js';
 export * from './model/index.js';
 export * from './random/seeded-random.js';

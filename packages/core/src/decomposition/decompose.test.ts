@@ -199,6 +199,7 @@ describe('decomposeModel on seeded random models', () => {
       unembedding: gaussianMatrix(11, 8, 6),
       layers: [
         {
+          attention: null,
           mlp: { left: gaussianMatrix(12, 8, 7), right: gaussianMatrix(12, 8, 8) },
           down: gaussianMatrix(8, 12, 9),
         },

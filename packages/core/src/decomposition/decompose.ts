@@ -159,19 +159,26 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
         : {}),
     });
     const k = eig.vectorIndices.length;
-    // All of this output's vectors to input space in one GEMM: (Vᵀ)ᵀ·basis, k × input dim.
-    const inputs = target.inputMap
-      ? productTransposedA(transpose(matrix(k, d, eig.vectors)), target.inputMap.basis)
+    // A reduced problem's vectors live in the full space as basis · w, k × n in one GEMM.
+    const solved = matrix(k, d, eig.vectors);
+    const full = target.reduction
+      ? productTransposedA(transpose(target.reduction.basis), transpose(solved))
       : null;
+    const spaceDim = full ? full.rows : d;
+    const vectorsOf = full ? transpose(full) : solved;
+    // All of this output's vectors to input space in one GEMM: (Vᵀ)ᵀ·basis, k × input dim.
+    const inputs = target.inputMap ? productTransposedA(transpose(vectorsOf), target.inputMap.basis) : null;
+    const spectrum = withZeros(eig.values, target.reduction?.zeros ?? 0);
     const pairs: Eigenpair[] = [];
-    eig.vectorIndices.forEach((rank, c) => {
-      const vectorModel = eig.vectors.slice(c * d, (c + 1) * d);
+    eig.vectorIndices.forEach((solvedRank, c) => {
+      const vectorModel = vectorsOf.data.slice(c * spaceDim, (c + 1) * spaceDim);
       const vectorInput = inputs ? inputs.data.slice(c * inputs.cols, (c + 1) * inputs.cols) : null;
-      if (orientation.flip(vectorModel, vectorInput)) {
+      if (orientation.flip(eig.vectors.subarray(c * d, (c + 1) * d), vectorModel, vectorInput)) {
         negate(vectorModel);
         if (vectorInput) negate(vectorInput);
       }
-      pairs.push({ rank, eigenvalue: eig.values[rank] as number, vectorModel, vectorInput });
+      const rank = spectrum.rankOf(solvedRank);
+      pairs.push({ rank, eigenvalue: spectrum.values[rank] as number, vectorModel, vectorInput });
     });
 
     // The linear readout's contribution uᵀ L x = aᵀx, with a = Lᵀu.
@@ -193,14 +200,15 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
         reconstructed[s] = rebuilt;
       }
     }
+    const n = spectrum.values.length;
     outputs.push({
       index,
       label,
-      eigenvalues: eig.values,
-      effectiveRank: effectiveRank(eig.values),
+      eigenvalues: spectrum.values,
+      effectiveRank: effectiveRank(spectrum.values),
       topPositive: pairs.filter((p) => p.eigenvalue > 0 && p.rank < topK).sort((a, b) => a.rank - b.rank),
       topNegative: pairs
-        .filter((p) => p.eigenvalue < 0 && p.rank >= d - topK)
+        .filter((p) => p.eigenvalue < 0 && p.rank >= n - topK)
         .sort((a, b) => b.rank - a.rank),
       linearModel: linear,
       linearInput,
@@ -328,6 +336,20 @@ function outputError(
   return worst;
 }
 
+/**
+ * A reduced problem's eigenvalues with the `zeros` zero eigenvalues of the full space inserted after
+ * the positive ones (most positive first throughout), and where each solved rank lands.
+ */
+function withZeros(values: Float64Array, zeros: number) {
+  if (zeros === 0) return { values, rankOf: (rank: number) => rank };
+  let positives = 0;
+  while (positives < values.length && (values[positives] as number) > 0) positives++;
+  const full = new Float64Array(values.length + zeros);
+  full.set(values.subarray(0, positives), 0);
+  full.set(values.subarray(positives), positives + zeros);
+  return { values: full, rankOf: (rank: number) => (rank < positives ? rank : rank + zeros) };
+}
+
 function negate(x: Float64Array): void {
   for (let i = 0; i < x.length; i++) x[i] = -(x[i] as number);
 }
@@ -361,9 +383,9 @@ function signReference(target: DecompositionTarget, layerInputs: Float64Array | 
         space: 'model' as const,
         description: 'each eigenvector v is flipped so that vᵀ mean(x) ≥ 0 over the sample inputs',
       },
-      flip(vectorModel: Float64Array): boolean {
+      flip(solved: Float64Array): boolean {
         let overlap = 0;
-        for (let i = 0; i < d; i++) overlap += (vectorModel[i] as number) * (mean[i] as number);
+        for (let i = 0; i < d; i++) overlap += (solved[i] as number) * (mean[i] as number);
         return overlap < 0;
       },
     };
@@ -375,7 +397,7 @@ function signReference(target: DecompositionTarget, layerInputs: Float64Array | 
       space,
       description: `each eigenvector is flipped so that its largest-magnitude entry in ${space} space is positive`,
     },
-    flip(vectorModel: Float64Array, vectorInput: Float64Array | null): boolean {
+    flip(_solved: Float64Array, vectorModel: Float64Array, vectorInput: Float64Array | null): boolean {
       const reference = vectorInput ?? vectorModel;
       let largest = 0;
       for (let i = 0; i < reference.length; i++) {

@@ -1,16 +1,12 @@
-import { transpose } from '../linalg/matrix-product.js';
 import { bilinearForward, classifierHidden } from '../model/forward.js';
 import { notBilinearReason } from '../model/gate.js';
 import { matrix, multiplyVector } from '../model/matrix.js';
 import type { ReferenceForward } from '../model/reference-forward.js';
-import type {
-  BilinearLayer,
-  BilinearModel,
-  ImageClassifierModel,
-  LanguageModel,
-  Matrix,
-} from '../model/types.js';
+import type { SparseAutoencoder } from '../model/sparse-autoencoder.js';
+import type { BilinearLayer, BilinearModel, ImageClassifierModel, Matrix } from '../model/types.js';
 import { seededGaussian } from '../random/seeded-random.js';
+import { checkedOutputs, DecompositionInputError } from './input-error.js';
+import { type LanguageModelDirections, languageModelTarget } from './language-model-target.js';
 
 /**
  * What a decomposition needs of a model: one bilinear layer, its down-projection P, the output
@@ -30,6 +26,12 @@ export interface DecompositionTarget {
    */
   inputMap: { basis: Matrix; space: 'pixels' | 'tokens' } | null;
   /**
+   * When the eigenproblem is solved in a smaller space than the one its vectors live in: vectors are
+   * basis · w (basis [n, r] with orthonormal columns) and the spectrum has `zeros` more zero
+   * eigenvalues than the r solved for (DᵀQD over F features has rank ≤ d).
+   */
+  reduction: { basis: Matrix; zeros: number } | null;
+  /**
    * Present when the readout adds a linear term uᵀ L x (residual classifiers: x + g(x) reaches the
    * head), L [m, d]; each output's term is then aᵀx with a = Lᵀu in the layer's input space.
    */
@@ -47,15 +49,20 @@ export interface DecompositionTarget {
   describe: Record<string, unknown>;
 }
 
-export class DecompositionInputError extends Error {
-  override readonly name = 'DecompositionInputError';
-}
+export { DecompositionInputError } from './input-error.js';
 
 export interface TargetOptions {
-  /** Output indices to decompose (classes, token ids). Default: every class; required for LMs. */
+  /** Output indices to decompose (classes, token ids). Default: every class; for LMs, token ids. */
   outputs?: readonly number[];
   /** Language models: which layer's MLP (default 0). Classifiers: always the last block. */
   layer?: number;
+  /** Language models: what to decompose along, instead of the unembedding rows of `outputs`. */
+  directions?: LanguageModelDirections;
+  /**
+   * Language models: an SAE on the MLP's input (its decoder D [d, F]): decompose the feature-space
+   * matrix ½(DᵀQD + (DᵀQD)ᵀ) = DᵀQD (Q is symmetric), whose eigenvectors weigh input features.
+   */
+  inputFeatures?: SparseAutoencoder;
 }
 
 export function decompositionTarget(model: BilinearModel, options: TargetOptions = {}): DecompositionTarget {
@@ -85,6 +92,7 @@ function classifierTarget(model: ImageClassifierModel, options: TargetOptions): 
     directions: unitRows(outputs, classes),
     outputs: outputs.map((index) => ({ index, label: String(index) })),
     inputMap,
+    reduction: null,
     linearReadout: model.residual ? model.head : null,
     inputDim: model.inputDim,
     sampleInputs: (count, seed) => sampleImages(count, model.inputDim, seed),
@@ -140,83 +148,6 @@ function classifierTarget(model: ImageClassifierModel, options: TargetOptions): 
       decomposed_block: last,
     },
   };
-}
-
-function languageModelTarget(model: LanguageModel, options: TargetOptions): DecompositionTarget {
-  const layerIndex = options.layer ?? 0;
-  const layer = model.layers[layerIndex];
-  if (!layer) {
-    throw new DecompositionInputError(
-      `layer ${layerIndex} does not exist: the model has layers 0..${model.layers.length - 1}`,
-    );
-  }
-  if (!options.outputs || options.outputs.length === 0) {
-    throw new DecompositionInputError(
-      'a language model has one output per token: name the token ids to decompose (e.g. --outputs 12,345)',
-    );
-  }
-  const tokens = checkedOutputs(options.outputs, model.vocabSize, 'token id');
-  const d = model.modelDim;
-  // Token logits read the residual stream through the unembedding rows.
-  const directions = matrix(tokens.length, d);
-  tokens.forEach((token, j) => {
-    directions.data.set(model.unembedding.data.subarray(token * d, (token + 1) * d), j * d);
-  });
-  return {
-    layer: layer.mlp,
-    projection: layer.down,
-    directions,
-    outputs: tokens.map((index) => ({ index, label: `token ${index}` })),
-    inputMap: { basis: transpose(model.embedding), space: 'tokens' },
-    linearReadout: null,
-    inputDim: d,
-    // The MLP's input is a normalised residual stream: Gaussian vectors exercise the same algebra.
-    sampleInputs: (count, seed) => Float64Array.from({ length: count * d }, seededGaussian(seed)),
-    layerInputsOf: (inputs) => inputs,
-    modelOutputs(inputs, count) {
-      const values = new Float64Array(count * tokens.length);
-      for (let s = 0; s < count; s++) {
-        const out = multiplyVector(
-          layer.down,
-          bilinearForward(layer.mlp, inputs.subarray(s * d, (s + 1) * d), model.gate),
-        );
-        for (let j = 0; j < tokens.length; j++) {
-          let dot = 0;
-          for (let i = 0; i < d; i++) dot += (directions.data[j * d + i] as number) * (out[i] as number);
-          values[s * tokens.length + j] = dot;
-        }
-      }
-      return values;
-    },
-    referenceOutputs(reference, inputs, count) {
-      if (reference.layout !== 'language-model' || reference.modelDim !== d) {
-        throw new DecompositionInputError('the reference forward pass is not of this language model');
-      }
-      return reference.mlpAlongTokens(layerIndex, tokens, inputs, count);
-    },
-    describe: {
-      layout: model.layout,
-      vocab_size: model.vocabSize,
-      model_dim: d,
-      hidden_dim: model.hiddenDim,
-      layers: model.layers.length,
-      gate: model.gate,
-      config_source: model.configSource,
-      decomposed_layer: layerIndex,
-    },
-  };
-}
-
-function checkedOutputs(outputs: readonly number[], count: number, what: string): number[] {
-  const seen = new Set<number>();
-  for (const index of outputs) {
-    if (!Number.isInteger(index) || index < 0 || index >= count) {
-      throw new DecompositionInputError(`${what} ${index} is out of range 0..${count - 1} for this model`);
-    }
-    if (seen.has(index)) throw new DecompositionInputError(`${what} ${index} is listed twice`);
-    seen.add(index);
-  }
-  return [...outputs];
 }
 
 function range(n: number): number[] {

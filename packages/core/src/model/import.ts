@@ -35,7 +35,8 @@ export const EXPECTED_LAYOUTS = [
   'image-classifier: embed.weight [d, in], blocks.{i}.weight [2d, d] for i = 0..L-1, head.weight [classes, d]',
   'language-model: transformer.wte.weight [V, d], transformer.h.{i}.mlp.w.weight [2h, d], ' +
     'transformer.h.{i}.mlp.p.weight [d, h] for i = 0..L-1, lm_head.weight [V, d] ' +
-    '(transformer.h.{i}.attn.* may be present and is ignored)',
+    '(and for the forward pass transformer.h.{i}.attn.qkv.weight [3d, d], attn.o.weight [d, d], ' +
+    'optionally attn.rotary.inv_freq [d_head / 2])',
 ];
 
 /** Weights are widened exactly to float64 from these; integer or packed dtypes would need scales we lack. */
@@ -46,7 +47,7 @@ const LISTED_KEYS = 20;
 // Indices without leading zeros, so "blocks.01.weight" is not silently taken for block 1.
 const IMAGE_BLOCK = /^blocks\.(0|[1-9]\d*)\.weight$/;
 const LM_MLP = /^transformer\.h\.(0|[1-9]\d*)\.mlp\.[wp]\.weight$/;
-const LM_ATTENTION = /^transformer\.h\.(0|[1-9]\d*)\.attn\./;
+const LM_ATTENTION = /^transformer\.h\.(0|[1-9]\d*)\.attn\.(qkv\.weight|o\.weight|rotary\.inv_freq)$/;
 const IMAGE_FIXED = ['embed.weight', 'head.weight'];
 const LM_FIXED = ['transformer.wte.weight', 'lm_head.weight'];
 
@@ -145,14 +146,25 @@ function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions)
     );
   }
   const h = twiceHidden / 2;
-  const layers: { w: TensorInfo; p: TensorInfo }[] = [];
+  const layers: { w: TensorInfo; p: TensorInfo; attention: AttentionInfo | null }[] = [];
+  const withAttention = file.tensors.has('transformer.h.0.attn.qkv.weight');
   for (let i = 0; i < layerCount; i++) {
     const w = requiredWeight(file, `transformer.h.${i}.mlp.w.weight`, layerCount);
     const p = requiredWeight(file, `transformer.h.${i}.mlp.p.weight`, layerCount);
     const from = `with d = ${d} from transformer.wte.weight ${formatShape(embedding.shape)} and h = ${h} from ${first.name} ${formatShape(first.shape)}`;
     expectShape(w, [2 * h, d], `[2h, d] ${from}`);
     expectShape(p, [d, h], `[d, h] ${from}`);
-    layers.push({ w, p });
+    layers.push({ w, p, attention: withAttention ? attentionInfo(file, i, d, layerCount) : null });
+  }
+  if (!withAttention) {
+    const stray = [...file.tensors.keys()].find((name) => LM_ATTENTION.test(name));
+    if (stray !== undefined) {
+      throw new ModelLayoutError(
+        'inconsistent-shapes',
+        `${stray} is present but transformer.h.0.attn.qkv.weight is not: attention weights come for every layer or for none`,
+        stray,
+      );
+    }
   }
   const unembedding = weightInfo(file, 'lm_head.weight');
   expectShape(
@@ -174,14 +186,63 @@ function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions)
     hiddenDim: h,
     embedding: decodeMatrix(file, embedding),
     unembedding: decodeMatrix(file, unembedding),
-    layers: layers.map(({ w, p }) => ({
+    layers: layers.map(({ w, p, attention }) => ({
       mlp: splitBilinear(decodeMatrix(file, w)),
       down: decodeMatrix(file, p),
+      attention:
+        attention === null
+          ? null
+          : {
+              qkv: decodeMatrix(file, attention.qkv),
+              out: decodeMatrix(file, attention.out),
+              inverseFrequencies:
+                attention.inverseFrequencies === null
+                  ? null
+                  : decodeTensor(file, attention.inverseFrequencies.name),
+            },
     })),
     gate: config.gate,
     config: config.recorded,
     configSource: config.source,
   };
+}
+
+interface AttentionInfo {
+  qkv: TensorInfo;
+  out: TensorInfo;
+  inverseFrequencies: TensorInfo | null;
+}
+
+/** Layer i's attention tensors: qkv [3d, d], o [d, d], and inv_freq [d_head / 2] when stored. */
+function attentionInfo(file: SafetensorsFile, i: number, d: number, layerCount: number): AttentionInfo {
+  const name = (part: string) => `transformer.h.${i}.attn.${part}`;
+  for (const part of ['qkv.weight', 'o.weight']) {
+    if (!file.tensors.has(name(part))) {
+      throw new ModelLayoutError(
+        'inconsistent-shapes',
+        `${name(part)} is missing: layer 0 has attention weights, so each of the ${layerCount} layers needs attn.qkv.weight [3d, d] and attn.o.weight [d, d]`,
+        name(part),
+      );
+    }
+  }
+  const qkv = weightInfo(file, name('qkv.weight'));
+  const out = weightInfo(file, name('o.weight'));
+  expectShape(qkv, [3 * d, d], `[3d, d] with d = ${d} from transformer.wte.weight`);
+  expectShape(out, [d, d], `[d, d] with d = ${d} from transformer.wte.weight`);
+  const stored = file.tensors.get(name('rotary.inv_freq'));
+  let inverseFrequencies: TensorInfo | null = null;
+  if (stored !== undefined) {
+    inverseFrequencies = weightInfo(file, stored.name);
+    const [half] = stored.shape;
+    if (stored.shape.length !== 1 || half === undefined || half === 0 || d % (2 * half) !== 0) {
+      throw new ModelLayoutError(
+        'inconsistent-shapes',
+        `${stored.name} has shape ${formatShape(stored.shape)} but [d_head / 2] is expected, with d_head dividing d = ${d}`,
+        stored.name,
+      );
+    }
+  }
+  return { qkv, out, inverseFrequencies };
 }
 
 /** Rows 0..h-1 of the stored [2h, d] weight are W ("left"), rows h..2h-1 are V ("right"). */

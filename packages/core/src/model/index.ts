@@ -39,6 +39,14 @@ export {
   type LanguageModelConfig,
   languageModelConfigFromJson,
 } from './language-model-config.js';
+export {
+  LanguageModelForwardError,
+  type LanguageModelLoss,
+  type LanguageModelTrace,
+  languageModelLogits,
+  languageModelLoss,
+  traceLanguageModel,
+} from './language-model-forward.js';
 export { matrix, multiplyTransposedVector, multiplyVector } from './matrix.js';
 export {
   type ClassifierReference,
@@ -46,7 +54,17 @@ export {
   type ReferenceForward,
   referenceForward,
 } from './reference-forward.js';
+export {
+  encodeSparse,
+  HOOK_POINTS,
+  type HookPoint,
+  importSparseAutoencoder,
+  type SaeImportOptions,
+  type SparseAutoencoder,
+  saeEncoderRow,
+} from './sparse-autoencoder.js';
 export type {
+  AttentionWeights,
   BilinearLayer,
   BilinearModel,
   ConfigSource,

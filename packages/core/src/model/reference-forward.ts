@@ -19,11 +19,13 @@ export interface ClassifierReference {
 export interface LanguageModelReference {
   layout: 'language-model';
   modelDim: number;
+  /** lm_head.weight rows of these tokens, as read here (tokens × d). */
+  unembeddingRows(tokens: readonly number[]): Float64Array;
   /**
-   * lm_head[t] · mlp_layer(x) for each input x (count × d, the MLP's input) and token t:
-   * count × tokens, row-major.
+   * u · mlp_layer(x) for each input x (count × d, the MLP's input) and each direction u (rows of
+   * `directions`, m × d): count × m, row-major.
    */
-  mlpAlongTokens(layer: number, tokens: readonly number[], inputs: Float64Array, count: number): Float64Array;
+  mlpAlong(layer: number, directions: Float64Array, inputs: Float64Array, count: number): Float64Array;
 }
 
 export type ReferenceForward = ClassifierReference | LanguageModelReference;
@@ -117,17 +119,25 @@ function languageModelReference(file: SafetensorsFile, options: ModelConfigOptio
   return {
     layout: 'language-model',
     modelDim: d,
-    mlpAlongTokens(layer, tokens, inputs, count) {
+    unembeddingRows(tokens) {
+      const rows = new Float64Array(tokens.length * d);
+      tokens.forEach((token, j) => {
+        rows.set(unembedding.values.subarray(token * d, (token + 1) * d), j * d);
+      });
+      return rows;
+    },
+    mlpAlong(layer, directions, inputs, count) {
       const w = weight(file, `transformer.h.${layer}.mlp.w.weight`);
       const p = weight(file, `transformer.h.${layer}.mlp.p.weight`);
-      const out = new Float64Array(count * tokens.length);
+      const m = directions.length / d;
+      const out = new Float64Array(count * m);
       for (let s = 0; s < count; s++) {
         const y = apply(p, gatedProduct(w, inputs.slice(s * d, (s + 1) * d), gate));
-        tokens.forEach((token, j) => {
+        for (let j = 0; j < m; j++) {
           let dot = 0;
-          for (let i = 0; i < d; i++) dot += (unembedding.values[token * d + i] as number) * (y[i] as number);
-          out[s * tokens.length + j] = dot;
-        });
+          for (let i = 0; i < d; i++) dot += (directions[j * d + i] as number) * (y[i] as number);
+          out[s * m + j] = dot;
+        }
       }
       return out;
     },

@@ -40,13 +40,24 @@ export interface ImageClassifierModel {
   configSource: ConfigSource;
 }
 
-/** One transformer layer's bilinear MLP: g = (W x) ⊙ (V x), out = P g with P [d, hidden]. */
+/** A layer's causal self-attention with rotary positions (the reference code's, no biases). */
+export interface AttentionWeights {
+  /** qkv [3d, d]: its rows split as (3: q, k, v; heads; d_head). */
+  qkv: Matrix;
+  /** o [d, d]: from the heads' concatenated outputs back to the residual stream. */
+  out: Matrix;
+  /** rotary.inv_freq [d_head / 2] as the file stores it, or null (then 1 / 10000^(2i / d_head)). */
+  inverseFrequencies: Float64Array | null;
+}
+
+/** One transformer layer: attention (absent in MLP-only files) and the bilinear MLP, out = P g. */
 export interface LanguageModelLayer {
+  attention: AttentionWeights | null;
   mlp: BilinearLayer;
   down: Matrix;
 }
 
-/** The reference language-model layout (HF-style keys); attention weights are not needed here. */
+/** The reference language-model layout (HF-style keys). */
 export interface LanguageModel {
   layout: 'language-model';
   vocabSize: number;
