@@ -1,8 +1,16 @@
-import { type Decomposition, type Eigenpair, EXACTNESS_TOLERANCE } from '@bilinear-lab/core';
+import { type Decomposition, type Eigenpair, EXACTNESS_TOLERANCE, extremeEntries } from '@bilinear-lab/core';
 
 export interface Timing {
   /** Wall-clock seconds of the decomposition itself (reading and parsing the file not included). */
   seconds: number;
+}
+
+/** Entries of an eigenvector listed for a language model (tokens of W_E v, or input features). */
+export const READING_ENTRIES = 10;
+
+interface EntryJson {
+  id: number;
+  weight: number;
 }
 
 interface EigenpairJson {
@@ -10,6 +18,12 @@ interface EigenpairJson {
   eigenvalue: number;
   vector_model: number[];
   vector_input: number[] | null;
+  /** Language models: the tokens whose embeddings read the vector most (largest W_E v), and least. */
+  top_tokens?: EntryJson[];
+  bottom_tokens?: EntryJson[];
+  /** Over an input SAE's features (DᵀQD): the features weighing most, and least. */
+  top_features?: EntryJson[];
+  bottom_features?: EntryJson[];
 }
 
 /** The `bilinear decompose` result, with the snake_case keys of its JSON form. */
@@ -46,6 +60,8 @@ export interface DecompositionDocument {
 
 export function decompositionDocument(decomposition: Decomposition, timing: Timing): DecompositionDocument {
   const { method, space, description } = decomposition.signConvention;
+  const reading = readingOf(decomposition.model);
+  const eigenpairJson = (pair: Eigenpair) => eigenpairDocument(pair, reading);
   const { exactness } = decomposition;
   return {
     model: decomposition.model,
@@ -86,11 +102,32 @@ export function decompositionJson(decomposition: Decomposition, timing: Timing):
   return JSON.stringify(decompositionDocument(decomposition, timing));
 }
 
-function eigenpairJson(pair: Eigenpair): EigenpairJson {
-  return {
+/** How a language model's eigenvectors read: as tokens (model space) or as input features (DᵀQD). */
+function readingOf(model: Record<string, unknown>): 'tokens' | 'features' | null {
+  if (model.layout !== 'language-model') return null;
+  return model.input_features ? 'features' : 'tokens';
+}
+
+function eigenpairDocument(pair: Eigenpair, reading: 'tokens' | 'features' | null): EigenpairJson {
+  const document: EigenpairJson = {
     rank: pair.rank,
     eigenvalue: pair.eigenvalue,
     vector_model: Array.from(pair.vectorModel),
     vector_input: pair.vectorInput === null ? null : Array.from(pair.vectorInput),
   };
+  const entries = (values: ArrayLike<number>) => {
+    const { top, bottom } = extremeEntries(values, READING_ENTRIES);
+    const json = (list: typeof top) => list.map(({ index, value }) => ({ id: index, weight: value }));
+    return { top: json(top), bottom: json(bottom) };
+  };
+  if (reading === 'tokens' && pair.vectorInput !== null) {
+    const { top, bottom } = entries(pair.vectorInput);
+    document.top_tokens = top;
+    document.bottom_tokens = bottom;
+  } else if (reading === 'features') {
+    const { top, bottom } = entries(pair.vectorModel);
+    document.top_features = top;
+    document.bottom_features = bottom;
+  }
+  return document;
 }

@@ -1,8 +1,10 @@
 import {
   DecompositionInputError,
   EigenInputError,
+  LanguageModelForwardError,
   ModelConfigError,
   ModelLayoutError,
+  NpyError,
   SafetensorsError,
 } from '@bilinear-lab/core';
 import { CommanderError } from 'commander';
@@ -32,6 +34,8 @@ const CORE_INPUT_ERRORS = [
   ModelConfigError,
   DecompositionInputError,
   EigenInputError,
+  LanguageModelForwardError,
+  NpyError,
 ];
 
 /** Errors the core raises about its input, as opposed to its own failures. */

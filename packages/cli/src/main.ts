@@ -7,6 +7,7 @@ import { registerBenchTrain } from './commands/bench-train.js';
 import { registerDecompose } from './commands/decompose.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerLanguageModel } from './commands/lm.js';
 import { registerTrain } from './commands/train.js';
 import { type CliEnv, readEnv } from './env.js';
 import { EXIT_OK, reportError } from './errors.js';
@@ -31,6 +32,7 @@ export function buildProgram(env: CliEnv): Command {
   registerEvaluate(program, env);
   registerInspect(program);
   registerDecompose(program);
+  registerLanguageModel(program);
   const bench = program.command('bench').description('benchmarks, each against a reference run side by side');
   registerBenchEig(bench, env);
   registerBenchTrain(bench, env);

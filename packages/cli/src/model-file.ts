@@ -1,7 +1,44 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type ImportModelOptions, parseSafetensors, type SafetensorsFile } from '@bilinear-lab/core';
+import {
+  type ImportModelOptions,
+  importSparseAutoencoder,
+  parseSafetensors,
+  type SafetensorsFile,
+  type SparseAutoencoder,
+} from '@bilinear-lab/core';
 import { CliInputError, inputAt } from './errors.js';
+
+/**
+ * The weights a model path names: the file itself, or `model.safetensors` inside an HF model folder
+ * (whose `config.json` findModelConfig then finds beside it).
+ */
+export async function resolveModelFile(path: string): Promise<string> {
+  const info = await inputAt(path, () => stat(path));
+  if (!info.isDirectory()) return path;
+  const inside = join(path, 'model.safetensors');
+  const found = await stat(inside).catch(() => null);
+  if (!found?.isFile()) {
+    throw new CliInputError(
+      `${path}: a folder without model.safetensors (an HF model folder holds model.safetensors and config.json)`,
+    );
+  }
+  return inside;
+}
+
+/** An SAE folder (model.safetensors + config.json) or file, read with its config. */
+export async function readSparseAutoencoder(path: string): Promise<SparseAutoencoder> {
+  const file = await resolveModelFile(path);
+  const weights = await readSafetensorsFile(file);
+  const configPath = await findModelConfig(file);
+  const config = configPath === null ? undefined : await readConfigText(configPath);
+  return inputAt(path, () =>
+    importSparseAutoencoder(
+      weights,
+      config === undefined ? {} : { config, configName: configPath ?? undefined },
+    ),
+  );
+}
 
 /**
  * Reads and parses a safetensors file. Every problem (missing, unreadable, truncated, malformed)
@@ -42,7 +79,11 @@ export async function modelImportOptions(
   const configPath = await findModelConfig(path, flags.config);
   const options: ImportModelOptions = flags.residual ? { residual: true } : {};
   if (configPath === null) return options;
-  const text = await inputAt(configPath, async () => {
+  return { ...options, config: await readConfigText(configPath), configName: configPath };
+}
+
+function readConfigText(configPath: string): Promise<string> {
+  return inputAt(configPath, async () => {
     const info = await stat(configPath);
     if (info.size > CONFIG_LIMIT_BYTES) {
       throw new CliInputError(
@@ -51,5 +92,4 @@ export async function modelImportOptions(
     }
     return readFile(configPath, 'utf8');
   });
-  return { ...options, config: text, configName: configPath };
 }

@@ -3,6 +3,7 @@
 export * from './analyses/index.js';
 export * from './decomposition/decompose.js';
 export type { LanguageModelDirections } from './decomposition/language-model-target.js';
+export * from './decomposition/readings.js';
 export * from './decomposition/target.js';
 export * from './eigen/symmetric-eigen.js';
 export * from './interaction/interaction-matrix.js';
@@ -10,6 +11,7 @@ export * from './linalg/matrix-product.js';
 export * from './linalg/thin-qr.js';
 export * from './model/forward.js';
 export * from './model/index.js';
+export * from './npy/npy.js';
 export * from './random/seeded-random.js';
 export * from './safetensors/index.js';
 export { erf } from './special/erf.js';

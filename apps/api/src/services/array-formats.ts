@@ -1,5 +1,5 @@
-// Eigenvector payloads: JSON with float32 values written as their shortest round-tripping decimal,
-// and .npy (format 1.0) files that numpy.load reads.
+// Eigenvector payloads as JSON, float32 values written as their shortest round-tripping decimal
+// (the .npy form comes from the core's encodeNpy).
 
 /** The shortest decimal that reads back as the same float32 (never more than 9 digits). */
 export function float32Decimal(value: number): string {
@@ -20,27 +20,4 @@ export function float32RowsJson(values: Float32Array, rows: number, columns: num
     out.push(`[${row.join(',')}]`);
   }
   return `[${out.join(',')}]`;
-}
-
-const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 0x01, 0x00]);
-/** numpy aligns the data to 64 bytes (magic, version, header length and header together). */
-const NPY_ALIGNMENT = 64;
-
-/** A .npy file (v1.0, little-endian float32, C order) holding a rows × columns matrix. */
-export function encodeNpyFloat32(values: Float32Array, rows: number, columns: number): Buffer {
-  if (values.length !== rows * columns) {
-    throw new RangeError(`encodeNpyFloat32: ${values.length} values do not make ${rows} × ${columns}`);
-  }
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${columns}), }`;
-  const unpadded = NPY_MAGIC.length + 2 + dict.length + 1;
-  const padding = (NPY_ALIGNMENT - (unpadded % NPY_ALIGNMENT)) % NPY_ALIGNMENT;
-  const header = `${dict}${' '.repeat(padding)}\n`;
-  const length = Buffer.alloc(2);
-  length.writeUInt16LE(header.length, 0);
-  return Buffer.concat([
-    NPY_MAGIC,
-    length,
-    Buffer.from(header, 'latin1'),
-    Buffer.from(values.buffer, values.byteOffset, values.byteLength),
-  ]);
 }

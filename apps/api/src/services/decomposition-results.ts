@@ -1,13 +1,15 @@
 // A decomposition's stored results as response bodies: the spectra (Spectrum rows) with the
 // analyses, and one output's top-k eigenvectors in JSON, raw float32 or .npy.
+
 import {
   type DecompositionView,
   type EigenvectorQuery,
   eigenvectorBlockHeaders,
 } from '@bilinear-lab/contracts';
+import { encodeNpy } from '@bilinear-lab/core';
 import { type Database, type Decomposition, readFloat32Column, readFloat64Column } from '@bilinear-lab/db';
 import { AppError, badRequest, conflict } from '../errors.js';
-import { encodeNpyFloat32, float32RowsJson } from './array-formats.js';
+import { float32RowsJson } from './array-formats.js';
 
 export interface ResponseBody {
   body: Buffer;
@@ -129,7 +131,7 @@ export async function eigenvectorBody(
   }
   const fileName = `decomposition-${decomposition.id}-output-${outputIndex}-${query.space}.npy`;
   return {
-    body: encodeNpyFloat32(selected, rows, dimension),
+    body: Buffer.from(encodeNpy(selected, [rows, dimension])),
     contentType: 'application/octet-stream',
     headers: { ...headers, 'content-disposition': `attachment; filename="${fileName}"` },
   };

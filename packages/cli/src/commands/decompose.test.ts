@@ -113,7 +113,14 @@ function expectSchema(result: DecompositionJson, d: number, inputDim: number | n
     expect(output.top_negative.length).toBeLessThanOrEqual(result.top_k);
     const pairs = [...output.top_positive, ...output.top_negative];
     for (const pair of pairs) {
-      expect(Object.keys(pair)).toEqual(['rank', 'eigenvalue', 'vector_model', 'vector_input']);
+      // A language model's vectors also read as tokens: the 10 largest and smallest of W_E v.
+      expect(Object.keys(pair)).toEqual([
+        'rank',
+        'eigenvalue',
+        'vector_model',
+        'vector_input',
+        ...(result.model.layout === 'language-model' ? ['top_tokens', 'bottom_tokens'] : []),
+      ]);
       expect(pair.eigenvalue).toBe(output.eigenvalues[pair.rank]);
       expect(pair.vector_model).toHaveLength(d);
       expect(Math.abs(dot(pair.vector_model, pair.vector_model) - 1)).toBeLessThan(1e-12);

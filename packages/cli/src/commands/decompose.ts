@@ -11,9 +11,10 @@ import {
 import { decomposeInThreads } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
 import { decompositionJson } from '../decomposition-json.js';
-import { EXIT_INTERNAL, inputAt } from '../errors.js';
+import { CliInputError, EXIT_INTERNAL, inputAt } from '../errors.js';
 import { formatBytes, formatValue, renderTable, sparkline } from '../format.js';
-import { modelImportOptions, readSafetensorsFile } from '../model-file.js';
+import { languageModelSettings } from '../language-model-settings.js';
+import { modelImportOptions, readSafetensorsFile, resolveModelFile } from '../model-file.js';
 import { wholeNumber, wholeNumberList } from '../options.js';
 import { note, printLine, writeFileAtomic } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -21,6 +22,11 @@ import { progressBar } from '../progress.js';
 interface DecomposeOptions {
   topK: number;
   outputs?: number[];
+  comparison?: number[];
+  saeOut?: string;
+  features?: number[];
+  saeIn?: string;
+  vector?: string;
   layer?: number;
   residual?: boolean;
   config?: string;
@@ -38,11 +44,11 @@ export function registerDecompose(program: Command): void {
   program
     .command('decompose')
     .description(
-      'eigendecompose the interaction matrix of every output (class logit, or token with --outputs) of a bilinear model',
+      'eigendecompose the interaction matrix of every output (class logit; for a language model, tokens, SAE features or vectors) of a bilinear model',
     )
     .argument(
-      '<file>',
-      'a .safetensors model (image-classifier or language-model layout; see `bilinear inspect`)',
+      '<model>',
+      'a .safetensors model (image-classifier or language-model layout; see `bilinear inspect`), or an HF model folder',
     )
     .option(
       '--top-k <k>',
@@ -55,6 +61,25 @@ export function registerDecompose(program: Command): void {
       'output indices to decompose, e.g. 0,3,7 (default: every class; required for a language model)',
       wholeNumberList(0),
     )
+    .option(
+      '--comparison <list>',
+      'language models, with --outputs: decompose along W_U[t] − mean(W_U[c]) for these comparison token ids c',
+      wholeNumberList(0),
+    )
+    .option(
+      '--sae-out <folder>',
+      "language models: an SAE on the layer's MLP output; decompose along its --features",
+    )
+    .option(
+      '--features <list>',
+      'with --sae-out: the feature ids whose encoder rows are the directions',
+      wholeNumberList(0),
+    )
+    .option(
+      '--sae-in <folder>',
+      "language models: an SAE on the layer's MLP input; decompose DᵀQD over its features (D its decoder)",
+    )
+    .option('--vector <file.npy>', 'language models: decompose along these vectors, shape (d,) or (m, d)')
     .option(
       '--layer <n>',
       "language models: which layer's MLP (default 0); classifiers: only the last block",
@@ -70,7 +95,7 @@ export function registerDecompose(program: Command): void {
     )
     .option(
       '--samples <n>',
-      'random inputs for the exactness check, outputs rebuilt as Σλ(vᵀx)² (0 skips it)',
+      'inputs for the exactness check, outputs rebuilt as Σλ(vᵀx)² (seeded random; a language model that can run its forward pass uses its own MLP inputs on random token sequences; 0 skips it)',
       wholeNumber(0),
       8,
     )
@@ -81,10 +106,14 @@ export function registerDecompose(program: Command): void {
     )
     .option('--out <path>', 'write the JSON result to this file (atomically: all or nothing)')
     .option('--json', 'print the JSON result on stdout')
-    .action(async (path: string, options: DecomposeOptions) => {
+    .action(async (given: string, options: DecomposeOptions) => {
+      const path = await resolveModelFile(given);
       const file = await readSafetensorsFile(path);
       const importOptions = await modelImportOptions(path, options);
       const model = await inputAt(path, () => importModel(file, importOptions));
+      const languageModel =
+        model.layout === 'language-model' ? await languageModelSettings(model, options) : null;
+      if (!languageModel) rejectLanguageModelFlags(options);
 
       const progress = progressBar('decomposing');
       const started = performance.now();
@@ -95,6 +124,7 @@ export function registerDecompose(program: Command): void {
           exactnessSamples: options.samples,
           ...(options.outputs ? { outputs: options.outputs } : {}),
           ...(options.layer !== undefined ? { layer: options.layer } : {}),
+          ...languageModel,
         };
         const onProgress = (done: number, total: number, label: string) =>
           progress.update(done, total, outputName(model.layout, label));
@@ -117,7 +147,10 @@ export function registerDecompose(program: Command): void {
       reportFailedExactness(path, decomposition);
 
       if (options.out === undefined && !options.json) {
-        printLine(renderSummary(path, decomposition, seconds));
+        const inputs = languageModel?.sampleInputs
+          ? "of the model's own MLP inputs (seeded random token sequences through its forward pass)"
+          : 'random inputs';
+        printLine(renderSummary(path, decomposition, seconds, inputs));
         return;
       }
       const json = decompositionJson(decomposition, { seconds });
@@ -130,6 +163,20 @@ export function registerDecompose(program: Command): void {
       }
       if (options.json) printLine(json);
     });
+}
+
+/** SAE, vector and comparison flags mean nothing to an image classifier: say so rather than ignore them. */
+function rejectLanguageModelFlags(options: DecomposeOptions): void {
+  const given = [
+    options.comparison ? '--comparison' : null,
+    options.saeOut ? '--sae-out' : null,
+    options.features ? '--features' : null,
+    options.saeIn ? '--sae-in' : null,
+    options.vector ? '--vector' : null,
+  ].filter((flag) => flag !== null);
+  if (given.length > 0) {
+    throw new CliInputError(`${given.join(', ')}: language models only; this file holds an image classifier`);
+  }
 }
 
 /**
@@ -164,7 +211,7 @@ function reportFailedExactness(path: string, decomposition: Decomposition): void
   process.exitCode = EXIT_INTERNAL;
 }
 
-function renderSummary(path: string, decomposition: Decomposition, seconds: number): string {
+function renderSummary(path: string, decomposition: Decomposition, seconds: number, inputs: string): string {
   const layout = String(decomposition.model.layout);
   const first = decomposition.outputs[0];
   const d = first?.eigenvalues.length ?? 0;
@@ -203,9 +250,9 @@ function renderSummary(path: string, decomposition: Decomposition, seconds: numb
     exactness === null
       ? 'exactness: not checked (--samples 0)'
       : exactness.passed
-        ? `exactness: outputs rebuilt as ${formula} from all ${d} eigenpairs${linear ? ' and the linear term' : ''} match the file's own forward pass on ${exactness.samples} random inputs (${errors})`
+        ? `exactness: outputs rebuilt as ${formula} from all ${d} eigenpairs${linear ? ' and the linear term' : ''} match the file's own forward pass on ${exactness.samples} ${inputs} (${errors})`
         : red(
-            `exactness: FAILED — outputs rebuilt as ${formula} do not match the file's own forward pass on ${exactness.samples} random inputs (${errors}; tolerance ${EXACTNESS_TOLERANCE})`,
+            `exactness: FAILED — outputs rebuilt as ${formula} do not match the file's own forward pass on ${exactness.samples} ${inputs} (${errors}; tolerance ${EXACTNESS_TOLERANCE})`,
           ),
   );
   if (linear) {
@@ -223,6 +270,14 @@ function renderSummary(path: string, decomposition: Decomposition, seconds: numb
   lines.push(`time: ${seconds.toFixed(2)} s for ${decomposition.outputs.length} outputs`);
   return lines.join('\n');
 }
+
+/** What a language model was decomposed along, in words. */
+const ALONG: Record<string, string> = {
+  tokens: 'token unembeddings',
+  'token contrasts': 'token unembeddings minus the mean of comparison tokens',
+  'sae features': "an output SAE's encoder rows",
+  vectors: 'the given vectors',
+};
 
 /** Where the gate and residual settings came from, in words. */
 const CONFIG_SOURCES: Record<string, string> = {
@@ -247,7 +302,8 @@ function describeModel(model: Record<string, unknown>): string {
     const layers = model.layers === 1 ? '1 layer' : `${model.layers} layers`;
     return (
       `language-model, vocabulary ${model.vocab_size}, d = ${model.model_dim}, ${layers} (hidden ${model.hidden_dim}; ${source}); ` +
-      `decomposing the MLP of layer ${model.decomposed_layer} along token unembeddings`
+      `decomposing the MLP of layer ${model.decomposed_layer} along ${ALONG[String(model.directions)] ?? 'token unembeddings'}` +
+      (model.input_features ? `, over the ${model.input_features} features of an input SAE (DᵀQD)` : '')
     );
   }
   return JSON.stringify(model);

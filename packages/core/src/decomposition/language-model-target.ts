@@ -42,18 +42,18 @@ export function languageModelTarget(model: LanguageModel, options: TargetOptions
   const directions = resolveDirections(model, options);
   const features = options.inputFeatures ?? null;
   const reduced = features ? featureSpace(layer.mlp, features, d) : null;
-  const inputDim = features ? features.features : d;
   const along = (values: Float64Array, j: number) => {
     let dot = 0;
     for (let i = 0; i < d; i++) dot += (directions.rows.data[j * d + i] as number) * (values[i] as number);
     return dot;
   };
   const m = directions.outputs.length;
-  /** The MLP input each sample stands for: x itself, or D h for feature activations h. */
-  const mlpInput = (inputs: Float64Array, s: number): Float64Array => {
-    const sample = inputs.subarray(s * inputDim, (s + 1) * inputDim);
-    return features ? multiplyVector(features.decoder, sample) : sample.slice();
-  };
+  // Samples are MLP inputs x. Over an input SAE's features the decomposition is exact for the
+  // features' own reconstruction D h of x, h = the TopK code of x, so that is the MLP input checked.
+  const code = (inputs: Float64Array, s: number) =>
+    encodeSparse(features as SparseAutoencoder, inputs.subarray(s * d, (s + 1) * d));
+  const mlpInput = (inputs: Float64Array, s: number): Float64Array =>
+    features ? multiplyVector(features.decoder, code(inputs, s)) : inputs.slice(s * d, (s + 1) * d);
   return {
     layer: reduced?.layer ?? layer.mlp,
     projection: layer.down,
@@ -63,28 +63,15 @@ export function languageModelTarget(model: LanguageModel, options: TargetOptions
     inputMap: features ? null : { basis: transpose(model.embedding), space: 'tokens' },
     reduction: reduced ? { basis: reduced.basis, zeros: features ? features.features - d : 0 } : null,
     linearReadout: null,
-    inputDim,
-    sampleInputs(count, seed) {
-      // The MLP's input is a normalised residual stream: Gaussian vectors exercise the same algebra;
-      // over features, their TopK codes.
-      const gaussian = Float64Array.from({ length: count * d }, seededGaussian(seed));
-      if (!features) return gaussian;
-      const codes = new Float64Array(count * inputDim);
-      for (let s = 0; s < count; s++) {
-        codes.set(encodeSparse(features, gaussian.subarray(s * d, (s + 1) * d)), s * inputDim);
-      }
-      return codes;
-    },
+    inputDim: d,
+    // The MLP's input is a normalised residual stream: Gaussian vectors exercise the same algebra.
+    sampleInputs: (count, seed) => Float64Array.from({ length: count * d }, seededGaussian(seed)),
     layerInputsOf(inputs, count) {
       if (!reduced) return inputs;
       // x_r = Qᵀ h: the coordinates the reduced layer reads (W D h = (W Rᵀ)(Qᵀ h)).
       const out = new Float64Array(count * d);
-      for (let s = 0; s < count; s++) {
-        out.set(
-          multiplyTransposedVector(reduced.basis, inputs.subarray(s * inputDim, (s + 1) * inputDim)),
-          s * d,
-        );
-      }
+      for (let s = 0; s < count; s++)
+        out.set(multiplyTransposedVector(reduced.basis, code(inputs, s)), s * d);
       return out;
     },
     modelOutputs(inputs, count) {

@@ -45,6 +45,7 @@ export {
   type LanguageModelTrace,
   languageModelLogits,
   languageModelLoss,
+  sampleMlpInputs,
   traceLanguageModel,
 } from './language-model-forward.js';
 export { matrix, multiplyTransposedVector, multiplyVector } from './matrix.js';

@@ -2,6 +2,7 @@
 // src/language/transformer.py): per layer x += s·attn(rms(x)); x += mlp(rms(x)); then
 // lm_head(rms(x)). Plain loops over typed arrays: exact and dependency-free, for evaluation,
 // the MLP inputs decompositions are checked on, and activations. Training uses TensorFlow.js.
+import { seededRandom } from '../random/seeded-random.js';
 import { gateActivation } from './gate.js';
 import type { LanguageModel, LanguageModelLayer, Matrix } from './types.js';
 
@@ -269,4 +270,36 @@ export function languageModelLoss(
   if (predicted === 0) throw new LanguageModelForwardError('no sequence has two tokens: nothing to predict');
   const loss = total / predicted;
   return { loss, tokens: predicted, perplexity: Math.exp(loss) };
+}
+
+/**
+ * `count` of the model's own normalised MLP inputs at `layer`: seeded random token sequences of up
+ * to `length` tokens through the forward pass — inputs with the statistics the MLP really sees,
+ * for checking a decomposition's exactness where no corpus is at hand.
+ */
+export function sampleMlpInputs(
+  model: LanguageModel,
+  layer: number,
+  count: number,
+  options: { seed?: number; length?: number } = {},
+): Float64Array {
+  if (layer < 0 || layer >= model.layers.length) {
+    throw new LanguageModelForwardError(
+      `layer ${layer} does not exist: the model has layers 0..${model.layers.length - 1}`,
+    );
+  }
+  const length = Math.max(1, options.length ?? model.config?.context ?? 64);
+  const random = seededRandom(options.seed ?? 0);
+  const d = model.modelDim;
+  const out = new Float64Array(count * d);
+  for (let filled = 0; filled < count; ) {
+    const take = Math.min(length, count - filled);
+    const tokens = Array.from({ length: take }, () => Math.floor(random() * model.vocabSize));
+    const inputs = traceLanguageModel(model, tokens, { mlp: true, logits: false }).mlpInputs[
+      layer
+    ] as Float64Array;
+    out.set(inputs, filled * d);
+    filled += take;
+  }
+  return out;
 }
