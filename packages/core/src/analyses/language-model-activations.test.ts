@@ -1,0 +1,105 @@
+// Activations on the PyTorch fixture's held-out text (../shared/fixtures/lm): the eigenpairs of
+// Q(u) add up to the MLP's output along u at every real position, and with every eigenpair the
+// low-rank correlation with an mlp-out SAE feature is exactly 1 (its code is w_enc·(y − b_dec)).
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decomposeModel } from '../decomposition/decompose.js';
+import { importModel } from '../model/import.js';
+import { importSparseAutoencoder, saeEncoderRow } from '../model/sparse-autoencoder.js';
+import type { LanguageModel } from '../model/types.js';
+import { parseSafetensors } from '../safetensors/read.js';
+import {
+  directionActivations,
+  eigenvectorActivations,
+  lowRankCorrelation,
+  mlpPositions,
+  saeFeatureActivations,
+  topContexts,
+} from './language-model-activations.js';
+
+const LM = new URL('../../../../../shared/fixtures/lm/', import.meta.url);
+const HAS_FIXTURE = existsSync(new URL('lm_dev.reference.json', LM));
+
+function load() {
+  const read = (name: string) => ({
+    file: parseSafetensors(new Uint8Array(readFileSync(new URL(`${name}/model.safetensors`, LM)))),
+    config: readFileSync(new URL(`${name}/config.json`, LM), 'utf8'),
+  });
+  const lm = read('lm_dev');
+  const model = importModel(lm.file, { config: lm.config }) as LanguageModel;
+  const sae = read('sae_l1_mlp_out');
+  const sequences = JSON.parse(readFileSync(new URL('held_out_tokens.json', LM), 'utf8')) as number[][];
+  return { model, sae: importSparseAutoencoder(sae.file, { config: sae.config }), sequences };
+}
+
+describe.skipIf(!HAS_FIXTURE)(
+  `activations on held-out text${HAS_FIXTURE ? '' : ' (skipped: ../shared/fixtures/lm is not beside the repository)'}`,
+  () => {
+    it('Σ over all eigenpairs of λ (vᵀx)² equals uᵀ MLP(x) at every position', () => {
+      const { model, sequences } = load();
+      const positions = mlpPositions(model, 1, sequences);
+      expect(positions.where).toHaveLength(4 * 48);
+      const d = model.modelDim;
+      const result = decomposeModel(model, { layer: 1, outputs: [99], topK: d, exactnessSamples: 0 });
+      const output = result.outputs[0];
+      if (!output) throw new Error('no output');
+      const summed = new Float64Array(positions.where.length);
+      for (const pair of [...output.topPositive, ...output.topNegative]) {
+        const values = eigenvectorActivations(positions, pair.vectorModel, pair.eigenvalue);
+        values.forEach((value, t) => {
+          summed[t] = (summed[t] as number) + value;
+        });
+      }
+      const truth = directionActivations(positions, model.unembedding.data.subarray(99 * d, 100 * d));
+      const scale = Math.max(...truth.map(Math.abs));
+      truth.forEach((value, t) => {
+        expect(Math.abs((summed[t] as number) - value)).toBeLessThan(1e-12 * scale);
+      });
+    });
+
+    it('top contexts are the largest values, each with its window of tokens and values', () => {
+      const { model, sequences } = load();
+      const positions = mlpPositions(model, 1, sequences);
+      const values = directionActivations(positions, model.unembedding.data.subarray(0, model.modelDim));
+      const contexts = topContexts(values, positions, sequences, { top: 5, before: 3, after: 1 });
+      const sorted = [...values].sort((a, b) => b - a);
+      expect(contexts.map((c) => c.value)).toEqual(sorted.slice(0, 5));
+      for (const context of contexts) {
+        expect(context.tokens[context.focus]).toBe(sequences[context.sequence]?.[context.position]);
+        expect(context.values[context.focus]).toBe(context.value);
+        expect(context.tokens.length).toBeLessThanOrEqual(5);
+      }
+    });
+
+    it('Fig. 9: with every eigenpair the correlation with an mlp-out SAE feature is 1; fewer give less', () => {
+      const { model, sae, sequences } = load();
+      const positions = mlpPositions(model, 1, sequences);
+      const d = model.modelDim;
+      const features = Array.from({ length: 40 }, (_, f) => f);
+      const entries = features.map((feature) => {
+        const output = decomposeModel(model, {
+          layer: 1,
+          directions: { kind: 'vectors', vectors: { rows: 1, cols: d, data: saeEncoderRow(sae, feature) } },
+          topK: d,
+          exactnessSamples: 0,
+        }).outputs[0];
+        if (!output) throw new Error('no output');
+        const pairs = [...output.topPositive, ...output.topNegative];
+        return {
+          feature,
+          eigenvalues: pairs.map((pair) => pair.eigenvalue),
+          vectors: Float64Array.from(pairs.flatMap((pair) => Array.from(pair.vectorModel))),
+          activations: saeFeatureActivations(positions, sae, feature),
+        };
+      });
+      for (const { activations } of entries) {
+        const perPosition = positions.where.map((_, t) => (activations[t] as number) !== 0);
+        expect(perPosition.filter(Boolean).length).toBeLessThanOrEqual(positions.where.length);
+      }
+      const curve = lowRankCorrelation(positions, entries, [1, 4, 16, d]);
+      expect(curve.features.length).toBeGreaterThan(0);
+      expect(Math.abs((curve.meanCorrelation.at(-1) as number) - 1)).toBeLessThan(1e-9);
+      expect(curve.meanCorrelation[0] as number).toBeLessThan(curve.meanCorrelation.at(-1) as number);
+    });
+  },
+);
