@@ -48,6 +48,7 @@ export {
   sampleMlpInputs,
   traceLanguageModel,
 } from './language-model-forward.js';
+export { type SamplingOptions, sampleTokens } from './language-model-sampling.js';
 export { matrix, multiplyTransposedVector, multiplyVector } from './matrix.js';
 export {
   type ClassifierReference,

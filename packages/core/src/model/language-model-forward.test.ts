@@ -77,3 +77,19 @@ describe.skipIf(!HAS_FIXTURE)(
     });
   },
 );
+
+describe.skipIf(!HAS_FIXTURE)('sampleTokens', () => {
+  it('temperature 0 follows the argmax; a seed fixes a sample; top-k 1 equals greedy', async () => {
+    const { sampleTokens } = await import('./language-model-sampling.js');
+    const { model, reference } = loadFixture();
+    const prompt = (reference.held_out_tokens[0] as number[]).slice(0, 6);
+    const greedy = sampleTokens(model, prompt, { count: 5, temperature: 0 });
+    const logits = languageModelLogits(model, prompt);
+    const last = Array.from(logits.subarray(5 * model.vocabSize, 6 * model.vocabSize));
+    expect(greedy[0]).toBe(last.indexOf(Math.max(...last)));
+    expect(sampleTokens(model, prompt, { count: 5, topK: 1, seed: 3 })).toEqual(greedy);
+    const a = sampleTokens(model, prompt, { count: 8, seed: 7 });
+    expect(sampleTokens(model, prompt, { count: 8, seed: 7 })).toEqual(a);
+    expect(a.every((token) => token >= 0 && token < model.vocabSize)).toBe(true);
+  });
+});
