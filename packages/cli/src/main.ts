@@ -8,6 +8,8 @@ import { registerDecompose } from './commands/decompose.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLanguageModel } from './commands/lm.js';
+import { registerTokenize } from './commands/tokenize.js';
+import { registerTokenizer } from './commands/tokenizer-train.js';
 import { registerTrain } from './commands/train.js';
 import { type CliEnv, readEnv } from './env.js';
 import { EXIT_OK, reportError } from './errors.js';
@@ -33,6 +35,8 @@ export function buildProgram(env: CliEnv): Command {
   registerInspect(program);
   registerDecompose(program);
   registerLanguageModel(program);
+  registerTokenize(program);
+  registerTokenizer(program);
   const bench = program.command('bench').description('benchmarks, each against a reference run side by side');
   registerBenchEig(bench, env);
   registerBenchTrain(bench, env);

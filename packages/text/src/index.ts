@@ -1,3 +1,8 @@
 // Corpora, the bundled story generator and tokenizers for the language-model work.
-export {};
+
 export * from './stories/index.js';
+export * from './tokenizer/learn-subwords.js';
+export * from './tokenizer/tokenizer.js';
+export * from './tokenizer/tokenizer-error.js';
+export * from './tokenizer/train-wordpiece.js';
+export * from './tokenizer/wordpiece-recipe.js';
