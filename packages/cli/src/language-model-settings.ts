@@ -94,7 +94,7 @@ export async function languageModelSettings(
   };
 }
 
-function agreedLayer(
+export function agreedLayer(
   flag: number | undefined,
   saes: [string, string | undefined, SparseAutoencoder | null][],
 ): number {
@@ -111,7 +111,7 @@ function agreedLayer(
   return layer ?? 0;
 }
 
-function checkPoint(
+export function checkPoint(
   name: string,
   path: string | undefined,
   sae: SparseAutoencoder | null,

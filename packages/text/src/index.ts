@@ -1,5 +1,6 @@
 // Corpora, the bundled story generator and tokenizers for the language-model work.
 
+export * from './corpus/read-corpus.js';
 export * from './stories/index.js';
 export * from './tokenizer/learn-subwords.js';
 export * from './tokenizer/tokenizer.js';

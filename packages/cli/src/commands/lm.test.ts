@@ -65,6 +65,102 @@ describe.skipIf(!HAS_FIXTURE)(`bilinear lm eval${skipped}`, () => {
   });
 });
 
+describe.skipIf(!HAS_FIXTURE)(`bilinear lm eval --corpus, generate and activations${skipped}`, () => {
+  /** The fixture model as a complete HF folder: weights, config and its tokenizer. */
+  function folder(): string {
+    const path = join(directory.path, 'lm_dev_folder');
+    mkdirSync(path, { recursive: true });
+    for (const name of ['model.safetensors', 'config.json']) {
+      writeFileSync(join(path, name), readFileSync(join(LM, 'lm_dev', name)));
+    }
+    writeFileSync(join(path, 'tokenizer.json'), readFileSync(join(LM, 'tokenizer.json')));
+    return path;
+  }
+
+  it("scores a corpus through the folder's tokenizer, as --tokens would score its windows", () => {
+    const model = folder();
+    const corpus = join(LM, 'corpus.txt');
+    const result = json(['lm', 'eval', model, '--corpus', corpus, '--max-tokens', '480', '--json']);
+    expect(result.tokens).toBe(10 * 47);
+    expect(result.loss).toBeGreaterThan(0);
+    expect(result.loss).toBeLessThan(Math.log(768));
+    const neither = runCli(['lm', 'eval', model]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('--tokens <ids.json> or --corpus <file>');
+  });
+
+  it('generates the same text for the same seed; temperature 0 is greedy whatever the seed', () => {
+    const model = folder();
+    const run = (seed: string, temperature = '1') =>
+      json([
+        'lm',
+        'generate',
+        model,
+        '--prompt',
+        'the license',
+        '--tokens',
+        '8',
+        '--seed',
+        seed,
+        '--temperature',
+        temperature,
+        '--json',
+      ]);
+    const a = run('3');
+    expect(a.prompt).toBe('the license');
+    expect(a.ids).toHaveLength(8);
+    expect(a.text.startsWith('the license')).toBe(true);
+    expect(run('3')).toEqual(a);
+    expect(run('1', '0')).toEqual(run('2', '0'));
+  });
+
+  it('lists the contexts that activate a direction, an SAE feature or one eigenvector most', () => {
+    const model = folder();
+    const corpus = join(LM, 'corpus.txt');
+    const common = [
+      'lm',
+      'activations',
+      model,
+      '--layer',
+      '1',
+      '--corpus',
+      corpus,
+      '--max-tokens',
+      '960',
+      '--top',
+      '4',
+      '--json',
+    ];
+    for (const extra of [
+      ['--output', '99'],
+      ['--sae-out', join(LM, 'sae_l1_mlp_out'), '--feature', '77'],
+      ['--output', '99', '--eigenvector', '0'],
+    ]) {
+      const result = json([...common, ...extra]);
+      expect(result.positions).toBe(960);
+      expect(result.contexts).toHaveLength(4);
+      const values = result.contexts.map((context: { value: number }) => context.value);
+      expect(values).toEqual([...values].sort((a: number, b: number) => b - a));
+      const first = result.contexts[0];
+      expect(first.text).toHaveLength(first.tokens.length);
+      expect(first.values[first.focus]).toBe(first.value);
+    }
+    const wrongLayer = runCli([
+      ...common.slice(0, 3),
+      '--layer',
+      '0',
+      '--corpus',
+      corpus,
+      '--sae-out',
+      join(LM, 'sae_l1_mlp_out'),
+      '--feature',
+      '1',
+    ]);
+    expect(wrongLayer.code).toBe(2);
+    expect(wrongLayer.stderr).toContain('the SAE was trained on layer 1');
+  });
+});
+
 describe.skipIf(!HAS_FIXTURE)(`bilinear decompose on an HF model folder${skipped}`, () => {
   it("token ids: the eigenvalues PyTorch computed, exact on the model's own MLP inputs, with top tokens", () => {
     const ref = reference();

@@ -1,32 +1,118 @@
-import { readFile } from 'node:fs/promises';
-import { importModel, type LanguageModel, languageModelLoss } from '@bilinear-lab/core';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  decomposeModel,
+  directionActivations,
+  eigenvectorActivations,
+  importModel,
+  type LanguageModel,
+  languageModelLoss,
+  mlpPositions,
+  saeEncoderRow,
+  saeFeatureActivations,
+  sampleTokens,
+  topContexts,
+} from '@bilinear-lab/core';
+import {
+  cleanDocument,
+  packWindows,
+  readCorpusDocuments,
+  readTokenizerFile,
+  type Tokenizer,
+  uniqueDocuments,
+} from '@bilinear-lab/text';
 import type { Command } from 'commander';
 import { CliInputError, inputAt } from '../errors.js';
 import { formatInteger } from '../format.js';
-import { modelImportOptions, readSafetensorsFile, resolveModelFile } from '../model-file.js';
+import { agreedLayer, checkPoint } from '../language-model-settings.js';
+import {
+  modelImportOptions,
+  readSafetensorsFile,
+  readSparseAutoencoder,
+  resolveModelFile,
+} from '../model-file.js';
+import { decimalNumber, wholeNumber } from '../options.js';
 import { printLine } from '../output.js';
 
 interface EvalOptions {
   tokens?: string;
+  corpus?: string;
+  tokenizer?: string;
+  maxTokens: number;
   json?: boolean;
 }
 
+interface GenerateOptions {
+  prompt: string;
+  tokens: number;
+  temperature: number;
+  topK?: number;
+  seed: number;
+  tokenizer?: string;
+  json?: boolean;
+}
+
+interface ActivationsOptions {
+  layer: number;
+  output?: number;
+  saeOut?: string;
+  feature?: number;
+  eigenvector?: number;
+  corpus: string;
+  tokenizer?: string;
+  top: number;
+  maxTokens: number;
+  json?: boolean;
+}
+
+/** Positions read from a corpus by default: the float64 forward pass costs ~ layers · 12 d² per token. */
+const DEFAULT_MAX_TOKENS = 20_000;
+
 /** `bilinear lm …`: language-model commands (evaluation; generation and activations come next). */
 export function registerLanguageModel(program: Command): void {
-  const lm = program.command('lm').description('language models: evaluate a bilinear transformer');
+  const lm = program
+    .command('lm')
+    .description('language models: evaluate, sample from and read the activations of a bilinear transformer');
   lm.command('eval')
     .description(
       'mean next-token cross-entropy (nats) over every position of every sequence, as the reference code scores a model',
     )
     .argument('<model>', 'an HF model folder (model.safetensors + config.json) or its model.safetensors')
-    .requiredOption('--tokens <ids.json>', 'a JSON array of token-id arrays, one per sequence')
+    .option('--tokens <ids.json>', 'a JSON array of token-id arrays, one per sequence')
+    .option(
+      '--corpus <file>',
+      'text (.txt, .jsonl, optionally .gz), tokenized and packed into windows of n_ctx',
+    )
+    .option('--tokenizer <tokenizer.json>', 'for --corpus (default: tokenizer.json in the model folder)')
+    .option(
+      '--max-tokens <n>',
+      'with --corpus: read at most this many tokens',
+      wholeNumber(2),
+      DEFAULT_MAX_TOKENS,
+    )
     .option('--json', 'print {"loss","tokens","perplexity"} as one line of JSON')
     .action(async (given: string, options: EvalOptions) => {
       const model = await readLanguageModel(given);
-      const tokensPath = options.tokens as string;
-      const sequences = await inputAt(tokensPath, async () =>
-        tokenSequences(JSON.parse(await readFile(tokensPath, 'utf8')), model, tokensPath),
-      );
+      if ((options.tokens === undefined) === (options.corpus === undefined)) {
+        throw new CliInputError(
+          'give the text to score: --tokens <ids.json> or --corpus <file> (one of them)',
+        );
+      }
+      let sequences: number[][];
+      if (options.tokens !== undefined) {
+        const tokensPath = options.tokens;
+        sequences = await inputAt(tokensPath, async () =>
+          tokenSequences(JSON.parse(await readFile(tokensPath, 'utf8')), model, tokensPath),
+        );
+      } else {
+        const tokenizer = await modelTokenizer(given, options.tokenizer, model);
+        sequences = await corpusWindows(
+          options.corpus as string,
+          tokenizer,
+          contextOf(model),
+          options.maxTokens,
+        );
+      }
       const result = await inputAt(given, () => languageModelLoss(model, sequences));
       if (options.json) {
         printLine(
@@ -38,6 +124,136 @@ export function registerLanguageModel(program: Command): void {
         `loss ${result.loss.toFixed(6)} nats over ${formatInteger(result.tokens)} predicted tokens ` +
           `(${sequences.length} sequences), perplexity ${result.perplexity.toFixed(3)}`,
       );
+    });
+
+  lm.command('generate')
+    .description("continue a prompt with the model's own tokens (a sanity view of what it learned)")
+    .argument('<model>', 'an HF model folder (model.safetensors, config.json, tokenizer.json)')
+    .requiredOption('--prompt <text>', 'the text to continue')
+    .option('--tokens <n>', 'tokens to add', wholeNumber(1), 50)
+    .option('--temperature <t>', 'softmax temperature; 0 takes the most likely token', decimalNumber(0), 1)
+    .option('--top-k <k>', 'draw among the k most likely tokens only', wholeNumber(1))
+    .option('--seed <n>', 'seed of the draws', wholeNumber(0), 0)
+    .option('--tokenizer <tokenizer.json>', 'default: tokenizer.json in the model folder')
+    .option('--json', 'print {"prompt","ids","text"} as one line of JSON')
+    .action(async (given: string, options: GenerateOptions) => {
+      const model = await readLanguageModel(given);
+      const tokenizer = await modelTokenizer(given, options.tokenizer, model);
+      const prompt = Array.from((await tokenizer.encode(options.prompt)).ids);
+      const added = await inputAt(given, () =>
+        sampleTokens(model, prompt, {
+          count: options.tokens,
+          temperature: options.temperature,
+          seed: options.seed,
+          ...(options.topK !== undefined ? { topK: options.topK } : {}),
+          ...(tokenizer.special.eos !== null ? { stopToken: tokenizer.special.eos } : {}),
+        }),
+      );
+      const text = await tokenizer.decode([...prompt, ...added]);
+      printLine(options.json ? JSON.stringify({ prompt: options.prompt, ids: added, text }) : text);
+    });
+
+  lm.command('activations')
+    .description(
+      "the corpus positions that activate a direction most: a token's output u·MLP(x), an mlp-out SAE feature's code, or one eigenvector's λ(vᵀx)²",
+    )
+    .argument('<model>', 'an HF model folder (model.safetensors, config.json, tokenizer.json)')
+    .requiredOption('--layer <l>', "which layer's MLP", wholeNumber(0))
+    .option('--output <token id>', "the direction u = W_U[token]: the MLP's output along it", wholeNumber(0))
+    .option('--sae-out <folder>', "an SAE on the layer's MLP output, with --feature")
+    .option(
+      '--feature <id>',
+      "with --sae-out: the feature whose code (or Q(w_enc[f])'s eigenvector) is read",
+      wholeNumber(0),
+    )
+    .option(
+      '--eigenvector <rank>',
+      "read one eigenvector of the direction's Q instead: its rank in the spectrum, most positive first (0 = largest λ)",
+      wholeNumber(0),
+    )
+    .requiredOption('--corpus <file>', 'text (.txt, .jsonl, optionally .gz)')
+    .option('--tokenizer <tokenizer.json>', 'default: tokenizer.json in the model folder')
+    .option('--top <n>', 'contexts listed', wholeNumber(1), 20)
+    .option(
+      '--max-tokens <n>',
+      'read at most this many tokens of the corpus',
+      wholeNumber(2),
+      DEFAULT_MAX_TOKENS,
+    )
+    .option('--json', 'print the contexts as one line of JSON')
+    .action(async (given: string, options: ActivationsOptions) => {
+      if ((options.output === undefined) === (options.saeOut === undefined)) {
+        throw new CliInputError(
+          'choose what to read: --output <token id> or --sae-out <SAE folder> --feature <id>',
+        );
+      }
+      if (options.saeOut !== undefined && options.feature === undefined) {
+        throw new CliInputError('--sae-out needs --feature <id>');
+      }
+      const model = await readLanguageModel(given);
+      const tokenizer = await modelTokenizer(given, options.tokenizer, model);
+      const sae = options.saeOut === undefined ? null : await readSparseAutoencoder(options.saeOut);
+      agreedLayer(options.layer, [['--sae-out', options.saeOut, sae]]);
+      checkPoint('--sae-out', options.saeOut, sae, 'mlp-out');
+      const sequences = await corpusWindows(options.corpus, tokenizer, contextOf(model), options.maxTokens);
+      const positions = await inputAt(given, () => mlpPositions(model, options.layer, sequences));
+      const d = model.modelDim;
+      const direction =
+        sae === null
+          ? model.unembedding.data.slice((options.output as number) * d, ((options.output as number) + 1) * d)
+          : saeEncoderRow(sae, options.feature as number);
+      let what: string;
+      let values: Float64Array;
+      if (options.eigenvector !== undefined) {
+        const rank = options.eigenvector;
+        const decomposition = await inputAt(given, () =>
+          decomposeModel(model, {
+            layer: options.layer,
+            directions: { kind: 'vectors', vectors: { rows: 1, cols: d, data: direction } },
+            topK: d,
+            exactnessSamples: 0,
+          }),
+        );
+        const output = decomposition.outputs[0];
+        const pair = [...(output?.topPositive ?? []), ...(output?.topNegative ?? [])].find(
+          (p) => p.rank === rank,
+        );
+        if (!pair)
+          throw new CliInputError(
+            `--eigenvector ${rank}: the spectrum has ranks 0..${d - 1}, and ${rank} has λ = 0`,
+          );
+        values = eigenvectorActivations(positions, pair.vectorModel, pair.eigenvalue);
+        what = `eigenvector ${rank} (λ = ${pair.eigenvalue.toPrecision(4)}): λ (vᵀx)²`;
+      } else if (sae !== null) {
+        values = await inputAt(options.saeOut as string, () =>
+          saeFeatureActivations(positions, sae, options.feature as number),
+        );
+        what = `SAE feature ${options.feature}: its TopK code`;
+      } else {
+        values = directionActivations(positions, direction);
+        what = `token ${options.output}: the MLP's output along W_U[t]`;
+      }
+      const contexts = topContexts(values, positions, sequences, { top: options.top });
+      const tokenOf = (id: number) => tokenizer.idToToken(id) ?? `#${id}`;
+      if (options.json) {
+        printLine(
+          JSON.stringify({
+            layer: options.layer,
+            what,
+            positions: positions.where.length,
+            contexts: contexts.map((context) => ({ ...context, text: context.tokens.map(tokenOf) })),
+          }),
+        );
+        return;
+      }
+      const lines = [
+        `layer ${options.layer}, ${what}; ${formatInteger(positions.where.length)} positions read`,
+      ];
+      for (const context of contexts) {
+        const words = context.tokens.map((id, i) => (i === context.focus ? `[${tokenOf(id)}]` : tokenOf(id)));
+        lines.push(`${context.value.toPrecision(4).padStart(10)}  ${words.join(' ')}`);
+      }
+      printLine(lines.join('\n'));
     });
 }
 
@@ -72,4 +288,53 @@ function tokenSequences(json: unknown, model: LanguageModel, where: string): num
     });
     return sequence as number[];
   });
+}
+
+function contextOf(model: LanguageModel): number {
+  return model.config?.context ?? 256;
+}
+
+/** The tokenizer named, or the model folder's tokenizer.json; its vocabulary must be the model's. */
+async function modelTokenizer(
+  given: string,
+  named: string | undefined,
+  model: LanguageModel,
+): Promise<Tokenizer> {
+  let path = named;
+  if (path === undefined) {
+    const folder = (await stat(given)).isDirectory() ? given : dirname(given);
+    path = join(folder, 'tokenizer.json');
+    const found = await stat(path).catch(() => null);
+    if (!found?.isFile()) {
+      throw new CliInputError(
+        `${given}: no tokenizer.json beside the model: pass --tokenizer <tokenizer.json>`,
+      );
+    }
+  }
+  const tokenizerPath = path;
+  const tokenizer = await inputAt(tokenizerPath, () => readTokenizerFile(tokenizerPath));
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new CliInputError(
+      `${tokenizerPath}: a vocabulary of ${tokenizer.vocabSize} tokens, but the model has ${model.vocabSize}: not this model's tokenizer`,
+    );
+  }
+  return tokenizer;
+}
+
+/** A corpus tokenized (documents cleaned and de-duplicated, [BOS] first) and packed into windows. */
+async function corpusWindows(path: string, tokenizer: Tokenizer, context: number, maxTokens: number) {
+  const windows: number[][] = [];
+  const encoded = async function* () {
+    for await (const document of uniqueDocuments(readCorpusDocuments(path))) {
+      yield (await tokenizer.encode(cleanDocument(document))).ids;
+    }
+  };
+  await inputAt(path, async () => {
+    for await (const window of packWindows(encoded(), context, { keepLast: true })) {
+      windows.push(Array.from(window));
+      if (windows.length * context >= maxTokens) break;
+    }
+  });
+  if (windows.length === 0) throw new CliInputError(`${path}: no text to read`);
+  return windows;
 }
