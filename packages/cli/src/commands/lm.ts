@@ -17,7 +17,6 @@ import {
   cleanDocument,
   packWindows,
   readCorpusDocuments,
-  readTokenizerFile,
   type Tokenizer,
   uniqueDocuments,
 } from '@bilinear-lab/text';
@@ -33,6 +32,7 @@ import {
 } from '../model-file.js';
 import { decimalNumber, wholeNumber } from '../options.js';
 import { printLine } from '../output.js';
+import { readTokenizer, tokenizerInput } from '../tokenizer-input.js';
 
 interface EvalOptions {
   tokens?: string;
@@ -312,7 +312,7 @@ async function modelTokenizer(
     }
   }
   const tokenizerPath = path;
-  const tokenizer = await inputAt(tokenizerPath, () => readTokenizerFile(tokenizerPath));
+  const tokenizer = await readTokenizer(tokenizerPath);
   if (tokenizer.vocabSize !== model.vocabSize) {
     throw new CliInputError(
       `${tokenizerPath}: a vocabulary of ${tokenizer.vocabSize} tokens, but the model has ${model.vocabSize}: not this model's tokenizer`,
@@ -329,12 +329,14 @@ async function corpusWindows(path: string, tokenizer: Tokenizer, context: number
       yield (await tokenizer.encode(cleanDocument(document))).ids;
     }
   };
-  await inputAt(path, async () => {
-    for await (const window of packWindows(encoded(), context, { keepLast: true })) {
-      windows.push(Array.from(window));
-      if (windows.length * context >= maxTokens) break;
-    }
-  });
+  await tokenizerInput(() =>
+    inputAt(path, async () => {
+      for await (const window of packWindows(encoded(), context, { keepLast: true })) {
+        windows.push(Array.from(window));
+        if (windows.length * context >= maxTokens) break;
+      }
+    }),
+  );
   if (windows.length === 0) throw new CliInputError(`${path}: no text to read`);
   return windows;
 }
