@@ -8,6 +8,7 @@ import { registerDecompose } from './commands/decompose.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLanguageModel } from './commands/lm.js';
+import { registerSae } from './commands/sae.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { registerTokenizer } from './commands/tokenizer-train.js';
 import { registerTrain } from './commands/train.js';
@@ -35,6 +36,7 @@ export function buildProgram(env: CliEnv): Command {
   registerInspect(program);
   registerDecompose(program);
   registerLanguageModel(program);
+  registerSae(program);
   registerTokenize(program);
   registerTokenizer(program);
   const bench = program.command('bench').description('benchmarks, each against a reference run side by side');

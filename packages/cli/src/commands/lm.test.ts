@@ -161,6 +161,31 @@ describe.skipIf(!HAS_FIXTURE)(`bilinear lm eval --corpus, generate and activatio
   });
 });
 
+describe.skipIf(!HAS_FIXTURE)(`bilinear sae eval${skipped}`, () => {
+  it("reports MSE and loss recovered at the hook point its config names; the clean loss is lm eval's", () => {
+    const tokens = join(LM, 'held_out_tokens.json');
+    const result = json([
+      'sae',
+      'eval',
+      join(LM, 'lm_dev'),
+      '--sae',
+      join(LM, 'sae_l1_mlp_out'),
+      '--tokens',
+      tokens,
+      '--json',
+    ]);
+    expect(result).toMatchObject({ layer: 1, point: 'mlp-out', positions: 192, mean_active: 16 });
+    expect(result.loss_clean).toBe(reference().held_out_loss);
+    expect(result.loss_recovered).toBeCloseTo(
+      (result.loss_zero_ablated - result.loss_spliced) / (result.loss_zero_ablated - result.loss_clean),
+      12,
+    );
+    const missing = runCli(['sae', 'eval', join(LM, 'lm_dev'), '--sae', join(LM, 'sae_l1_mlp_out')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--tokens <ids.json> or --corpus <file>');
+  });
+});
+
 describe.skipIf(!HAS_FIXTURE)(`bilinear decompose on an HF model folder${skipped}`, () => {
   it("token ids: the eigenvalues PyTorch computed, exact on the model's own MLP inputs, with top tokens", () => {
     const ref = reference();

@@ -270,7 +270,7 @@ export async function readLanguageModel(given: string): Promise<LanguageModel> {
 }
 
 /** The parsed ids.json checked: arrays of whole token ids inside the vocabulary, each with a position to predict. */
-function tokenSequences(json: unknown, model: LanguageModel, where: string): number[][] {
+export function tokenSequences(json: unknown, model: LanguageModel, where: string): number[][] {
   if (!Array.isArray(json) || json.length === 0) {
     throw new CliInputError(
       `${where}: expected a non-empty JSON array of token-id arrays, e.g. [[1, 52, 7], [1, 9]]`,
@@ -290,12 +290,12 @@ function tokenSequences(json: unknown, model: LanguageModel, where: string): num
   });
 }
 
-function contextOf(model: LanguageModel): number {
+export function contextOf(model: LanguageModel): number {
   return model.config?.context ?? 256;
 }
 
 /** The tokenizer named, or the model folder's tokenizer.json; its vocabulary must be the model's. */
-async function modelTokenizer(
+export async function modelTokenizer(
   given: string,
   named: string | undefined,
   model: LanguageModel,
@@ -322,7 +322,7 @@ async function modelTokenizer(
 }
 
 /** A corpus tokenized (documents cleaned and de-duplicated, [BOS] first) and packed into windows. */
-async function corpusWindows(path: string, tokenizer: Tokenizer, context: number, maxTokens: number) {
+export async function corpusWindows(path: string, tokenizer: Tokenizer, context: number, maxTokens: number) {
   const windows: number[][] = [];
   const encoded = async function* () {
     for await (const document of uniqueDocuments(readCorpusDocuments(path))) {

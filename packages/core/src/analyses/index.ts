@@ -5,5 +5,6 @@ export { AnalysisInputError } from './common.js';
 export * from './explain.js';
 export * from './hosvd.js';
 export * from './language-model-activations.js';
+export * from './sae-quality.js';
 export * from './similarity.js';
 export * from './truncation.js';

@@ -192,10 +192,22 @@ export interface LanguageModelTrace {
  * The forward pass over one sequence of token ids. `keep` chooses what to record besides the
  * logits (the MLP inputs/outputs of every layer cost T × d each).
  */
+/**
+ * A change to the forward pass at one layer's MLP: its input (the normalised residual stream the
+ * MLP reads) or its output (what it adds to the stream) replaced by `replace` of it — an SAE's
+ * reconstruction, zeros, … — to measure what the replacement costs in loss.
+ */
+export interface Intervention {
+  layer: number;
+  point: 'mlp-in' | 'mlp-out';
+  /** T × d in, T × d out. */
+  replace(values: Float64Array, count: number): Float64Array;
+}
+
 export function traceLanguageModel(
   model: LanguageModel,
   tokens: ArrayLike<number>,
-  keep: { mlp?: boolean; logits?: boolean } = {},
+  keep: { mlp?: boolean; logits?: boolean; intervene?: Intervention } = {},
 ): LanguageModelTrace {
   const settings = forwardSettings(model);
   const d = model.modelDim;
@@ -213,21 +225,35 @@ export function traceLanguageModel(
   }
   const mlpInputs: Float64Array[] = [];
   const mlpOutputs: Float64Array[] = [];
-  for (const layer of model.layers) {
+  const intervention = keep.intervene;
+  model.layers.forEach((layer, index) => {
     const attended = attention(layer, rmsRows(x, count, d, settings.normalize), count, d, settings);
     for (let i = 0; i < x.length; i++)
       x[i] = (x[i] as number) + settings.attentionScale * (attended[i] as number);
-    const input = rmsRows(x, count, d, settings.normalize);
-    const added = mlp(layer, input, count, model.gate);
+    const here = intervention?.layer === index ? intervention : undefined;
+    let input = rmsRows(x, count, d, settings.normalize);
+    if (here?.point === 'mlp-in') input = checkedReplacement(here, input, count);
+    let added = mlp(layer, input, count, model.gate);
+    if (here?.point === 'mlp-out') added = checkedReplacement(here, added, count);
     for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) + (added[i] as number);
     if (keep.mlp) {
       mlpInputs.push(input);
       mlpOutputs.push(added);
     }
-  }
+  });
   x = rmsRows(x, count, d, settings.normalize);
   const logits = keep.logits === false ? new Float64Array(0) : applyRows(model.unembedding, x, count);
   return { logits, mlpInputs, mlpOutputs };
+}
+
+function checkedReplacement(intervention: Intervention, values: Float64Array, count: number): Float64Array {
+  const replaced = intervention.replace(values, count);
+  if (replaced.length !== values.length) {
+    throw new LanguageModelForwardError(
+      `the replacement at layer ${intervention.layer} ${intervention.point} has ${replaced.length} values, not ${values.length}`,
+    );
+  }
+  return replaced;
 }
 
 /** T × V logits of one sequence. */
@@ -250,13 +276,14 @@ export interface LanguageModelLoss {
 export function languageModelLoss(
   model: LanguageModel,
   sequences: readonly ArrayLike<number>[],
+  intervene?: Intervention,
 ): LanguageModelLoss {
   let total = 0;
   let predicted = 0;
   const vocab = model.vocabSize;
   for (const sequence of sequences) {
     if (sequence.length < 2) continue;
-    const logits = languageModelLogits(model, sequence);
+    const logits = traceLanguageModel(model, sequence, intervene ? { intervene } : {}).logits;
     for (let t = 0; t + 1 < sequence.length; t++) {
       const row = logits.subarray(t * vocab, (t + 1) * vocab);
       let largest = Number.NEGATIVE_INFINITY;
