@@ -56,6 +56,16 @@ export interface TrainFlags {
   resume?: string;
   out: string;
   json?: boolean;
+  // Language models only (see run-train-language-model.ts).
+  tokenizer?: string;
+  vocab?: number;
+  dModel?: number;
+  heads?: number;
+  dHidden?: number;
+  ctx?: number;
+  steps?: number;
+  warmup?: number;
+  evalEvery?: number;
 }
 
 /** The toy task is tiny (4 boolean inputs): a narrow model, and no noise on its 0/1 inputs. */

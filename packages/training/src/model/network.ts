@@ -70,7 +70,7 @@ export function gradientStep(
       const b = tf.matMul(h, params.right[i] as tf.Tensor);
       leftOut.push(a);
       rightOut.push(b);
-      let g: tf.Tensor = tf.mul(gate(shape.gate, a), b);
+      let g: tf.Tensor = tf.mul(applyGate(shape.gate, a), b);
       if (options.latentNoise && options.latentNoise > 0) {
         g = addLatentNoise(g, options.latentNoise, (options.seed ?? 0) + 7919 * (i + 1));
       }
@@ -89,8 +89,8 @@ export function gradientStep(
       const b = rightOut[i] as tf.Tensor;
       const input = layerInputs[i] as tf.Tensor;
       // Latent noise is treated as a constant offset: the gradient passes through it unchanged.
-      const da = tf.mul(tf.mul(dh, b), gateDerivative(shape.gate, a));
-      const db = tf.mul(dh, gate(shape.gate, a));
+      const da = tf.mul(tf.mul(dh, b), applyGateDerivative(shape.gate, a));
+      const db = tf.mul(dh, applyGate(shape.gate, a));
       const inputT = tf.transpose(input);
       leftGrads[i] = tf.matMul(inputT, da);
       rightGrads[i] = tf.matMul(inputT, db);
@@ -115,7 +115,7 @@ export function forward(shape: NetworkShape, params: NetworkParameters, inputs: 
     let h: tf.Tensor = params.embed ? tf.matMul(inputs, params.embed) : inputs;
     for (let i = 0; i < shape.layers; i++) {
       const g = tf.mul(
-        gate(shape.gate, tf.matMul(h, params.left[i] as tf.Tensor)),
+        applyGate(shape.gate, tf.matMul(h, params.left[i] as tf.Tensor)),
         tf.matMul(h, params.right[i] as tf.Tensor),
       );
       h = shape.residual ? tf.add(h, g) : g;
@@ -155,7 +155,8 @@ function lossAndGradient(loss: Loss, outputs: tf.Tensor, targets: tf.Tensor, bat
   return { lossSum, correct: tf.scalar(0), dOutputs };
 }
 
-function gate(kind: Gate, a: tf.Tensor): tf.Tensor {
+/** act(a) for the left branch of a gated (or, with 'none', bilinear) layer. */
+export function applyGate(kind: Gate, a: tf.Tensor): tf.Tensor {
   switch (kind) {
     case 'none':
       return a;
@@ -169,7 +170,8 @@ function gate(kind: Gate, a: tf.Tensor): tf.Tensor {
   }
 }
 
-function gateDerivative(kind: Gate, a: tf.Tensor): tf.Tensor | number {
+/** act′(a), elementwise (1 for 'none'). */
+export function applyGateDerivative(kind: Gate, a: tf.Tensor): tf.Tensor | number {
   switch (kind) {
     case 'none':
       return 1;

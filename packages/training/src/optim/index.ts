@@ -14,5 +14,7 @@ export {
   constantSchedule,
   cosineSchedule,
   type LearningRateSchedule,
+  type LinearScheduleOptions,
+  linearSchedule,
   ScheduleError,
 } from './schedule.js';

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runSchedule, runSteps } from '../train/run-schedule.js';
-import { constantSchedule, cosineSchedule, ScheduleError } from './schedule.js';
+import { constantSchedule, cosineSchedule, linearSchedule, ScheduleError } from './schedule.js';
 
 function expectClose(actual: readonly number[], expected: readonly number[], tolerance: number) {
   expect(actual.length).toBe(expected.length);
@@ -258,3 +258,54 @@ function ratesOf(settings: {
   });
   return Array.from({ length: totalSteps + 1 }, (_, s) => schedule.learningRateAt(s));
 }
+
+/** make_lm.py's schedule: LambdaLR(λ(s) = s / W if s < W else max(0, (T − s) / (T − W))), stepped per step. */
+const TORCH_LINEAR = `
+import sys, json, warnings, torch
+warnings.simplefilter('ignore')
+out = []
+for d in json.load(sys.stdin):
+    base, T, W = d['base'], d['total'], d['warmup']
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=base, betas=(0.9, 0.95), weight_decay=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / W if s < W else max(0.0, (T - s) / (T - W)))
+    rates = []
+    for _ in range(T + 2):
+        rates.append(opt.param_groups[0]['lr'])
+        opt.step()
+        sched.step()
+    out.append(rates)
+print(json.dumps(out))
+`;
+
+describe('linearSchedule (HF Trainer and make_lm.py)', () => {
+  it('warms up from 0 over W steps, then decays linearly to 0 at T and stays there', () => {
+    const schedule = linearSchedule({ baseLr: 3e-3, totalSteps: 400, warmupSteps: 50 });
+    expect(schedule.learningRateAt(0)).toBe(0);
+    expect(schedule.learningRateAt(25)).toBeCloseTo(1.5e-3, 18);
+    expect(schedule.learningRateAt(50)).toBe(3e-3);
+    expect(schedule.learningRateAt(225)).toBeCloseTo(1.5e-3, 18);
+    expect(schedule.learningRateAt(400)).toBe(0);
+    expect(schedule.learningRateAt(401)).toBe(0);
+    expect(linearSchedule({ baseLr: 1, totalSteps: 4 }).learningRateAt(0)).toBe(1);
+  });
+
+  it('refuses a warm-up as long as the run and a negative rate, naming the setting', () => {
+    expect(() => linearSchedule({ baseLr: 1e-3, totalSteps: 50, warmupSteps: 50 })).toThrow(/^warmupSteps: /);
+    expect(() => linearSchedule({ baseLr: -1, totalSteps: 50 })).toThrow(/^baseLr: /);
+    expect(() => linearSchedule({ baseLr: 1e-3, totalSteps: 0 })).toThrow(/^totalSteps: /);
+  });
+
+  it.skipIf(!hasTorch)("equals torch's LambdaLR as make_lm.py sets it up, at every step", () => {
+    const cases = [
+      { base: 3e-3, total: 400, warmup: 50 },
+      { base: 1e-3, total: 37, warmup: 0 },
+      { base: 0.5, total: 9, warmup: 8 },
+    ];
+    const references = python<number[][]>(TORCH_PYTHON, TORCH_LINEAR, cases);
+    cases.forEach(({ base, total, warmup }, i) => {
+      const schedule = linearSchedule({ baseLr: base, totalSteps: total, warmupSteps: warmup });
+      const ours = Array.from({ length: total + 2 }, (_, s) => schedule.learningRateAt(s));
+      expectClose(ours, references[i] as number[], 1e-15 * base);
+    });
+  });
+});

@@ -90,6 +90,47 @@ export function cosineSchedule(options: CosineScheduleOptions): LearningRateSche
   };
 }
 
+export interface LinearScheduleOptions {
+  /** η_max: the rate the warm-up reaches and the decay starts from. */
+  baseLr: number;
+  /** T: optimiser steps in the run, warm-up included. */
+  totalSteps: number;
+  /** W: optimiser steps of linear warm-up from 0, fewer than totalSteps; default 0. */
+  warmupSteps?: number;
+}
+
+/**
+ * HF transformers' linear schedule (get_linear_schedule_with_warmup, the Trainer's default, which
+ * the reference language models were trained with): for the optimiser step s (0 for the first),
+ *   lr(s) = η_max · s / W              for s < W
+ *   lr(s) = η_max · max(0, (T − s) / (T − W))   after,
+ * so the first step has rate 0 and the rate reaches 0 at T. In PyTorch, LambdaLR with that λ,
+ * stepped after every optimiser step (make_lm.py's schedule).
+ */
+export function linearSchedule(options: LinearScheduleOptions): LearningRateSchedule {
+  const { baseLr, totalSteps } = options;
+  const warmupSteps = options.warmupSteps ?? 0;
+  if (!(Number.isFinite(baseLr) && baseLr >= 0)) {
+    throw new ScheduleError('baseLr', `must be a finite number ≥ 0, got ${baseLr}`);
+  }
+  if (!(Number.isSafeInteger(totalSteps) && totalSteps >= 1)) {
+    throw new ScheduleError('totalSteps', `must be an integer ≥ 1, got ${totalSteps}`);
+  }
+  if (!(Number.isSafeInteger(warmupSteps) && warmupSteps >= 0 && warmupSteps < totalSteps)) {
+    throw new ScheduleError(
+      'warmupSteps',
+      `must be a whole number of optimiser steps in [0, totalSteps = ${totalSteps}), got ${warmupSteps}`,
+    );
+  }
+  return {
+    learningRateAt(step: number): number {
+      checkStep(step);
+      if (step < warmupSteps) return (baseLr * step) / warmupSteps;
+      return baseLr * Math.max(0, (totalSteps - step) / (totalSteps - warmupSteps));
+    },
+  };
+}
+
 /** The same rate at every step. */
 export function constantSchedule(lr: number): LearningRateSchedule {
   if (!(Number.isFinite(lr) && lr >= 0))

@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// Benchmark: the bilinear transformer's training in TensorFlow.js against PyTorch training the same
+// module (make_lm.py's, packages/training/src/language-model/torch_reference.py) on the same machine,
+// in the same run: tokens per second, and the ratio. With --recipe it also trains the fixture's recipe
+// (../shared/fixtures/lm: corpus.txt with its tokenizer.json; 2 layers, d 48, 4 heads, hidden 128,
+// ctx 48, batch 16 random windows, 400 steps, AdamW lr 3e-3 betas (0.9, 0.95) wd 0.1, 50 warm-up steps
+// then linear decay to 0) and scores held_out_tokens.json with the core's float64 forward pass, against
+// the 3.15 nats PyTorch reached (lm_dev.reference.json).
+//
+//   node bench/train-language-model.mjs [--layers 2 --d-model 48 --heads 4 --d-hidden 128 --ctx 48
+//        --vocab 768 --batch 16] [--steps 40] [--backend auto] [--recipe] [--json]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { importModel, languageModelLoss, parseSafetensors, seededRandom } from '@bilinear-lab/core';
+import { readCorpusDocuments, Tokenizer } from '@bilinear-lab/text';
+import {
+  languageModelConfigJson,
+  languageModelFolderFiles,
+  languageModelShape,
+  selectBackend,
+  tokenizeCorpus,
+  trainLanguageModel,
+} from '@bilinear-lab/training';
+
+// As the CLI runs: V8's optimising wasm tier from the first call.
+setFlagsFromString('--no-liftoff');
+setFlagsFromString('--no-wasm-lazy-compilation');
+
+const { values: flags } = parseArgs({
+  options: {
+    layers: { type: 'string', default: '2' },
+    'd-model': { type: 'string', default: '48' },
+    heads: { type: 'string', default: '4' },
+    'd-hidden': { type: 'string', default: '128' },
+    ctx: { type: 'string', default: '48' },
+    vocab: { type: 'string', default: '768' },
+    batch: { type: 'string', default: '16' },
+    steps: { type: 'string', default: '40' },
+    backend: { type: 'string', default: 'auto' },
+    recipe: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+});
+const shape = languageModelShape({
+  vocabSize: Number(flags.vocab),
+  modelDim: Number(flags['d-model']),
+  hiddenDim: Number(flags['d-hidden']),
+  layers: Number(flags.layers),
+  heads: Number(flags.heads),
+  context: Number(flags.ctx),
+});
+const batch = Number(flags.batch);
+const steps = Number(flags.steps);
+const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/lm/', import.meta.url));
+const TORCH_REFERENCE = fileURLToPath(
+  new URL('../packages/training/src/language-model/torch_reference.py', import.meta.url),
+);
+const TORCH_PYTHON = '/usr/bin/python3';
+const hasTorch = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const directory = mkdtempSync(join(tmpdir(), 'bilinear-bench-lm-'));
+
+/** Tokens per second of our trainer: `count` steps of random windows, timed after 2 untimed ones. */
+async function ourSpeed(count) {
+  const random = seededRandom(1);
+  const tokens = Int32Array.from({ length: 100_000 }, () => Math.floor(random() * shape.vocabSize));
+  const data = { train: tokens, validation: tokens.subarray(0, shape.context * 4) };
+  const options = { shape, batchSize: batch, learningRate: 1e-3, weightDecay: 0.1, seed: 1 };
+  await trainLanguageModel(data, { ...options, steps: 2 });
+  const result = await trainLanguageModel(data, { ...options, steps: count });
+  return result.tokensPerSecond;
+}
+
+/** PyTorch's tokens per second on the same module and batch, with `threads` threads. */
+function torchSpeed(threads) {
+  const config = join(directory, 'config.json');
+  writeFileSync(config, JSON.stringify(languageModelConfigJson(shape)));
+  const out = execFileSync(
+    TORCH_PYTHON,
+    [TORCH_REFERENCE, 'time', config, String(batch), String(steps), String(threads)],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out);
+}
+
+/** The fixture's recipe, trained here; held-out loss on held_out_tokens.json. */
+async function recipe() {
+  const tokenizer = Tokenizer.fromJson(readFileSync(join(FIXTURES, 'tokenizer.json'), 'utf8'));
+  const corpus = await tokenizeCorpus(readCorpusDocuments(join(FIXTURES, 'corpus.txt')), tokenizer, {
+    validationShare: 0.05,
+    minTokens: 48,
+  });
+  const recipeShape = languageModelShape({
+    vocabSize: tokenizer.vocabSize,
+    modelDim: 48,
+    hiddenDim: 128,
+    layers: 2,
+    heads: 4,
+    context: 48,
+  });
+  const result = await trainLanguageModel(corpus, {
+    shape: recipeShape,
+    batchSize: 16,
+    steps: 400,
+    learningRate: 3e-3,
+    warmupSteps: 50,
+    weightDecay: 0.1,
+    seed: 1,
+  });
+  const files = languageModelFolderFiles(recipeShape, result.state.parameters);
+  const model = importModel(parseSafetensors(files.safetensors), { config: files.configJson });
+  const held = JSON.parse(readFileSync(join(FIXTURES, 'held_out_tokens.json'), 'utf8'));
+  const reference = JSON.parse(readFileSync(join(FIXTURES, 'lm_dev.reference.json'), 'utf8'));
+  return {
+    heldOutLoss: languageModelLoss(model, held).loss,
+    pytorchHeldOutLoss: reference.held_out_loss,
+    validationLoss: result.validationLoss,
+    tokensPerSecond: result.tokensPerSecond,
+    seconds: result.seconds,
+  };
+}
+
+try {
+  const backend = await selectBackend(flags.backend);
+  const ours = await ourSpeed(steps);
+  const torch = hasTorch ? [torchSpeed(1), torchSpeed(availableParallelism())] : [];
+  const recipeResult = flags.recipe && existsSync(join(FIXTURES, 'corpus.txt')) ? await recipe() : null;
+  const rows = [
+    [`tfjs ${backend.name} (this trainer)`, ours, 1],
+    ...torch.map((run) => [
+      `PyTorch ${run.torch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`,
+      run.tokens_per_s,
+      run.tokens_per_s / ours,
+    ]),
+  ];
+  const summary = {
+    config: { ...languageModelConfigJson(shape), batch, steps },
+    backend: backend.name,
+    tokens_per_s: Math.round(ours),
+    torch: torch.map((run) => ({ threads: run.threads, tokens_per_s: Math.round(run.tokens_per_s) })),
+    ratio_to_torch_1_thread: torch[0] ? Number((ours / torch[0].tokens_per_s).toFixed(3)) : null,
+    recipe: recipeResult && {
+      held_out_loss: Number(recipeResult.heldOutLoss.toFixed(4)),
+      pytorch_held_out_loss: Number(recipeResult.pytorchHeldOutLoss.toFixed(4)),
+      relative_to_pytorch: Number((recipeResult.heldOutLoss / recipeResult.pytorchHeldOutLoss).toFixed(4)),
+      validation_loss: Number(recipeResult.validationLoss.toFixed(4)),
+      tokens_per_s: Math.round(recipeResult.tokensPerSecond),
+      seconds: Number(recipeResult.seconds.toFixed(1)),
+    },
+  };
+  if (!flags.json) {
+    const { layers, modelDim, heads, hiddenDim, context, vocabSize } = shape;
+    console.log(
+      `training step: ${layers} layers, d ${modelDim}, ${heads} heads, hidden ${hiddenDim}, vocab ${vocabSize}, ` +
+        `${batch} windows × ${context} tokens, ${steps} steps`,
+    );
+    console.log('run                                    tokens/s   relative to ours');
+    for (const [label, speed, ratio] of rows) {
+      console.log(`${label.padEnd(38)} ${String(Math.round(speed)).padStart(9)}   ${ratio.toFixed(2)}×`);
+    }
+    if (!hasTorch) console.log(`(no PyTorch reference: ${TORCH_PYTHON} cannot import torch)`);
+    if (recipeResult) {
+      console.log(
+        `fixture recipe: held-out loss ${recipeResult.heldOutLoss.toFixed(4)} nats (PyTorch ${recipeResult.pytorchHeldOutLoss.toFixed(4)}; ` +
+          `ratio ${(recipeResult.heldOutLoss / recipeResult.pytorchHeldOutLoss).toFixed(3)}), ` +
+          `${Math.round(recipeResult.tokensPerSecond)} tokens/s, ${recipeResult.seconds.toFixed(1)} s`,
+      );
+    }
+  }
+  console.log(JSON.stringify(summary));
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
