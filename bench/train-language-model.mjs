@@ -8,7 +8,7 @@
 // the 3.15 nats PyTorch reached (lm_dev.reference.json).
 //
 //   node bench/train-language-model.mjs [--layers 2 --d-model 48 --heads 4 --d-hidden 128 --ctx 48
-//        --vocab 768 --batch 16] [--steps 40] [--backend auto] [--recipe] [--json]
+//        --vocab 768 --batch 16] [--steps 40] [--backend auto] [--threads 1,2] [--recipe] [--json]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -42,6 +42,7 @@ const { values: flags } = parseArgs({
     batch: { type: 'string', default: '16' },
     steps: { type: 'string', default: '40' },
     backend: { type: 'string', default: 'auto' },
+    threads: { type: 'string', default: '1,2' },
     recipe: { type: 'boolean' },
     json: { type: 'boolean' },
   },
@@ -64,15 +65,36 @@ const TORCH_PYTHON = '/usr/bin/python3';
 const hasTorch = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const directory = mkdtempSync(join(tmpdir(), 'bilinear-bench-lm-'));
 
-/** Tokens per second of our trainer: `count` steps of random windows, timed after 2 untimed ones. */
-async function ourSpeed(count) {
+/**
+ * Tokens per second of our trainer: `count` steps of random windows, timed after 3 untimed ones in
+ * the same run (the gradient threads' backends warm up in their first steps).
+ */
+async function ourSpeed(count, threads) {
   const random = seededRandom(1);
   const tokens = Int32Array.from({ length: 100_000 }, () => Math.floor(random() * shape.vocabSize));
   const data = { train: tokens, validation: tokens.subarray(0, shape.context * 4) };
-  const options = { shape, batchSize: batch, learningRate: 1e-3, weightDecay: 0.1, seed: 1 };
-  await trainLanguageModel(data, { ...options, steps: 2 });
-  const result = await trainLanguageModel(data, { ...options, steps: count });
-  return result.tokensPerSecond;
+  const untimed = 3;
+  let startedAt = 0;
+  let endedAt = 0;
+  await trainLanguageModel(
+    data,
+    {
+      shape,
+      batchSize: batch,
+      steps: untimed + count,
+      learningRate: 1e-3,
+      weightDecay: 0.1,
+      seed: 1,
+      threads,
+    },
+    {
+      onStep: (metrics) => {
+        if (metrics.step === untimed) startedAt = metrics.seconds;
+        if (metrics.step === untimed + count) endedAt = metrics.seconds;
+      },
+    },
+  );
+  return (count * batch * shape.context) / (endedAt - startedAt);
 }
 
 /** PyTorch's tokens per second on the same module and batch, with `threads` threads. */
@@ -126,11 +148,20 @@ async function recipe() {
 
 try {
   const backend = await selectBackend(flags.backend);
-  const ours = await ourSpeed(steps);
+  const threadCounts = flags.threads.split(',').map(Number);
+  const oursByThreads = [];
+  for (const threads of threadCounts)
+    oursByThreads.push({ threads, tokensPerSecond: await ourSpeed(steps, threads) });
+  // The reference for the ratios: our trainer on one thread (or the first count asked for).
+  const ours = oursByThreads[0].tokensPerSecond;
   const torch = hasTorch ? [torchSpeed(1), torchSpeed(availableParallelism())] : [];
   const recipeResult = flags.recipe && existsSync(join(FIXTURES, 'corpus.txt')) ? await recipe() : null;
   const rows = [
-    [`tfjs ${backend.name} (this trainer)`, ours, 1],
+    ...oursByThreads.map((run) => [
+      `tfjs ${backend.name}, ${run.threads} thread${run.threads === 1 ? '' : 's'} (this trainer)`,
+      run.tokensPerSecond,
+      run.tokensPerSecond / ours,
+    ]),
     ...torch.map((run) => [
       `PyTorch ${run.torch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`,
       run.tokens_per_s,
@@ -141,6 +172,10 @@ try {
     config: { ...languageModelConfigJson(shape), batch, steps },
     backend: backend.name,
     tokens_per_s: Math.round(ours),
+    threads: oursByThreads.map((run) => ({
+      threads: run.threads,
+      tokens_per_s: Math.round(run.tokensPerSecond),
+    })),
     torch: torch.map((run) => ({ threads: run.threads, tokens_per_s: Math.round(run.tokens_per_s) })),
     ratio_to_torch_1_thread: torch[0] ? Number((ours / torch[0].tokens_per_s).toFixed(3)) : null,
     recipe: recipeResult && {
@@ -158,9 +193,9 @@ try {
       `training step: ${layers} layers, d ${modelDim}, ${heads} heads, hidden ${hiddenDim}, vocab ${vocabSize}, ` +
         `${batch} windows × ${context} tokens, ${steps} steps`,
     );
-    console.log('run                                    tokens/s   relative to ours');
+    console.log('run                                          tokens/s   relative to the first');
     for (const [label, speed, ratio] of rows) {
-      console.log(`${label.padEnd(38)} ${String(Math.round(speed)).padStart(9)}   ${ratio.toFixed(2)}×`);
+      console.log(`${label.padEnd(44)} ${String(Math.round(speed)).padStart(9)}   ${ratio.toFixed(2)}×`);
     }
     if (!hasTorch) console.log(`(no PyTorch reference: ${TORCH_PYTHON} cannot import torch)`);
     if (recipeResult) {

@@ -46,7 +46,7 @@ export function registerTrain(program: Command, env: CliEnv): void {
     .option('--lr <rate>', 'peak learning rate', decimalNumber(0, true), 1e-3)
     .option(
       '--weight-decay <wd>',
-      'AdamW decoupled weight decay, on every weight (default 0.5; language models: 0.1)',
+      'AdamW decoupled weight decay, on every weight (language models: 0.1 unless given)',
       decimalNumber(0),
       0.5,
     )

@@ -24,7 +24,7 @@ import {
 import { CliInputError, CliInterruptedError, inputAt } from '../errors.js';
 import { formatBytes, formatInteger } from '../format.js';
 import { checkWritableTarget, note, printLine, writeFileAtomic } from '../output.js';
-import { activateBackend } from './backend.js';
+import { activateBackend, defaultThreads } from './backend.js';
 import { trainingInputAt } from './input-errors.js';
 import { type CorpusTokenizer, corpusTokenizer, corpusTokens } from './language-model-corpus.js';
 import {
@@ -78,11 +78,6 @@ export async function runTrainLanguageModel(flags: TrainFlags, given: ReadonlySe
   }
   if (flags.checkpointEvery !== undefined && flags.checkpoint === undefined) {
     throw new CliInputError('--checkpoint-every: needs --checkpoint <file> to write the checkpoints to');
-  }
-  if (flags.threads !== undefined && flags.threads > 1) {
-    throw new CliInputError(
-      `--threads ${flags.threads}: a language model trains on one thread for now (leave it out)`,
-    );
   }
   const resumed = flags.resume === undefined ? null : await readResume(flags.resume);
   if (resumed === null) {
@@ -142,11 +137,14 @@ export async function runTrainLanguageModel(flags: TrainFlags, given: ReadonlySe
   else delete options.evaluateEvery;
 
   const choice = await activateBackend(flags.backend);
+  // Gradient threads: as asked, else as the run being resumed had them, else one per core (up to 4).
+  options.threads = flags.threads ?? resumed?.state.options.threads ?? defaultThreads(choice);
   const { shape } = options;
   note(
     `bilinear: ${shape.layers} layer${shape.layers === 1 ? '' : 's'}, d_model ${shape.modelDim}, ${shape.heads} heads, ` +
       `d_hidden ${shape.hiddenDim}, vocabulary ${shape.vocabSize}, context ${shape.context}: ` +
-      `${formatInteger(languageModelParameterCount(shape))} parameters; ${options.steps} steps of ${options.batchSize} windows`,
+      `${formatInteger(languageModelParameterCount(shape))} parameters; ${options.steps} steps of ${options.batchSize} windows, ` +
+      `${options.threads} gradient thread${options.threads === 1 ? '' : 's'}`,
   );
   if (resumed) {
     note(`bilinear: resuming ${resumed.path} after step ${resumed.state.step}, on to step ${options.steps}`);
@@ -232,7 +230,7 @@ export async function runTrainLanguageModel(flags: TrainFlags, given: ReadonlySe
       `network  bilinear transformer, ${shape.layers} layer${shape.layers === 1 ? '' : 's'}, d_model ${shape.modelDim}, ` +
         `${shape.heads} heads, d_hidden ${shape.hiddenDim}, gate ${shape.gate}, vocabulary ${shape.vocabSize}, context ${shape.context}`,
       `trained  ${steps} steps on ${spec}${continued}: ${result.seconds.toFixed(1)} s, ` +
-        `${formatInteger(Math.round(result.tokensPerSecond))} tokens/s, backend ${choice.name}`,
+        `${formatInteger(Math.round(result.tokensPerSecond))} tokens/s, backend ${choice.name} with ${options.threads} thread${options.threads === 1 ? '' : 's'}`,
       `loss     held-out ${result.validationLoss.toFixed(4)}, train ${result.trainLoss.toFixed(4)} nats per token`,
     ].join('\n'),
   );

@@ -133,6 +133,23 @@ describe('trainLanguageModel', () => {
     expect(result.validationLoss).toBeLessThan(1.2);
   });
 
+  it('splits batches over gradient threads: the same run up to float32 rounding, deterministic per thread count', async () => {
+    const options = { ...BASE, steps: 8 };
+    const one = await trainLanguageModel(DATA, options);
+    const two = await trainLanguageModel(DATA, { ...options, threads: 2 });
+    const again = await trainLanguageModel(DATA, { ...options, threads: 2 });
+    expect(Math.abs(two.validationLoss - one.validationLoss)).toBeLessThan(1e-4);
+    two.state.parameters.forEach((parameter, i) => {
+      expect(parameter.values).toEqual(again.state.parameters[i]?.values);
+      const reference = one.state.parameters[i]?.values as Float32Array;
+      let worst = 0;
+      parameter.values.forEach((value, j) => {
+        worst = Math.max(worst, Math.abs(value - (reference[j] as number)));
+      });
+      expect(worst).toBeLessThan(1e-4);
+    });
+  });
+
   it('refuses impossible settings before any step', async () => {
     await expect(trainLanguageModel(DATA, { ...BASE, warmupSteps: 60 })).rejects.toThrow(ScheduleError);
     await expect(

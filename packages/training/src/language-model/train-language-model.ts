@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendRequest } from '../backend/select-backend.js';
 import type { NamedArray } from '../model/parameters.js';
 import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { linearSchedule, ScheduleError } from '../optim/schedule.js';
+import { createLanguageModelGradients, type LanguageModelGradients } from './gradient-engine.js';
 import { initialLanguageModelParameters } from './initial-parameters.js';
 import {
   checkLanguageModelShape,
@@ -17,14 +19,7 @@ import {
   type WindowSampling,
   windowRange,
 } from './token-windows.js';
-import {
-  accumulateGradients,
-  disposeWeights,
-  type LossSum,
-  lossSumOf,
-  type TokenWindows,
-  uploadWeights,
-} from './transformer.js';
+import { disposeWeights, type LossSum, lossSumOf, type TokenWindows, uploadWeights } from './transformer.js';
 
 /** The reference recipe's AdamW betas (HF TrainingArguments adam_beta1/2 in the authors' code). */
 export const LANGUAGE_MODEL_BETAS: readonly [number, number] = [0.9, 0.95];
@@ -56,6 +51,11 @@ export interface LanguageModelTrainingOptions {
   evaluateEvery?: number;
   /** Windows per forward/backward pass; a batch is split into parts to bound memory. Default: the whole batch. */
   microBatch?: number;
+  /**
+   * Data-parallel gradient threads, each with its own tfjs backend, splitting each batch by windows
+   * (default 1). Results are deterministic for a given backend and thread count.
+   */
+  threads?: number;
 }
 
 export interface LanguageModelStepMetrics {
@@ -158,6 +158,32 @@ export async function trainLanguageModel(
 ): Promise<LanguageModelTrainingResult> {
   checkOptions(options, data);
   const { shape, batchSize } = options;
+  const validation = consecutiveWindows(data.validation, shape.context, options.validationWindows ?? 256);
+  if (validation === null) throw new TokenDataError('the held-out stream has fewer than 2 tokens');
+  const engine = await createLanguageModelGradients({
+    threads: options.threads ?? 1,
+    backend: activeBackend(),
+    shape,
+    initial: resume ? resume.parameters : initialLanguageModelParameters(shape, options.seed),
+    maxWindows: batchSize,
+    microBatch: options.microBatch ?? batchSize,
+  });
+  try {
+    return await trainWith(engine, data, validation, options, callbacks, resume);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function trainWith(
+  engine: LanguageModelGradients,
+  data: TokenSplits,
+  validation: TokenWindows,
+  options: LanguageModelTrainingOptions,
+  callbacks: LanguageModelTrainCallbacks,
+  resume: LanguageModelTrainingState | undefined,
+): Promise<LanguageModelTrainingResult> {
+  const { shape, batchSize } = options;
   const length = shape.context;
   const sampling = options.sampling ?? { kind: 'random' };
   const schedule = linearSchedule({
@@ -165,9 +191,7 @@ export async function trainLanguageModel(
     totalSteps: options.steps,
     warmupSteps: options.warmupSteps ?? 0,
   });
-  const parameters = resume
-    ? resume.parameters.map(copyArray)
-    : initialLanguageModelParameters(shape, options.seed);
+  const { parameters } = engine;
   const gradients = languageModelParameterShapes(shape).map(({ name, shape: dims }) => ({
     name,
     shape: dims,
@@ -179,9 +203,6 @@ export async function trainLanguageModel(
   });
   if (resume) optimizer.importState(resume.optimizer);
   const evaluations = resume ? [...resume.evaluations] : [];
-  const validation = consecutiveWindows(data.validation, length, options.validationWindows ?? 256);
-  if (validation === null) throw new TokenDataError('the held-out stream has fewer than 2 tokens');
-  const microBatch = options.microBatch ?? batchSize;
 
   let step = resume?.step ?? 0;
   const firstStep = step;
@@ -203,18 +224,8 @@ export async function trainLanguageModel(
     const stepStarted = performance.now();
     const learningRate = schedule.learningRateAt(step);
     const batch = batchAt(data.train, sampling, { step, batch: batchSize, length, seed: options.seed });
-    for (const gradient of gradients) gradient.values.fill(0);
-    const weights = uploadWeights(shape, parameters);
     const scale = 1 / (batch.windows * (length - 1));
-    let lossSum = 0;
-    try {
-      for (let from = 0; from < batch.windows; from += microBatch) {
-        const part = windowRange(batch, from, Math.min(batch.windows, from + microBatch));
-        lossSum += accumulateGradients(shape, weights, part, scale, gradients).lossSum;
-      }
-    } finally {
-      disposeWeights(weights);
-    }
+    const lossSum = await engine.step(batch, scale, gradients);
     optimizer.step(parameters, gradients, learningRate);
     step++;
     const loss = lossSum * scale;
@@ -315,6 +326,7 @@ function checkOptions(options: LanguageModelTrainingOptions, data: TokenSplits):
   whole('validationWindows', 1);
   whole('evaluateEvery', 1);
   whole('microBatch', 1);
+  whole('threads', 1);
   whole('warmupSteps', 0);
   for (const key of ['learningRate', 'weightDecay'] as const) {
     const value = options[key];
@@ -345,6 +357,13 @@ function checkOptions(options: LanguageModelTrainingOptions, data: TokenSplits):
       );
     }
   }
+}
+
+/** The backend the gradient threads start (the one active here). */
+function activeBackend(): BackendRequest {
+  const name = tf.getBackend();
+  if (name === 'tensorflow') return 'tensorflow';
+  return name === 'cpu' ? 'cpu' : 'wasm';
 }
 
 function copyArray(p: NamedArray): NamedArray {
