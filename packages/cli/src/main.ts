@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { preferOptimizedWasm } from '@bilinear-lab/threads';
 import { Command } from 'commander';
 import { registerBenchEig } from './commands/bench-eig.js';
+import { registerBenchLmDecompose } from './commands/bench-lm-decompose.js';
 import { registerBenchTrain } from './commands/bench-train.js';
 import { registerDecompose } from './commands/decompose.js';
 import { registerEvaluate } from './commands/evaluate.js';
@@ -41,6 +42,7 @@ export function buildProgram(env: CliEnv): Command {
   registerTokenizer(program);
   const bench = program.command('bench').description('benchmarks, each against a reference run side by side');
   registerBenchEig(bench, env);
+  registerBenchLmDecompose(bench, env);
   registerBenchTrain(bench, env);
   return program;
 }
