@@ -184,9 +184,9 @@ describe('AdamW against independent references over 5 steps', () => {
   );
   const weightDecays = [0.5, 0];
 
-  function runOurs() {
+  function runOurs(betas: readonly [number, number]) {
     const params = clone(initial);
-    const adamw = new AdamW(params, { weightDecay: 0.5, noWeightDecay: ['head.weight'] });
+    const adamw = new AdamW(params, { betas, weightDecay: 0.5, noWeightDecay: ['head.weight'] });
     lrs.forEach((lr, t) => {
       adamw.step(
         params,
@@ -197,10 +197,10 @@ describe('AdamW against independent references over 5 steps', () => {
     return { params, state: adamw.exportState() };
   }
 
-  function reference(python: string, script: string) {
+  function reference(python: string, script: string, betas: readonly [number, number] = [0.9, 0.999]) {
     const input = {
-      beta1: 0.9,
-      beta2: 0.999,
+      beta1: betas[0],
+      beta2: betas[1],
       eps: 1e-8,
       lrs,
       params: initial.map(({ values }, i) => ({ values: Array.from(values), weightDecay: weightDecays[i] })),
@@ -210,8 +210,11 @@ describe('AdamW against independent references over 5 steps', () => {
     return JSON.parse(out) as { params: number[][]; m: number[][]; v: number[][] };
   }
 
-  function compare(expected: { params: number[][]; m: number[][]; v: number[][] }) {
-    const { params, state } = runOurs();
+  function compare(
+    expected: { params: number[][]; m: number[][]; v: number[][] },
+    betas: readonly [number, number] = [0.9, 0.999],
+  ) {
+    const { params, state } = runOurs(betas);
     const scaleOf = (values: ArrayLike<number>) => Math.max(...Array.from(values, Math.abs));
     initial.forEach(({ name, values }, i) => {
       const p = expected.params[i]?.flat() as number[];
@@ -232,6 +235,12 @@ describe('AdamW against independent references over 5 steps', () => {
 
   it.skipIf(!hasTorch)('matches torch.optim.AdamW itself to 1e-6 relative', () => {
     compare(reference(TORCH_PYTHON, TORCH_ADAMW));
+  });
+
+  it("with the language models' betas (0.9, 0.95), matches numpy and (when present) torch.optim.AdamW", () => {
+    const betas = [0.9, 0.95] as const;
+    compare(reference('python3', NUMPY_ADAMW, betas), betas);
+    if (hasTorch) compare(reference(TORCH_PYTHON, TORCH_ADAMW, betas), betas);
   });
 });
 
