@@ -2,7 +2,7 @@
 // residual stream — a token's unembedding row, that row minus the mean of comparison tokens' rows
 // (the paper's "swim vs run/climb"), an output SAE's encoder row, or any vector — optionally over an
 // input SAE's features (DᵀQD, solved as a d × d problem through a thin QR of Dᵀ).
-import { transpose } from '../linalg/matrix-product.js';
+import { productTransposedA, transpose } from '../linalg/matrix-product.js';
 import { thinQr } from '../linalg/thin-qr.js';
 import { bilinearForward } from '../model/forward.js';
 import { matrix, multiplyTransposedVector, multiplyVector } from '../model/matrix.js';
@@ -211,18 +211,8 @@ function featureSpace(layer: BilinearLayer, sae: SparseAutoencoder, d: number) {
       `the input SAE's decoder does not span the MLP's input: ${(error as Error).message}`,
     );
   }
+  // W Rᵀ = (Wᵀ)ᵀ Rᵀ in the SIMD GEMM.
   const rTransposed = transpose(factors.r);
-  const times = (m: Matrix) => {
-    const out = matrix(m.rows, d);
-    for (let i = 0; i < m.rows; i++) {
-      for (let k = 0; k < d; k++) {
-        const a = m.data[i * d + k] as number;
-        if (a === 0) continue;
-        for (let j = 0; j < d; j++)
-          out.data[i * d + j] = (out.data[i * d + j] as number) + a * (rTransposed.data[k * d + j] as number);
-      }
-    }
-    return out;
-  };
+  const times = (m: Matrix) => productTransposedA(transpose(m), rTransposed);
   return { layer: { left: times(layer.left), right: times(layer.right) }, basis: factors.q };
 }

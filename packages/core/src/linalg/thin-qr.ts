@@ -1,48 +1,84 @@
 import { matrix } from '../model/matrix.js';
 import type { Matrix } from '../model/types.js';
+import { productTransposedA } from './matrix-product.js';
 
 /**
  * A = Q R for A [n, r] with n ≥ r and full column rank: Q [n, r] with orthonormal columns, R [r, r]
- * upper triangular. Modified Gram–Schmidt, each column orthogonalised twice ("twice is enough":
- * orthogonality to working precision). Throws RangeError when a column is (numerically) in the span
- * of the ones before it.
+ * upper triangular. CholeskyQR2 (Fukaya et al. 2014): R₁ from the Cholesky factor of AᵀA, Q₁ = A R₁⁻¹,
+ * then the same once more on Q₁ — orthogonal to working precision for condition numbers up to
+ * ~1/√ε, and all of its O(n r²) work in the SIMD GEMM. Throws RangeError when AᵀA is not (numerically)
+ * positive definite: a column in the span of the others.
  */
 export function thinQr(a: Matrix): { q: Matrix; r: Matrix } {
   const { rows: n, cols: r } = a;
   if (n < r) throw new RangeError(`thin QR needs at least as many rows as columns, got ${n}×${r}`);
-  // Work on columns stored contiguously.
-  const columns = Array.from({ length: r }, (_, j) => {
-    const column = new Float64Array(n);
-    for (let i = 0; i < n; i++) column[i] = a.data[i * r + j] as number;
-    return column;
-  });
-  const rMatrix = matrix(r, r);
+  const first = choleskyQr(a);
+  const second = choleskyQr(first.q);
+  return { q: second.q, r: multiplyUpper(second.r, first.r) };
+}
+
+function choleskyQr(a: Matrix): { q: Matrix; r: Matrix } {
+  const r = choleskyUpper(productTransposedA(a, a));
+  return { q: productTransposedA(transposeOf(a), upperInverse(r)), r };
+}
+
+/** aᵀ as a matrix (row-major copy). */
+function transposeOf(a: Matrix): Matrix {
+  const t = matrix(a.cols, a.rows);
+  for (let i = 0; i < a.rows; i++)
+    for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j] as number;
+  return t;
+}
+
+/** G = RᵀR for symmetric positive definite G [r, r]: the upper-triangular R. */
+function choleskyUpper(g: Matrix): Matrix {
+  const r = g.rows;
+  const u = matrix(r, r);
   for (let j = 0; j < r; j++) {
-    const v = columns[j] as Float64Array;
-    let original = 0;
-    for (let i = 0; i < n; i++) original += (v[i] as number) ** 2;
-    for (let pass = 0; pass < 2; pass++) {
-      for (let k = 0; k < j; k++) {
-        const q = columns[k] as Float64Array;
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += (q[i] as number) * (v[i] as number);
-        rMatrix.data[k * r + j] = (rMatrix.data[k * r + j] as number) + dot;
-        for (let i = 0; i < n; i++) v[i] = (v[i] as number) - dot * (q[i] as number);
-      }
+    let diagonal = g.data[j * r + j] as number;
+    for (let k = 0; k < j; k++) diagonal -= (u.data[k * r + j] as number) ** 2;
+    if (!(diagonal > 1e-14 * Math.abs(g.data[j * r + j] as number) && diagonal > 0)) {
+      throw new RangeError(
+        `column ${j} of the matrix lies (numerically) in the span of the columns before it`,
+      );
     }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += (v[i] as number) ** 2;
-    norm = Math.sqrt(norm);
-    if (!(norm > 1e-12 * Math.sqrt(original))) {
-      throw new RangeError(`column ${j} of the ${n}×${r} matrix lies in the span of the columns before it`);
+    const pivot = Math.sqrt(diagonal);
+    u.data[j * r + j] = pivot;
+    for (let i = j + 1; i < r; i++) {
+      let sum = g.data[j * r + i] as number;
+      for (let k = 0; k < j; k++) sum -= (u.data[k * r + j] as number) * (u.data[k * r + i] as number);
+      u.data[j * r + i] = sum / pivot;
     }
-    rMatrix.data[j * r + j] = norm;
-    for (let i = 0; i < n; i++) v[i] = (v[i] as number) / norm;
   }
-  const q = matrix(n, r);
+  return u;
+}
+
+/** R⁻¹ of an upper-triangular R (also upper triangular), by back substitution column by column. */
+function upperInverse(u: Matrix): Matrix {
+  const r = u.rows;
+  const inverse = matrix(r, r);
   for (let j = 0; j < r; j++) {
-    const column = columns[j] as Float64Array;
-    for (let i = 0; i < n; i++) q.data[i * r + j] = column[i] as number;
+    inverse.data[j * r + j] = 1 / (u.data[j * r + j] as number);
+    for (let i = j - 1; i >= 0; i--) {
+      let sum = 0;
+      for (let k = i + 1; k <= j; k++)
+        sum += (u.data[i * r + k] as number) * (inverse.data[k * r + j] as number);
+      inverse.data[i * r + j] = -sum / (u.data[i * r + i] as number);
+    }
   }
-  return { q, r: rMatrix };
+  return inverse;
+}
+
+/** The product of two upper-triangular matrices (upper triangular). */
+function multiplyUpper(a: Matrix, b: Matrix): Matrix {
+  const r = a.rows;
+  const out = matrix(r, r);
+  for (let i = 0; i < r; i++) {
+    for (let j = i; j < r; j++) {
+      let sum = 0;
+      for (let k = i; k <= j; k++) sum += (a.data[i * r + k] as number) * (b.data[k * r + j] as number);
+      out.data[i * r + j] = sum;
+    }
+  }
+  return out;
 }
