@@ -93,26 +93,7 @@ export function registerLanguageModel(program: Command): void {
     .option('--json', 'print {"loss","tokens","perplexity"} as one line of JSON')
     .action(async (given: string, options: EvalOptions) => {
       const model = await readLanguageModel(given);
-      if ((options.tokens === undefined) === (options.corpus === undefined)) {
-        throw new CliInputError(
-          'give the text to score: --tokens <ids.json> or --corpus <file> (one of them)',
-        );
-      }
-      let sequences: number[][];
-      if (options.tokens !== undefined) {
-        const tokensPath = options.tokens;
-        sequences = await inputAt(tokensPath, async () =>
-          tokenSequences(JSON.parse(await readFile(tokensPath, 'utf8')), model, tokensPath),
-        );
-      } else {
-        const tokenizer = await modelTokenizer(given, options.tokenizer, model);
-        sequences = await corpusWindows(
-          options.corpus as string,
-          tokenizer,
-          contextOf(model),
-          options.maxTokens,
-        );
-      }
+      const sequences = await textSequences(given, model, options, 'score');
       const result = await inputAt(given, () => languageModelLoss(model, sequences));
       if (options.json) {
         printLine(
@@ -270,7 +251,7 @@ export async function readLanguageModel(given: string): Promise<LanguageModel> {
 }
 
 /** The parsed ids.json checked: arrays of whole token ids inside the vocabulary, each with a position to predict. */
-export function tokenSequences(json: unknown, model: LanguageModel, where: string): number[][] {
+function tokenSequences(json: unknown, model: LanguageModel, where: string): number[][] {
   if (!Array.isArray(json) || json.length === 0) {
     throw new CliInputError(
       `${where}: expected a non-empty JSON array of token-id arrays, e.g. [[1, 52, 7], [1, 9]]`,
@@ -290,12 +271,12 @@ export function tokenSequences(json: unknown, model: LanguageModel, where: strin
   });
 }
 
-export function contextOf(model: LanguageModel): number {
+function contextOf(model: LanguageModel): number {
   return model.config?.context ?? 256;
 }
 
 /** The tokenizer named, or the model folder's tokenizer.json; its vocabulary must be the model's. */
-export async function modelTokenizer(
+async function modelTokenizer(
   given: string,
   named: string | undefined,
   model: LanguageModel,
@@ -322,7 +303,7 @@ export async function modelTokenizer(
 }
 
 /** A corpus tokenized (documents cleaned and de-duplicated, [BOS] first) and packed into windows. */
-export async function corpusWindows(path: string, tokenizer: Tokenizer, context: number, maxTokens: number) {
+async function corpusWindows(path: string, tokenizer: Tokenizer, context: number, maxTokens: number) {
   const windows: number[][] = [];
   const encoded = async function* () {
     for await (const document of uniqueDocuments(readCorpusDocuments(path))) {
@@ -339,4 +320,32 @@ export async function corpusWindows(path: string, tokenizer: Tokenizer, context:
   );
   if (windows.length === 0) throw new CliInputError(`${path}: no text to read`);
   return windows;
+}
+
+/** Where a command reads its text: token ids, or a corpus through the model's tokenizer. */
+export interface TextSource {
+  tokens?: string;
+  corpus?: string;
+  tokenizer?: string;
+  maxTokens: number;
+}
+
+/** The sequences `--tokens <ids.json>` or `--corpus <file>` (exactly one) give, checked against the model. */
+export async function textSequences(
+  given: string,
+  model: LanguageModel,
+  source: TextSource,
+  purpose: string,
+): Promise<number[][]> {
+  if ((source.tokens === undefined) === (source.corpus === undefined)) {
+    throw new CliInputError(
+      `give the text to ${purpose}: --tokens <ids.json> or --corpus <file> (one of them)`,
+    );
+  }
+  if (source.tokens !== undefined) {
+    const path = source.tokens;
+    return inputAt(path, async () => tokenSequences(JSON.parse(await readFile(path, 'utf8')), model, path));
+  }
+  const tokenizer = await modelTokenizer(given, source.tokenizer, model);
+  return corpusWindows(source.corpus as string, tokenizer, contextOf(model), source.maxTokens);
 }

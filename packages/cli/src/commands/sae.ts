@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { saeQuality } from '@bilinear-lab/core';
 import type { Command } from 'commander';
 import { CliInputError, inputAt } from '../errors.js';
@@ -6,7 +5,7 @@ import { formatInteger } from '../format.js';
 import { readSparseAutoencoder } from '../model-file.js';
 import { wholeNumber } from '../options.js';
 import { printLine } from '../output.js';
-import { contextOf, corpusWindows, modelTokenizer, readLanguageModel, tokenSequences } from './lm.js';
+import { readLanguageModel, textSequences } from './lm.js';
 
 interface EvalOptions {
   sae: string;
@@ -48,26 +47,7 @@ export function registerSae(program: Command): void {
           `${options.sae}: its config.json must say "layer" and "point" (mlp-in or mlp-out) for the SAE to be spliced in`,
         );
       }
-      if ((options.tokens === undefined) === (options.corpus === undefined)) {
-        throw new CliInputError(
-          'give the text to measure on: --tokens <ids.json> or --corpus <file> (one of them)',
-        );
-      }
-      let sequences: number[][];
-      if (options.tokens !== undefined) {
-        const path = options.tokens;
-        sequences = await inputAt(path, async () =>
-          tokenSequences(JSON.parse(await readFile(path, 'utf8')), model, path),
-        );
-      } else {
-        const tokenizer = await modelTokenizer(given, options.tokenizer, model);
-        sequences = await corpusWindows(
-          options.corpus as string,
-          tokenizer,
-          contextOf(model),
-          options.maxTokens,
-        );
-      }
+      const sequences = await textSequences(given, model, options, 'measure on');
       const hook = { layer: autoencoder.layer, point: autoencoder.point };
       const quality = await inputAt(options.sae, () => saeQuality(model, autoencoder, sequences, hook));
       if (options.json) {

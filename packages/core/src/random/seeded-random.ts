@@ -23,3 +23,25 @@ export function seededGaussian(seed: number): () => number {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   };
 }
+
+/** Fisher–Yates: shuffles `items` in place with draws from `random` (uniform in [0, 1)) and returns it. */
+export function shuffleInPlace<T extends { length: number; [index: number]: unknown }>(
+  random: () => number,
+  items: T,
+): T {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const swap = items[i];
+    items[i] = items[j];
+    items[j] = swap;
+  }
+  return items;
+}
+
+/** A seeded permutation of 0..n-1. */
+export function seededPermutation(n: number, seed: number): Int32Array {
+  return shuffleInPlace(
+    seededRandom(seed),
+    Int32Array.from({ length: n }, (_, i) => i),
+  );
+}

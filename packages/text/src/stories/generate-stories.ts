@@ -1,4 +1,4 @@
-import { seededRandom } from '@bilinear-lab/core';
+import { seededRandom, shuffleInPlace } from '@bilinear-lab/core';
 import type { GeneratedStory, StoryCharacter, StoryFact } from './story-facts.js';
 import {
   ACTIVITIES,
@@ -50,16 +50,6 @@ function chance(random: Random, probability: number): boolean {
 /** An integer in [low, high], both included. */
 function between(random: Random, low: number, high: number): number {
   return low + Math.floor(random() * (high - low + 1));
-}
-
-function shuffle<T>(random: Random, items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const a = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = a;
-  }
-  return items;
 }
 
 function article(word: string): string {
@@ -607,10 +597,12 @@ function meetFriend(s: StoryScene, a: Character): Character {
   else w.word('was new in town');
   s.sentenceEnd();
 
-  const lines = shuffle<'greet' | 'ask' | 'toy' | 'go'>(random, ['greet', 'ask', 'toy', 'go']).slice(
-    0,
-    between(random, 2, 3),
-  );
+  const lines = shuffleInPlace(random, ['greet', 'ask', 'toy', 'go'] as (
+    | 'greet'
+    | 'ask'
+    | 'toy'
+    | 'go'
+  )[]).slice(0, between(random, 2, 3));
   for (const line of lines) {
     switch (line) {
       case 'greet':
@@ -744,7 +736,7 @@ export function generateStory(random: Random, index = 0): GeneratedStory {
   const others = between(random, 1, 3);
   for (let i = 0; i < others; i++) events.push(pick(random, OTHER_EVENTS));
   if (chance(random, 0.6)) events.push('friend');
-  shuffle(random, events);
+  shuffleInPlace(random, events);
 
   let friend: Character | null = null;
   for (const event of events) {

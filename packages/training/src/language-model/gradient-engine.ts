@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendRequest } from '../backend/select-backend.js';
 import type { NamedArray } from '../model/parameters.js';
+import { nextMessage, sharedViews } from '../parallel/thread-channel.js';
 import type { LanguageModelShape } from './model-shape.js';
 import { windowRange } from './token-windows.js';
 import { accumulateGradients, disposeWeights, type TokenWindows, uploadWeights } from './transformer.js';
@@ -122,7 +123,7 @@ class GradientPool implements LanguageModelGradients {
     const layout = options.initial.map((p) => ({ name: p.name, shape: p.shape }));
     const total = layout.reduce((sum, { shape }) => sum + shape[0] * shape[1], 0);
     const parameterBuffer = new SharedArrayBuffer(total * 4);
-    const parameters = viewsOf(parameterBuffer, layout);
+    const parameters = sharedViews(parameterBuffer, layout);
     parameters.forEach((p, i) => {
       p.values.set((options.initial[i] as NamedArray).values);
     });
@@ -147,7 +148,7 @@ class GradientPool implements LanguageModelGradients {
       new Int32Array(tokenBuffer),
     );
     try {
-      await Promise.all(workers.map((worker) => nextMessage(worker)));
+      await Promise.all(workers.map((worker) => nextMessage<GradientThreadMessage>(worker)));
     } catch (error) {
       await pool.close();
       throw error;
@@ -168,7 +169,7 @@ class GradientPool implements LanguageModelGradients {
       .filter((part) => part.to > part.from);
     const replies = await Promise.all(
       active.map(({ worker, from, to }) => {
-        const reply = nextMessage(worker);
+        const reply = nextMessage<GradientThreadMessage>(worker);
         const request: GradientThreadRequest = { from, to, length: batch.length, scale };
         worker.postMessage(request);
         return reply;
@@ -191,47 +192,6 @@ class GradientPool implements LanguageModelGradients {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
-}
-
-function viewsOf(
-  buffer: SharedArrayBuffer,
-  layout: { name: string; shape: [number, number] }[],
-): NamedArray[] {
-  let offset = 0;
-  return layout.map(({ name, shape }) => {
-    const size = shape[0] * shape[1];
-    const values = new Float32Array(buffer, offset * 4, size);
-    offset += size;
-    return { name, shape: [shape[0], shape[1]], values };
-  });
-}
-
-/** The next message from a thread; an error message or a crash rejects. */
-function nextMessage(worker: Worker): Promise<GradientThreadMessage> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: GradientThreadMessage) => {
-      cleanup();
-      if (message.type === 'error')
-        reject(Object.assign(new Error(message.message), { stack: message.stack }));
-      else resolve(message);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new Error(`gradient thread exited with code ${code}`));
-    };
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }
 
 /** The compiled thread script (tests run this module from its TypeScript source, next to src/). */
@@ -259,5 +219,3 @@ export function threadStep(
   };
   return sumInto(setup.shape, parameters, batch, request.scale, gradients, setup.microBatch);
 }
-
-export { viewsOf as sharedViews };

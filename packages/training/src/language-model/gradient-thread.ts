@@ -2,11 +2,11 @@
 // parameters and its windows of the batch from shared memory and writing its gradients back.
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select-backend.js';
+import { sharedViews } from '../parallel/thread-channel.js';
 import {
   type GradientThreadMessage,
   type GradientThreadRequest,
   type GradientThreadSetup,
-  sharedViews,
   threadStep,
 } from './gradient-engine.js';
 

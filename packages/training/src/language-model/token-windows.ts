@@ -1,6 +1,6 @@
 // Batches of token windows from a token stream, as the reference trains: windows of n_ctx tokens
 // scored on their next-token predictions (length − 1 per window).
-import { seededRandom } from '@bilinear-lab/core';
+import { seededPermutation, seededRandom } from '@bilinear-lab/core';
 import type { TokenWindows } from './transformer.js';
 
 /** A corpus's tokens, documents concatenated, cut into a training and a held-out stream. */
@@ -122,7 +122,7 @@ export function batchAt(
   if (available === 0) throw new TokenDataError(`${tokens.length} tokens cannot make a window of ${length}`);
   const perEpoch = stepsPerEpoch(tokens.length, length, batch);
   const epoch = Math.floor(step / perEpoch);
-  const order = permutation(available, mix(seed, 0x7fff_0000 + epoch));
+  const order = seededPermutation(available, mix(seed, 0x7fff_0000 + epoch));
   const taken = Math.min(batch, available);
   const first = (step % perEpoch) * taken;
   const out = new Int32Array(taken * length);
@@ -139,16 +139,4 @@ function mix(seed: number, counter: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x27d4eb2f);
   return (h ^ (h >>> 15)) >>> 0;
-}
-
-function permutation(n: number, seed: number): Int32Array {
-  const random = seededRandom(seed);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const swap = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = swap;
-  }
-  return order;
 }

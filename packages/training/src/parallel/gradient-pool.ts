@@ -5,6 +5,7 @@ import type { NetworkShape } from '../model/network.js';
 import type { NamedArray } from '../model/parameters.js';
 import type { BatchRequest } from '../train/batch.js';
 import type { GradientRequest, GradientThreadMessage, GradientThreadSetup } from './protocol.js';
+import { nextMessage, sharedViews } from './thread-channel.js';
 
 /**
  * Data-parallel gradients on worker threads, each with its own tfjs backend (the wasm backend runs
@@ -40,7 +41,7 @@ export class GradientPool {
     const layout = initial.map((p) => ({ name: p.name, shape: p.shape }));
     const total = initial.reduce((sum, p) => sum + p.values.length, 0);
     const parameterBuffer = new SharedArrayBuffer(total * 4);
-    const parameters = viewsOf(parameterBuffer, layout);
+    const parameters = sharedViews(parameterBuffer, layout);
     parameters.forEach((p, i) => {
       p.values.set((initial[i] as NamedArray).values);
     });
@@ -71,10 +72,10 @@ export class GradientPool {
       gradientBuffers.map((buffer) => new Float32Array(buffer)),
       new Int32Array(rowBuffer),
       parameters,
-      viewsOf(new SharedArrayBuffer(total * 4), layout),
+      sharedViews(new SharedArrayBuffer(total * 4), layout),
     );
     try {
-      await Promise.all(threads.map((thread) => nextMessage(thread)));
+      await Promise.all(threads.map((thread) => nextMessage<GradientThreadMessage>(thread)));
     } catch (error) {
       await pool.close();
       throw error;
@@ -100,7 +101,7 @@ export class GradientPool {
       .filter((part) => part.rows > 0);
     const replies = await Promise.all(
       active.map(({ thread, index, start, rows }) => {
-        const reply = nextMessage(thread);
+        const reply = nextMessage<GradientThreadMessage>(thread);
         const request: GradientRequest = {
           type: 'step',
           start,
@@ -147,47 +148,6 @@ function shared(values: Float32Array | Uint8Array): SharedArrayBuffer {
   const buffer = new SharedArrayBuffer(values.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   return buffer;
-}
-
-function viewsOf(
-  buffer: SharedArrayBuffer,
-  layout: { name: string; shape: [number, number] }[],
-): NamedArray[] {
-  let offset = 0;
-  return layout.map(({ name, shape }) => {
-    const size = shape[0] * shape[1];
-    const values = new Float32Array(buffer, offset * 4, size);
-    offset += size;
-    return { name, shape: [shape[0], shape[1]], values };
-  });
-}
-
-/** The next message from a thread; an error message or a crash rejects. */
-function nextMessage(thread: Worker): Promise<GradientThreadMessage> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: GradientThreadMessage) => {
-      cleanup();
-      if (message.type === 'error')
-        reject(Object.assign(new Error(message.message), { stack: message.stack }));
-      else resolve(message);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new Error(`gradient thread exited with code ${code}`));
-    };
-    const cleanup = () => {
-      thread.off('message', onMessage);
-      thread.off('error', onError);
-      thread.off('exit', onExit);
-    };
-    thread.on('message', onMessage);
-    thread.on('error', onError);
-    thread.on('exit', onExit);
-  });
 }
 
 /** The compiled thread script (tests run this module from its TypeScript source, next to src/). */

@@ -7,6 +7,7 @@ import { gradientStep } from '../model/network.js';
 import { orderedTensors, uploadParameters } from '../model/parameters.js';
 import { assembleBatch } from '../train/batch.js';
 import type { GradientRequest, GradientThreadMessage, GradientThreadSetup } from './protocol.js';
+import { sharedViews } from './thread-channel.js';
 
 const setup = workerData as GradientThreadSetup;
 const port = parentPort;
@@ -14,8 +15,8 @@ if (!port) throw new Error('gradient-thread must run as a worker thread');
 const send = (message: GradientThreadMessage) => port.postMessage(message);
 
 const { shape } = setup;
-const parameterViews = views(setup.parameters);
-const gradientViews = views(setup.gradients);
+const parameterViews = sharedViews(setup.parameters, setup.layout);
+const gradientViews = sharedViews(setup.gradients, setup.layout);
 const split = {
   count: setup.split.count,
   inputs: new Float32Array(setup.split.inputs),
@@ -25,15 +26,6 @@ const split = {
 const rows = new Int32Array(setup.rows);
 const inputs = new Float32Array(setup.maxBatch * shape.inputDim);
 const targets = new Float32Array(setup.maxBatch * shape.outputDim);
-
-function views(buffer: SharedArrayBuffer) {
-  let offset = 0;
-  return setup.layout.map(({ name, shape: [rows, cols] }) => {
-    const values = new Float32Array(buffer, offset * 4, rows * cols);
-    offset += rows * cols;
-    return { name, shape: [rows, cols] as [number, number], values };
-  });
-}
 
 function step(request: GradientRequest): void {
   const { start, count } = request;

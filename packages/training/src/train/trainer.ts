@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Gate } from '@bilinear-lab/core';
-import { seededRandom } from '@bilinear-lab/core';
+import { seededPermutation } from '@bilinear-lab/core';
 import type { Dataset, Split } from '@bilinear-lab/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice, BackendRequest } from '../backend/select-backend.js';
@@ -169,7 +169,7 @@ export async function train(
   try {
     for (let epoch = resume?.epoch ?? 0; epoch < options.epochs; epoch++) {
       const epochStarted = performance.now();
-      const order = permutation(dataset.train.count, options.seed * 1_000_003 + epoch);
+      const order = seededPermutation(dataset.train.count, options.seed * 1_000_003 + epoch);
       let lossSum = 0;
       let correct = 0;
       for (let start = 0; start < usedPerEpoch; start += options.batchSize) {
@@ -280,19 +280,6 @@ export function evaluateParameters(
     loss: lossSum / split.count,
     accuracy: shape.loss === 'cross-entropy' ? correct / split.count : null,
   };
-}
-
-/** A seeded Fisher–Yates permutation of 0..n-1. */
-function permutation(n: number, seed: number): Int32Array {
-  const random = seededRandom(seed);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const swap = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = swap;
-  }
-  return order;
 }
 
 function copyArray(p: NamedArray): NamedArray {
