@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import ClosingLineReporter from './scripts/closing-line-reporter.js';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -15,5 +16,6 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', new ClosingLineReporter()],
   },
 });
