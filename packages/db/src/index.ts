@@ -10,6 +10,7 @@ export {
 } from './artifacts/artifact-store.js';
 export { DEFAULT_CHUNK_BYTES, isUuid, PostgresArtifactStore } from './artifacts/postgres-artifact-store.js';
 export { type Database, type DatabaseOptions, openDatabase } from './database.js';
+export { isDatabaseUnavailable } from './database-errors.js';
 export {
   float32Column,
   float64Column,
