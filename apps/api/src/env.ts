@@ -55,6 +55,11 @@ export interface ApiTuning {
   accessCacheMs: number;
   /** Connections in the Prisma pool. */
   databaseConnections: number;
+  /**
+   * The most an uploaded dataset's four IDX files may take once decompressed: a gzip bomb is refused
+   * at its header, or stopped where it passes what the header promised.
+   */
+  datasetExpandedBytes: number;
 }
 
 export const DEFAULT_TUNING: ApiTuning = {
@@ -62,6 +67,7 @@ export const DEFAULT_TUNING: ApiTuning = {
   responseCacheBytes: 64 << 20,
   accessCacheMs: 5_000,
   databaseConnections: 8,
+  datasetExpandedBytes: 1 << 30,
 };
 
 export class ConfigError extends Error {

@@ -11,6 +11,10 @@ export type DatasetErrorCode =
   | 'truncated'
   /** More bytes than the dimensions account for. */
   | 'trailing-data'
+  /** Decompressed, the file would be larger than the caller allows (its header says how large). */
+  | 'too-large'
+  /** A float pixel that is NaN or ±Infinity: training on it can only diverge. */
+  | 'non-finite-value'
   /** The first two bytes are not zero, or the type code is not an IDX type. */
   | 'bad-magic'
   /** A valid IDX type that this role cannot use (e.g. int16 pixels, whose scale is undefined). */

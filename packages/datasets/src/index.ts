@@ -18,6 +18,7 @@ export {
 export { type DatasetShape, fitsBundledMnist, fitsDataset, type ModelShape } from './fits-dataset.js';
 export { encodeIdx } from './idx/encode-idx.js';
 export {
+  DEFAULT_MAX_IDX_BYTES,
   IDX_FILE_NAMES,
   IDX_ROLES,
   type IdxBytes,
@@ -28,7 +29,14 @@ export {
   loadIdxDataset,
   readIdxFile,
 } from './idx/load-idx-dataset.js';
-export { type IdxArray, type IdxData, type IdxType, parseIdx } from './idx/parse-idx.js';
+export {
+  type IdxArray,
+  type IdxData,
+  type IdxHeader,
+  type IdxType,
+  parseIdx,
+  parseIdxHeader,
+} from './idx/parse-idx.js';
 export { loadDataset } from './load-dataset.js';
 export { loadBundledMnist } from './mnist/load-bundled-mnist.js';
 export { BUNDLED_MNIST_SPLIT, MNIST_CLASSES, MNIST_IMAGE_SHAPE, MNIST_PIXELS } from './mnist/mnist-layout.js';

@@ -20,9 +20,9 @@ export async function uploadDataset(
   app: FastifyInstance,
   request: FastifyRequest,
   projectId: string,
-  limitMb: number,
+  limits: { limitMb: number; expandedLimitBytes: number },
 ): Promise<Dataset> {
-  const upload = await readUpload(request, { limitMb, maxFiles: IDX_ROLES.length });
+  const upload = await readUpload(request, { limitMb: limits.limitMb, maxFiles: IDX_ROLES.length });
   const fields = DatasetUploadFieldsSchema.safeParse(upload.fields);
   if (!fields.success) {
     const issues = fieldIssues(fields.error.issues);
@@ -39,7 +39,7 @@ export async function uploadDataset(
         testImages: { name: files.testImages.fileName, bytes: files.testImages.bytes },
         testLabels: { name: files.testLabels.fileName, bytes: files.testLabels.bytes },
       },
-      { classes: fields.data.classes },
+      { classes: fields.data.classes, maxBytes: limits.expandedLimitBytes },
     );
   } catch (error) {
     if (error instanceof DatasetError) {

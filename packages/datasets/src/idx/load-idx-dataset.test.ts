@@ -260,25 +260,26 @@ describe('loadIdxDataset', () => {
   });
 });
 
-describe('idxDatasetFromBytes', () => {
-  const files = (gzip: boolean, replace: Partial<Record<FileKey, Uint8Array>> = {}) => {
-    const arrays = {
-      trainImages: images(12),
-      trainLabels: labels(12),
-      testImages: images(5),
-      testLabels: labels(5),
-    };
-    return Object.fromEntries(
-      IDX_ROLES.map((role) => {
-        const bytes = replace[role] ?? encodeIdx(arrays[role]);
-        return [
-          role,
-          { name: `${IDX_FILE_NAMES[role]}${gzip ? '.gz' : ''}`, bytes: gzip ? gzipSync(bytes) : bytes },
-        ];
-      }),
-    ) as Record<FileKey, { name: string; bytes: Uint8Array }>;
+/** The valid 12-train / 5-test set as in-memory files, with per-file replacements. */
+const files = (gzip: boolean, replace: Partial<Record<FileKey, Uint8Array>> = {}) => {
+  const arrays = {
+    trainImages: images(12),
+    trainLabels: labels(12),
+    testImages: images(5),
+    testLabels: labels(5),
   };
+  return Object.fromEntries(
+    IDX_ROLES.map((role) => {
+      const bytes = replace[role] ?? encodeIdx(arrays[role]);
+      return [
+        role,
+        { name: `${IDX_FILE_NAMES[role]}${gzip ? '.gz' : ''}`, bytes: gzip ? gzipSync(bytes) : bytes },
+      ];
+    }),
+  ) as Record<FileKey, { name: string; bytes: Uint8Array }>;
+};
 
+describe('idxDatasetFromBytes', () => {
   it('reads in-memory files (plain or gzip) exactly as loadIdxDataset reads them from disk', async () => {
     await writeDir();
     const fromDisk = await loadIdxDataset(dir);
@@ -294,4 +295,104 @@ describe('idxDatasetFromBytes', () => {
     const broken = files(false, { testLabels: new Uint8Array([0, 0, 8, 1, 0, 0, 0, 9]) });
     await expect(idxDatasetFromBytes(broken)).rejects.toThrow(new RegExp(`^${IDX_FILE_NAMES.testLabels}: `));
   });
+});
+
+describe('gzip bombs and non-finite pixels', () => {
+  /** A valid IDX header for `count` images of 28×28 ubyte, followed by `dataBytes` zero bytes. */
+  function mnistHeader(count: number, dataBytes: number): Uint8Array {
+    const bytes = new Uint8Array(16 + dataBytes);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, 0x0803, false); // 0x00 0x00, ubyte, 3 dimensions
+    view.setUint32(4, count, false);
+    view.setUint32(8, 28, false);
+    view.setUint32(12, 28, false);
+    return bytes;
+  }
+
+  const withTrainImages = (bytes: Uint8Array, name = `${IDX_FILE_NAMES.trainImages}.gz`) => ({
+    trainImages: { name, bytes },
+    trainLabels: { name: IDX_FILE_NAMES.trainLabels, bytes: encodeIdx(labels(12)) },
+    testImages: { name: IDX_FILE_NAMES.testImages, bytes: encodeIdx(images(5)) },
+    testLabels: { name: IDX_FILE_NAMES.testLabels, bytes: encodeIdx(labels(5)) },
+  });
+
+  async function rejection(promise: Promise<unknown>): Promise<DatasetError> {
+    const caught = await promise.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(caught).toBeInstanceOf(DatasetError);
+    return caught as DatasetError;
+  }
+
+  it('stops inflating zeros (no IDX header) at the first chunk: bad magic', async () => {
+    const bomb = gzipSync(new Uint8Array(256 << 20), { level: 9 });
+    const started = performance.now();
+    const error = await rejection(idxDatasetFromBytes(withTrainImages(bomb)));
+    expect(error.code).toBe('bad-magic');
+    expect(error.message).toMatch(/^train-images-idx3-ubyte\.gz: unknown IDX type code 0x00/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('stops a stream that goes on past the size its header promises', async () => {
+    // The header promises 12 images (9 408 bytes of pixels); the stream carries 64 MB of them.
+    const bomb = gzipSync(mnistHeader(12, 64 << 20), { level: 9 });
+    const error = await rejection(idxDatasetFromBytes(withTrainImages(bomb)));
+    expect(error.code).toBe('trailing-data');
+    expect(error.message).toBe(
+      'train-images-idx3-ubyte.gz: decompresses to more than the 9424 bytes its header promises ' +
+        '(dimensions 12×28×28 of ubyte); decompression was stopped there',
+    );
+  });
+
+  it('refuses a header that promises more than the limit, before inflating its data', async () => {
+    const bomb = gzipSync(mnistHeader(100_000, 1 << 20));
+    const error = await rejection(idxDatasetFromBytes(withTrainImages(bomb), { maxBytes: 64 << 20 }));
+    expect(error.code).toBe('too-large');
+    expect(error.message).toBe(
+      'train-images-idx3-ubyte.gz: its header promises dimensions 100000×28×28 of ubyte, 74.8 MB once ' +
+        "decompressed, more than the 64.0 MB allowed for this dataset's decompressed files",
+    );
+    expect(error.file).toBe(`${IDX_FILE_NAMES.trainImages}.gz`);
+  });
+
+  it('counts the limit over the four files together', async () => {
+    const all = files(true);
+    // 4 files: train images 16 + 144, train labels 8 + 12, test images 16 + 60, test labels 8 + 5.
+    await expect(idxDatasetFromBytes(all, { maxBytes: 160 + 20 + 76 + 13 })).resolves.toBeDefined();
+    const error = await rejection(idxDatasetFromBytes(all, { maxBytes: 160 + 20 + 76 + 12 }));
+    expect(error.code).toBe('too-large');
+    expect(error.file).toBe(`${IDX_FILE_NAMES.testLabels}.gz`);
+  });
+
+  it('still reads a gzip file split over several members, and calls a short stream truncated', async () => {
+    const whole = encodeIdx(images(12));
+    const twoMembers = Buffer.concat([gzipSync(whole.subarray(0, 50)), gzipSync(whole.subarray(50))]);
+    const dataset = await idxDatasetFromBytes(withTrainImages(twoMembers, IDX_FILE_NAMES.trainImages));
+    expect(dataset.train.count).toBe(12);
+    const short = gzipSync(whole.subarray(0, whole.length - 1));
+    expect((await rejection(idxDatasetFromBytes(withTrainImages(short)))).code).toBe('truncated');
+    const headerOnly = gzipSync(whole.subarray(0, 10));
+    expect((await rejection(idxDatasetFromBytes(withTrainImages(headerOnly)))).code).toBe('truncated');
+  });
+
+  for (const [type, value] of [
+    ['float32', Number.NaN],
+    ['float32', Number.POSITIVE_INFINITY],
+    ['float64', 1e300],
+  ] as const) {
+    it(`refuses ${type} images holding ${value}, naming the first bad index`, async () => {
+      const data =
+        type === 'float32' ? new Float32Array(12 * ROWS * COLS) : new Float64Array(12 * ROWS * COLS);
+      data[30] = value;
+      data[40] = value;
+      await writeDir({ replace: { trainImages: { type, shape: [12, ROWS, COLS], data } } });
+      const error = await loadError('non-finite-value');
+      expect(error.message).toMatch(
+        new RegExp(
+          `^train-images-idx3-ubyte: pixel value ${String(value).replace('+', '\\+')} at index 30 \\(image 2, pixel 6\\) is not a finite number`,
+        ),
+      );
+    });
+  }
 });

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { Dataset, Split } from '../dataset.js';
 import { DatasetError } from '../dataset-error.js';
 import { formatDatasetSpec } from '../dataset-spec.js';
 import { MNIST_CLASSES } from '../mnist/mnist-layout.js';
+import { gunzipIdx, megabytes } from './gunzip-idx.js';
 import { fileError, type IdxArray, parseIdx } from './parse-idx.js';
 
-const gunzipAsync = promisify(gunzip);
+/** Default cap on the four files' total size once decompressed: 1 GiB, twenty times MNIST's 53 MB. */
+export const DEFAULT_MAX_IDX_BYTES = 1 << 30;
 
 /** The four files of an MNIST-layout directory (MNIST, Fashion-MNIST, KMNIST), each plain or `.gz`. */
 export const IDX_FILE_NAMES = {
@@ -23,6 +23,12 @@ export interface IdxDatasetOptions {
   classes?: number;
   /** Default the directory's spec, `idx:<dir>`. */
   name?: string;
+  /**
+   * The most bytes the IDX data may take once decompressed (default DEFAULT_MAX_IDX_BYTES): the four
+   * files together for idxDatasetFromBytes, each file for a directory. A gzip file whose header
+   * promises more is refused before its data is inflated.
+   */
+  maxBytes?: number;
 }
 
 /** One IDX file read from disk, with the path it came from (the `.gz` one when that was used). */
@@ -37,7 +43,10 @@ export interface IdxFile {
  */
 export async function loadIdxDataset(dir: string, options: IdxDatasetOptions = {}): Promise<Dataset> {
   // Read all four at once, but report the first failure in a fixed order so errors are reproducible.
-  const settled = await Promise.allSettled(IDX_ROLES.map((role) => readIdxFile(dir, IDX_FILE_NAMES[role])));
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_IDX_BYTES;
+  const settled = await Promise.allSettled(
+    IDX_ROLES.map((role) => readIdxFile(dir, IDX_FILE_NAMES[role], maxBytes)),
+  );
   const files = settled.map((result) => {
     if (result.status === 'rejected') throw result.reason;
     return result.value;
@@ -71,9 +80,13 @@ export async function idxDatasetFromBytes(
   options: IdxDatasetOptions = {},
 ): Promise<Dataset> {
   const parsed = {} as Record<IdxRole, IdxFile>;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_IDX_BYTES;
+  let used = 0;
   for (const role of IDX_ROLES) {
     const { name, bytes } = files[role];
-    parsed[role] = { path: name, array: parseIdx(await decompress(bytes, name), name) };
+    const plain = await decompress(bytes, name, maxBytes - used);
+    used += plain.length;
+    parsed[role] = { path: name, array: parseIdx(plain, name) };
   }
   return idxDataset(parsed, { name: 'idx', ...options });
 }
@@ -106,9 +119,13 @@ function idxDataset(files: Record<IdxRole, IdxFile>, options: IdxDatasetOptions 
 
 /**
  * Reads `<dir>/<name>`, else `<dir>/<name>.gz`, decompressing gzip data (recognised by its magic bytes,
- * whatever the name), and parses it as IDX.
+ * whatever the name) to at most `maxBytes`, and parses it as IDX.
  */
-export async function readIdxFile(dir: string, name: string): Promise<IdxFile> {
+export async function readIdxFile(
+  dir: string,
+  name: string,
+  maxBytes = DEFAULT_MAX_IDX_BYTES,
+): Promise<IdxFile> {
   const candidates = [join(dir, name), join(dir, `${name}.gz`)];
   for (const path of candidates) {
     let bytes: Uint8Array;
@@ -118,7 +135,7 @@ export async function readIdxFile(dir: string, name: string): Promise<IdxFile> {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw fileError('unreadable-file', path, `cannot be read (${(error as Error).message})`);
     }
-    return { path, array: parseIdx(await decompress(bytes, path), path) };
+    return { path, array: parseIdx(await decompress(bytes, path, maxBytes), path) };
   }
   throw fileError(
     'missing-file',
@@ -127,17 +144,21 @@ export async function readIdxFile(dir: string, name: string): Promise<IdxFile> {
   );
 }
 
-async function decompress(bytes: Uint8Array, path: string): Promise<Uint8Array> {
+/** `bytes` inflated when gzip, never to more than `maxBytes` (what is left of the dataset's budget). */
+async function decompress(bytes: Uint8Array, path: string, maxBytes: number): Promise<Uint8Array> {
   const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (!gzipped) {
     if (path.endsWith('.gz')) throw fileError('corrupt-gzip', path, 'is named .gz but is not gzip data');
+    if (bytes.length > maxBytes) {
+      throw fileError(
+        'too-large',
+        path,
+        `${megabytes(bytes.length)} is more than the ${megabytes(maxBytes)} left of this dataset's limit`,
+      );
+    }
     return bytes;
   }
-  try {
-    return await gunzipAsync(bytes);
-  } catch (error) {
-    throw fileError('corrupt-gzip', path, `does not decompress (${(error as Error).message})`);
-  }
+  return gunzipIdx(bytes, path, maxBytes);
 }
 
 function toSplit(
@@ -189,7 +210,21 @@ function pixels({ path, array }: IdxFile): Float32Array {
     for (let i = 0; i < data.length; i++) out[i] = (data[i] ?? 0) / 255;
     return out;
   }
-  if (type === 'float32' || type === 'float64') return Float32Array.from(data);
+  if (type === 'float32' || type === 'float64') {
+    const out = Float32Array.from(data);
+    // A float64 beyond float32's range becomes Infinity here, which is as unusable as one stored.
+    const bad = out.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) {
+      const perImage = (array.shape[1] ?? 1) * (array.shape[2] ?? 1);
+      throw fileError(
+        'non-finite-value',
+        path,
+        `pixel value ${data[bad]} at index ${bad} (image ${Math.floor(bad / perImage)}, pixel ${bad % perImage}) ` +
+          `is not a finite number; ${type} images must hold finite values (${type === 'float64' ? 'within float32 range, ' : ''}no NaN or Infinity)`,
+      );
+    }
+    return out;
+  }
   throw fileError(
     'unsupported-type',
     path,

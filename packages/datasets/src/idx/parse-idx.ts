@@ -27,11 +27,24 @@ export function fileError(code: DatasetErrorCode, file: string, problem: string)
   return new DatasetError(code, `${basename(file)}: ${problem}`, file);
 }
 
+/** What an IDX header declares: the element type, the shape, and where and how long the data is. */
+export interface IdxHeader {
+  type: IdxType;
+  shape: number[];
+  /** Bytes of the header (4 + 4 × rank); the data starts here. */
+  dataStart: number;
+  /** product(shape) × the element size: the data bytes the header promises. */
+  dataBytes: number;
+}
+
+/** The longest possible header: 4 bytes, then 255 dimensions of 4 bytes. */
+export const IDX_MAX_HEADER_BYTES = 4 + 4 * 255;
+
 /**
- * Parses an (already decompressed) IDX file. `file` is its path, used in error messages. A ubyte file's
- * data is a view into `bytes`; other types are decoded into new arrays.
+ * Reads the header at the start of `bytes` (a whole file or just its first bytes). Throws a DatasetError
+ * naming `file` when the magic is wrong or the bytes end inside the header.
  */
-export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+export function parseIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
   if (bytes.length < 4) {
     throw fileError('truncated', file, `only ${bytes.length} bytes, too short for an IDX header`);
   }
@@ -67,24 +80,34 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const shape: number[] = [];
   for (let d = 0; d < rank; d++) shape.push(view.getUint32(4 + 4 * d, false));
   const count = shape.reduce((a, b) => a * b, 1);
-  const expected = count * element.bytes;
+  return { type: element.type, shape, dataStart, dataBytes: count * element.bytes };
+}
+
+/**
+ * Parses an (already decompressed) IDX file. `file` is its path, used in error messages. A ubyte file's
+ * data is a view into `bytes`; other types are decoded into new arrays.
+ */
+export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  const { type, shape, dataStart, dataBytes: expected } = parseIdxHeader(bytes, file);
   const actual = bytes.length - dataStart;
   if (actual < expected) {
     throw fileError(
       'truncated',
       file,
-      `dimensions ${shape.join('×')} of ${element.type} need ${expected} data bytes but the file has ${actual}`,
+      `dimensions ${shape.join('×')} of ${type} need ${expected} data bytes but the file has ${actual}`,
     );
   }
   if (actual > expected) {
     throw fileError(
       'trailing-data',
       file,
-      `dimensions ${shape.join('×')} of ${element.type} need ${expected} data bytes but the file has ${actual} ` +
+      `dimensions ${shape.join('×')} of ${type} need ${expected} data bytes but the file has ${actual} ` +
         `(${actual - expected} extra)`,
     );
   }
-  return { type: element.type, shape, data: decode(view, dataStart, count, element.type) };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = shape.reduce((a, b) => a * b, 1);
+  return { type, shape, data: decode(view, dataStart, count, type) };
 }
 
 function decode(view: DataView, start: number, count: number, type: IdxType): IdxData {

@@ -1,7 +1,7 @@
 // IDX uploads: validated whole, stored as four artifacts with a checksum; anything wrong answers
 // 4xx naming the file and leaves no rows or artifacts.
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import { encodeIdx, IDX_FILE_NAMES } from '@bilinear-lab/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, multipartBody, startTestApp, type TestApp } from '../../testing/test-app.js';
@@ -10,7 +10,10 @@ let test: TestApp;
 let projectId: string;
 
 beforeAll(async () => {
-  test = await startTestApp('datasets', { uploadLimitMb: 1 });
+  test = await startTestApp('datasets', {
+    uploadLimitMb: 1,
+    tuning: { sseHeartbeatMs: 300, databaseConnections: 4, datasetExpandedBytes: 64 << 20 },
+  });
   projectId = await createProject(test, test.adminKey);
 });
 
@@ -171,5 +174,106 @@ describe('POST /projects/:id/datasets', () => {
     expect(response.json().error).toMatchObject({ code: 'payload-too-large' });
     expect(response.json().error.message).toContain('limit of 1 MB');
     expect(await counts()).toEqual(before);
+  });
+});
+
+/** gzip of `prefix` then `zeroBytes` zeros, made in 1 MB pieces so the test never holds the zeros. */
+async function zerosGzip(prefix: Uint8Array, zeroBytes: number): Promise<Buffer> {
+  const gzip = createGzip({ level: 9 });
+  const out: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => out.push(chunk));
+  const done = new Promise((resolve, reject) => gzip.on('end', resolve).on('error', reject));
+  gzip.write(prefix);
+  const zeros = Buffer.alloc(1 << 20);
+  for (let left = zeroBytes; left > 0; left -= zeros.length) {
+    if (!gzip.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) {
+      await new Promise((resolve) => gzip.once('drain', resolve));
+    }
+  }
+  gzip.end();
+  await done;
+  return Buffer.concat(out);
+}
+
+/** A ubyte IDX header for count images of 28×28. */
+function mnistImagesHeader(count: number): Uint8Array {
+  const header = new Uint8Array(16);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, 0x0803, false);
+  view.setUint32(4, count, false);
+  view.setUint32(8, 28, false);
+  view.setUint32(12, 28, false);
+  return header;
+}
+
+/** The response, and the most this process's RSS rose above its level before the request. */
+async function uploadMeasuringRss(parts: Parameters<typeof multipartBody>[0]) {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
+  const started = performance.now();
+  try {
+    const response = await upload(parts);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { response, ms: performance.now() - started, riseMb: (peak - before) / 2 ** 20 };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+describe('gzip bombs (issue 11)', () => {
+  const bombParts = (bomb: Uint8Array) =>
+    fileParts(files()).map((part, index) =>
+      index === 0 ? { ...part, fileName: `${IDX_FILE_NAMES.trainImages}.gz`, bytes: bomb } : part,
+    );
+
+  it('answers 400 at once to 512 MB of gzipped zeros named train-images-idx3-ubyte.gz, RSS bounded', async () => {
+    const bomb = await zerosGzip(new Uint8Array(0), 512 << 20);
+    expect(bomb.length).toBeLessThan(1 << 20);
+    const before = await counts();
+    const { response, ms, riseMb } = await uploadMeasuringRss(bombParts(bomb));
+    console.log(
+      `gzip bomb of zeros: ${(bomb.length / 1024).toFixed(0)} KB → 512 MB; 400 in ${ms.toFixed(0)} ms, RSS rose ${riseMb.toFixed(0)} MB`,
+    );
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({
+      code: 'invalid-dataset',
+      details: { code: 'bad-magic', file: 'train-images-idx3-ubyte.gz' },
+    });
+    expect(response.json().error.message).toMatch(/^train-images-idx3-ubyte\.gz: /);
+    expect(riseMb).toBeLessThan(200);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('stops a valid header followed by 512 MB of zeros where the header’s promise ends (400 naming the sizes)', async () => {
+    const bomb = await zerosGzip(mnistImagesHeader(6), 512 << 20);
+    const { response, ms, riseMb } = await uploadMeasuringRss(bombParts(bomb));
+    console.log(
+      `gzip bomb behind a 6-image header: ${(bomb.length / 1024).toFixed(0)} KB → 512 MB; 400 in ${ms.toFixed(0)} ms, RSS rose ${riseMb.toFixed(0)} MB`,
+    );
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({
+      code: 'invalid-dataset',
+      details: { code: 'trailing-data' },
+    });
+    expect(response.json().error.message).toBe(
+      'train-images-idx3-ubyte.gz: decompresses to more than the 4720 bytes its header promises ' +
+        '(dimensions 6×28×28 of ubyte); decompression was stopped there',
+    );
+    expect(riseMb).toBeLessThan(200);
+  });
+
+  it('refuses a header that promises more than the dataset limit before inflating it (400 naming the sizes)', async () => {
+    const bomb = await zerosGzip(mnistImagesHeader(1_000_000), 16 << 20);
+    const { response, riseMb } = await uploadMeasuringRss(bombParts(bomb));
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'invalid-dataset', details: { code: 'too-large' } });
+    expect(response.json().error.message).toBe(
+      'train-images-idx3-ubyte.gz: its header promises dimensions 1000000×28×28 of ubyte, 747.7 MB once ' +
+        "decompressed, more than the 64.0 MB allowed for this dataset's decompressed files",
+    );
+    expect(riseMb).toBeLessThan(200);
   });
 });

@@ -1,7 +1,7 @@
 import { DatasetSchema, ProjectParamsSchema } from '@bilinear-lab/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiConfig } from '../../env.js';
+import { type ApiConfig, tuningOf } from '../../env.js';
 import { projectFor } from '../../services/resources.js';
 import { uploadDataset } from '../../services/upload-dataset.js';
 import { datasetView } from '../../services/views.js';
@@ -45,7 +45,10 @@ const datasetRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, 
     async (request, reply) => {
       const { projectId } = request.params;
       await projectFor(app, request, projectId, 'run');
-      const dataset = await uploadDataset(app, request, projectId, config.uploadLimitMb);
+      const dataset = await uploadDataset(app, request, projectId, {
+        limitMb: config.uploadLimitMb,
+        expandedLimitBytes: tuningOf(config).datasetExpandedBytes,
+      });
       return reply.status(201).send(datasetView(dataset));
     },
   );
