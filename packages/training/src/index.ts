@@ -4,5 +4,6 @@ export * from './language-model/index.js';
 export * from './model/network.js';
 export * from './model/parameters.js';
 export * from './optim/index.js';
+export * from './sparse-autoencoder/index.js';
 export * from './train/run-schedule.js';
 export * from './train/trainer.js';
