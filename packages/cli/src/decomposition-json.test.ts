@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decomposeModel, importModel, parseSafetensors } from '@bilinear-lab/core';
 import { describe, expect, it } from 'vitest';
-import { decompositionJson } from './decomposition-json.js';
+import { decompositionJson, decompositionJsonChunks } from './decomposition-json.js';
 import { classifierTensors, temporaryDirectory, writeModel } from './testing/cli.js';
 
 describe('decompositionJson', () => {
@@ -27,6 +27,24 @@ describe('decompositionJson', () => {
       });
       expect(parsed.timing).toEqual({ seconds: 0.5 });
       expect(parsed.exactness.max_rel_error).toBe(decomposition.exactness?.maxRelError);
+    } finally {
+      directory.remove();
+    }
+  });
+});
+
+describe('decompositionJsonChunks', () => {
+  it('joins to exactly the one-string document', () => {
+    const directory = temporaryDirectory();
+    try {
+      const path = writeModel(
+        join(directory.path, 'm.safetensors'),
+        classifierTensors({ inputDim: 16, d: 6, classes: 3 }),
+      );
+      const decomposition = decomposeModel(importModel(parseSafetensors(readFileSync(path))), { topK: 2 });
+      const chunks = [...decompositionJsonChunks(decomposition, { seconds: 1.25 })];
+      expect(chunks).toHaveLength(decomposition.outputs.length + 2);
+      expect(chunks.join('')).toBe(decompositionJson(decomposition, { seconds: 1.25 }));
     } finally {
       directory.remove();
     }

@@ -1,11 +1,11 @@
-import { type Decomposition, type Eigenpair, EXACTNESS_TOLERANCE, extremeEntries } from '@bilinear-lab/core';
+import { type Decomposition, type Eigenpair, EXACTNESS_TOLERANCE } from '@bilinear-lab/core';
 
 export interface Timing {
   /** Wall-clock seconds of the decomposition itself (reading and parsing the file not included). */
   seconds: number;
 }
 
-/** Entries of an eigenvector listed for a language model (tokens of W_E v, or input features). */
+/** Entries of an eigenvector listed for a language model (tokens of W_E v, or input features): the core's `readingEntries`. */
 export const READING_ENTRIES = 10;
 
 interface EntryJson {
@@ -59,23 +59,20 @@ export interface DecompositionDocument {
 }
 
 export function decompositionDocument(decomposition: Decomposition, timing: Timing): DecompositionDocument {
+  // Assigned in place, so "outputs" keeps its position among the keys.
+  const document = documentParts(decomposition, timing);
+  document.outputs = decomposition.outputs.map(outputDocument);
+  return document;
+}
+
+/** Everything but the outputs, in the document's key order around them. */
+function documentParts(decomposition: Decomposition, timing: Timing) {
   const { method, space, description } = decomposition.signConvention;
-  const reading = readingOf(decomposition.model);
-  const eigenpairJson = (pair: Eigenpair) => eigenpairDocument(pair, reading);
   const { exactness } = decomposition;
   return {
     model: decomposition.model,
     top_k: decomposition.topK,
-    outputs: decomposition.outputs.map((output) => ({
-      index: output.index,
-      label: output.label,
-      eigenvalues: Array.from(output.eigenvalues),
-      effective_rank: output.effectiveRank,
-      top_positive: output.topPositive.map(eigenpairJson),
-      top_negative: output.topNegative.map(eigenpairJson),
-      linear_model: output.linearModel === null ? null : Array.from(output.linearModel),
-      linear_input: output.linearInput === null ? null : Array.from(output.linearInput),
-    })),
+    outputs: [] as DecompositionDocument['outputs'],
     sign_convention: { method, space, description },
     exactness:
       exactness === null
@@ -92,6 +89,34 @@ export function decompositionDocument(decomposition: Decomposition, timing: Timi
   };
 }
 
+function outputDocument(output: Decomposition['outputs'][number]): DecompositionDocument['outputs'][number] {
+  return {
+    index: output.index,
+    label: output.label,
+    eigenvalues: Array.from(output.eigenvalues),
+    effective_rank: output.effectiveRank,
+    top_positive: output.topPositive.map(eigenpairDocument),
+    top_negative: output.topNegative.map(eigenpairDocument),
+    linear_model: output.linearModel === null ? null : Array.from(output.linearModel),
+    linear_input: output.linearInput === null ? null : Array.from(output.linearInput),
+  };
+}
+
+/**
+ * The JSON text in pieces, one output at a time: thousands of language-model directions make a
+ * document larger than the longest string V8 can hold (~512 MB), so writers take it piece by piece.
+ * Joined, the pieces are exactly decompositionJson's text.
+ */
+export function* decompositionJsonChunks(decomposition: Decomposition, timing: Timing): Generator<string> {
+  const { model, top_k, outputs: _, ...after } = documentParts(decomposition, timing);
+  yield `${JSON.stringify({ model, top_k }).slice(0, -1)},"outputs":[`;
+  for (let j = 0; j < decomposition.outputs.length; j++) {
+    const output = decomposition.outputs[j] as Decomposition['outputs'][number];
+    yield (j === 0 ? '' : ',') + JSON.stringify(outputDocument(output));
+  }
+  yield `],${JSON.stringify(after).slice(1)}`;
+}
+
 /**
  * The result as one line of JSON. Typed arrays become plain arrays first: JSON.stringify writes
  * each number in its shortest round-trip form, so every float64 reads back bit for bit, and its
@@ -102,32 +127,24 @@ export function decompositionJson(decomposition: Decomposition, timing: Timing):
   return JSON.stringify(decompositionDocument(decomposition, timing));
 }
 
-/** How a language model's eigenvectors read: as tokens (model space) or as input features (DᵀQD). */
-function readingOf(model: Record<string, unknown>): 'tokens' | 'features' | null {
-  if (model.layout !== 'language-model') return null;
-  return model.input_features ? 'features' : 'tokens';
-}
-
-function eigenpairDocument(pair: Eigenpair, reading: 'tokens' | 'features' | null): EigenpairJson {
+function eigenpairDocument(pair: Eigenpair): EigenpairJson {
   const document: EigenpairJson = {
     rank: pair.rank,
     eigenvalue: pair.eigenvalue,
     vector_model: Array.from(pair.vectorModel),
     vector_input: pair.vectorInput === null ? null : Array.from(pair.vectorInput),
   };
-  const entries = (values: ArrayLike<number>) => {
-    const { top, bottom } = extremeEntries(values, READING_ENTRIES);
-    const json = (list: typeof top) => list.map(({ index, value }) => ({ id: index, weight: value }));
-    return { top: json(top), bottom: json(bottom) };
-  };
-  if (reading === 'tokens' && pair.vectorInput !== null) {
-    const { top, bottom } = entries(pair.vectorInput);
-    document.top_tokens = top;
-    document.bottom_tokens = bottom;
-  } else if (reading === 'features') {
-    const { top, bottom } = entries(pair.vectorModel);
-    document.top_features = top;
-    document.bottom_features = bottom;
+  const { reading } = pair;
+  if (reading) {
+    const entries = (list: typeof reading.top) =>
+      list.map(({ index, value }) => ({ id: index, weight: value }));
+    if (reading.space === 'tokens') {
+      document.top_tokens = entries(reading.top);
+      document.bottom_tokens = entries(reading.bottom);
+    } else {
+      document.top_features = entries(reading.top);
+      document.bottom_features = entries(reading.bottom);
+    }
   }
   return document;
 }

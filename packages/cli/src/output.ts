@@ -10,7 +10,10 @@ import { CliInputError, inputAt } from './errors.js';
  * are flushed to disk, then renamed over the target. On any failure the temporary file is removed
  * and the target is left as it was.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | Iterable<string>,
+): Promise<void> {
   const temporary = join(
     dirname(path),
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
@@ -18,7 +21,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   let handle: FileHandle | undefined;
   try {
     handle = await open(temporary, 'wx', 0o644);
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const chunk of data) await handle.write(chunk);
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -33,6 +37,17 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 /** Text for stdout, always ending in one newline. */
 export function printLine(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * Text for stdout in pieces (a document too large for one string), waiting whenever the pipe is
+ * full so the pieces are not all buffered at once; a newline ends it.
+ */
+export async function printChunks(chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+  process.stdout.write('\n');
 }
 
 /** A status line for people on stderr (where it never mixes with data on stdout). */

@@ -17,6 +17,8 @@ interface EigenpairJson {
   eigenvalue: number;
   vector_model: number[];
   vector_input: number[] | null;
+  top_tokens?: { id: number; weight: number }[];
+  bottom_tokens?: { id: number; weight: number }[];
 }
 
 interface OutputJson {
@@ -314,6 +316,31 @@ describe('bilinear decompose on a language model', () => {
     expect(result.model).toMatchObject({ layout: 'language-model', decomposed_layer: 1 });
     expect(result.outputs.map((o) => o.label)).toEqual(['token 3', 'token 17']);
     expect(result.exactness?.max_rel_error).toBeLessThan(1e-9);
+  });
+
+  it('keeps only the token readings above 64 outputs: vector_input null, top/bottom tokens as W_E v ranks them', () => {
+    const tensors = languageModelTensors({ vocab: 90, d: 8, hidden: 10, layers: 1 });
+    const path = writeModel(join(directory.path, 'lm-wide.safetensors'), tensors);
+    const outputs = Array.from({ length: 80 }, (_, t) => t + 5);
+    const run = runCli(['decompose', path, '--outputs', outputs.join(','), '--top-k', '1', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('80 outputs: vector_input is left out (null) above 64');
+    const result = JSON.parse(run.stdout) as DecompositionJson;
+    expect(result.outputs.map((o) => o.index)).toEqual(outputs);
+    const wte = tensor(tensors, 'transformer.wte.weight');
+    const embedding = Array.from({ length: wte.rows }, (_, t) =>
+      Array.from({ length: wte.cols }, (_, i) => wte.at(t, i)),
+    );
+    for (const output of [result.outputs[0], result.outputs[79]]) {
+      const pair = output?.top_positive[0] as EigenpairJson;
+      expect(pair.vector_input).toBeNull();
+      // The reading is W_E v ranked: recompute it from the file's embedding and the model-space vector.
+      const scores = embedding.map((row) => dot(row, pair.vector_model));
+      const order = scores.map((_, t) => t).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+      expect(pair.top_tokens?.map((e) => e.id)).toEqual(order.slice(0, 10));
+      expect(pair.bottom_tokens?.map((e) => e.id)).toEqual(order.slice(-10).reverse());
+      pair.top_tokens?.forEach((e) => expect(e.weight).toBeCloseTo(scores[e.id] as number, 12));
+    }
   });
 
   it('needs --outputs (exit 2, saying so)', () => {

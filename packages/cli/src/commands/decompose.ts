@@ -10,13 +10,13 @@ import {
 } from '@bilinear-lab/core';
 import { decomposeInThreads } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
-import { decompositionJson } from '../decomposition-json.js';
+import { decompositionJsonChunks, READING_ENTRIES } from '../decomposition-json.js';
 import { CliInputError, EXIT_INTERNAL, inputAt } from '../errors.js';
 import { formatBytes, formatValue, renderTable, sparkline } from '../format.js';
 import { languageModelSettings } from '../language-model-settings.js';
 import { modelImportOptions, readSafetensorsFile, resolveModelFile } from '../model-file.js';
 import { wholeNumber, wholeNumberList } from '../options.js';
-import { note, printLine, writeFileAtomic } from '../output.js';
+import { note, printChunks, printLine, writeFileAtomic } from '../output.js';
 import { progressBar } from '../progress.js';
 
 interface DecomposeOptions {
@@ -119,16 +119,19 @@ export function registerDecompose(program: Command): void {
       const started = performance.now();
       let decomposition: Decomposition;
       try {
-        const settings = {
+        const requested = {
           topK: options.topK,
           exactnessSamples: options.samples,
           ...(options.outputs ? { outputs: options.outputs } : {}),
           ...(options.layer !== undefined ? { layer: options.layer } : {}),
           ...languageModel,
+          ...(languageModel ? { readingEntries: READING_ENTRIES } : {}),
         };
+        const outputCount = await inputAt(path, () => decompositionTarget(model, requested).outputs.length);
+        const settings = withInputVectorPolicy(model, requested, outputCount);
         const onProgress = (done: number, total: number, label: string) =>
           progress.update(done, total, outputName(model.layout, label));
-        const threads = await inputAt(path, () => options.threads ?? defaultThreads(model, settings));
+        const threads = options.threads ?? defaultThreads(outputCount);
         decomposition = await inputAt(path, () =>
           threads > 1
             ? decomposeInThreads({
@@ -153,15 +156,23 @@ export function registerDecompose(program: Command): void {
         printLine(renderSummary(path, decomposition, seconds, inputs));
         return;
       }
-      const json = decompositionJson(decomposition, { seconds });
+      const chunks = () => decompositionJsonChunks(decomposition, { seconds });
       if (options.out !== undefined) {
         const out = options.out;
-        await inputAt(out, () => writeFileAtomic(out, `${json}\n`));
+        let bytes = 1;
+        const counted = function* () {
+          for (const chunk of chunks()) {
+            bytes += Buffer.byteLength(chunk);
+            yield chunk;
+          }
+          yield '\n';
+        };
+        await inputAt(out, () => writeFileAtomic(out, counted()));
         note(
-          `bilinear: wrote ${out} (${decomposition.outputs.length} outputs, ${formatBytes(Buffer.byteLength(json) + 1)}) in ${seconds.toFixed(2)} s`,
+          `bilinear: wrote ${out} (${decomposition.outputs.length} outputs, ${formatBytes(bytes)}) in ${seconds.toFixed(2)} s`,
         );
       }
-      if (options.json) printLine(json);
+      if (options.json) await printChunks(chunks());
     });
 }
 
@@ -186,9 +197,28 @@ function rejectLanguageModelFlags(options: DecomposeOptions): void {
  */
 const OUTPUTS_PER_THREAD = 16;
 
-function defaultThreads(model: BilinearModel, settings: DecompositionSettings): number {
-  const outputs = decompositionTarget(model, settings).outputs.length;
+function defaultThreads(outputs: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(outputs / OUTPUTS_PER_THREAD)));
+}
+
+/**
+ * A language model's eigenvector in input space is V values (W_E v over the vocabulary): above this
+ * many outputs the JSON keeps only its readings (top and bottom tokens), not the whole vector — all
+ * 4096 tokens of a ts-medium layer at top-k 8 would otherwise hold 2 GB of them.
+ */
+export const INPUT_VECTORS_UP_TO = 64;
+
+function withInputVectorPolicy(
+  model: BilinearModel,
+  settings: DecompositionSettings,
+  outputs: number,
+): DecompositionSettings {
+  if (model.layout !== 'language-model') return settings;
+  if (outputs <= INPUT_VECTORS_UP_TO) return settings;
+  note(
+    `bilinear: ${outputs} outputs: vector_input is left out (null) above ${INPUT_VECTORS_UP_TO}; top_tokens/bottom_tokens carry each eigenvector's reading`,
+  );
+  return { ...settings, inputVectors: false };
 }
 
 /** Classifier outputs are labelled "0".."9" by the core; say what they are. */

@@ -6,6 +6,7 @@ import { matrix, multiplyTransposedVector } from '../model/matrix.js';
 import { type ReferenceForward, referenceForward } from '../model/reference-forward.js';
 import type { BilinearModel } from '../model/types.js';
 import type { SafetensorsFile } from '../safetensors/read.js';
+import { type Entry, extremeEntries } from './readings.js';
 import {
   DecompositionInputError,
   type DecompositionTarget,
@@ -19,8 +20,23 @@ export interface Eigenpair {
   eigenvalue: number;
   /** Unit eigenvector of Q(u) in the layer's input space (length d). */
   vectorModel: Float64Array;
-  /** The same vector read in input space (Eᵀv: pixels; W_E v: tokens), or null if there is none. */
+  /**
+   * The same vector read in input space (Eᵀv: pixels; W_E v: tokens), or null if there is none or
+   * it was not kept (DecomposeOptions.inputVectors).
+   */
   vectorInput: Float64Array | null;
+  /** How the vector reads for people, when DecomposeOptions.readingEntries asked for it. */
+  reading: EigenvectorReading | null;
+}
+
+/**
+ * A language model's eigenvector as people read it: its largest entries (descending) and smallest
+ * (ascending) — over tokens (W_E v), or over an input SAE's features for DᵀQD.
+ */
+export interface EigenvectorReading {
+  space: 'tokens' | 'features';
+  top: Entry[];
+  bottom: Entry[];
 }
 
 export interface OutputDecomposition {
@@ -100,6 +116,17 @@ export interface DecomposeOptions extends TargetOptions {
    */
   reference?: ReferenceForward;
   seed?: number;
+  /**
+   * Language models: list this many top and bottom entries of each eigenvector (tokens of W_E v, or
+   * input features) as its `reading` (default 0: none).
+   */
+  readingEntries?: number;
+  /**
+   * Keep each eigenvector in input space as `vectorInput` (default true). A language model's is V
+   * values per vector (16 MB per 4096-token direction at top-k 32): with thousands of directions,
+   * keep the readings instead.
+   */
+  inputVectors?: boolean;
   /** Decompose only outputs whose position p in the list has p mod count = index (for threads). */
   shard?: { index: number; count: number };
   onProgress?: (done: number, total: number, label: string) => void;
@@ -141,6 +168,13 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
   const samples = exactnessSamples(target, sampleCount, options);
   const sampleRows = samples ? samples.count : 0;
   const orientation = signReference(target, samples && options.sampleInputs ? samples.layerInputs : null, d);
+  const readingSpace: EigenvectorReading['space'] | null = target.reduction
+    ? 'features'
+    : target.inputMap?.space === 'tokens'
+      ? 'tokens'
+      : null;
+  const readingEntries = readingSpace ? (options.readingEntries ?? 0) : 0;
+  const keepInputVectors = options.inputVectors ?? true;
 
   const shard = options.shard ?? { index: 0, count: 1 };
   const positions = target.outputs.map((_, j) => j).filter((j) => j % shard.count === shard.index);
@@ -178,7 +212,18 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
         if (vectorInput) negate(vectorInput);
       }
       const rank = spectrum.rankOf(solvedRank);
-      pairs.push({ rank, eigenvalue: spectrum.values[rank] as number, vectorModel, vectorInput });
+      const read = readingSpace === 'tokens' ? vectorInput : vectorModel;
+      const reading =
+        readingSpace && readingEntries > 0 && read
+          ? { space: readingSpace, ...extremeEntries(read, readingEntries) }
+          : null;
+      pairs.push({
+        rank,
+        eigenvalue: spectrum.values[rank] as number,
+        vectorModel,
+        vectorInput: keepInputVectors ? vectorInput : null,
+        reading,
+      });
     });
 
     // The linear readout's contribution uᵀ L x = aᵀx, with a = Lᵀu.
