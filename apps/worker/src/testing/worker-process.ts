@@ -18,13 +18,14 @@ export interface WorkerProcess {
   jobProcesses(): number[];
 }
 
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
+/** `args`: another entry point than main.js (a worker set up for a test). */
+export function spawnWorker(env: Record<string, string>, args: string[] = [WORKER_MAIN]): WorkerProcess {
   if (!existsSync(WORKER_MAIN)) {
     throw new Error(
       `${WORKER_MAIN} is missing: build the worker first (npm run build -w @bilinear-lab/worker)`,
     );
   }
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
