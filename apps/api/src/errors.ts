@@ -8,6 +8,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Sent as Retry-After: when a retry can expect to succeed (503s). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -32,4 +34,5 @@ export const unprocessable = (code: string, message: string, details?: unknown) 
 
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload-too-large', message);
 
-export const serviceUnavailable = (message: string) => new AppError(503, 'unavailable', message);
+export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
+  new AppError(503, 'unavailable', message, undefined, retryAfterSeconds);

@@ -26,6 +26,7 @@ const FASTIFY_MESSAGES: Record<string, (error: FastifyError) => { code: string; 
 export const errorsPlugin = globalPlugin('errors', async (app) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return send(reply, error.statusCode, error.code, error.message, error.details);
     }
     if (error.validation) {

@@ -1,37 +1,14 @@
 // POST …/models/import: a safetensors model in the reference layout, parsed with the training
 // package's reader, stored as a checkpoint artifact with a completed Model row. An MNIST-shaped
 // classifier is evaluated on the bundled test split so it arrives with its testAccuracy.
-import { Worker } from 'node:worker_threads';
 import { ModelImportFieldsSchema } from '@bilinear-lab/contracts';
 import { formatDatasetSpec } from '@bilinear-lab/datasets';
 import type { Model, Prisma } from '@bilinear-lab/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
-import type { InspectRequest, InspectResult } from '../threads/inspect-model-file.js';
 import type { Principal } from './access.js';
+import type { ModelInspectionPool } from './model-inspection-pool.js';
 import { fieldIssues, readUpload } from './multipart-upload.js';
-
-// A thread runs JavaScript: from the build, its sibling; from the sources (vitest), the built copy.
-const THREAD_FILE = new URL(
-  import.meta.url.endsWith('.ts')
-    ? '../../dist/threads/inspect-model-file.js'
-    : '../threads/inspect-model-file.js',
-  import.meta.url,
-);
-
-/** Reads (and scores) the model file on a worker thread: see threads/inspect-model-file.ts. */
-function inspectModelFile(request: InspectRequest): Promise<InspectResult> {
-  return new Promise((resolve, reject) => {
-    const thread = new Worker(THREAD_FILE, {
-      workerData: request,
-    });
-    thread.once('message', (result: InspectResult) => resolve(result));
-    thread.once('error', reject);
-    thread.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the model-file thread exited with code ${code}`));
-    });
-  });
-}
 
 const MODEL_FILE_ERRORS = new Set(['CheckpointError', 'SafetensorsError']);
 
@@ -41,6 +18,7 @@ export async function importModel(
   principal: Principal,
   projectId: string,
   limitMb: number,
+  inspector: ModelInspectionPool,
 ): Promise<Model> {
   const upload = await readUpload(request, { limitMb, maxFiles: 1 });
   const fields = ModelImportFieldsSchema.safeParse(upload.fields);
@@ -54,10 +32,17 @@ export async function importModel(
   }
 
   const field = fields.data.residual;
-  const inspected = await inspectModelFile({
-    bytes: new Uint8Array(file.bytes),
-    residual: field === undefined ? null : field === 'true',
-  });
+  // The bytes go to the thread and back by transfer; a Buffer that shares its memory (Node's pool for
+  // small ones) is copied once, since transferring would take the whole shared buffer with it.
+  const { buffer, byteOffset, byteLength } = file.bytes;
+  const owned =
+    buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength
+      ? new Uint8Array(buffer)
+      : new Uint8Array(file.bytes);
+  const { result: inspected, bytes } = await inspector.inspect(
+    owned,
+    field === undefined ? null : field === 'true',
+  );
   if (!inspected.ok) {
     if (MODEL_FILE_ERRORS.has(inspected.name)) {
       throw badRequest('invalid-model-file', `${file.fileName}: ${inspected.message}`);
@@ -77,7 +62,7 @@ export async function importModel(
   const { config, metrics } = inspected;
 
   const name = fields.data.name ?? (file.fileName.replace(/\.safetensors$/i, '') || 'imported');
-  const artifact = await app.artifacts.put(new Uint8Array(file.bytes), {
+  const artifact = await app.artifacts.put(bytes, {
     kind: 'checkpoint',
     fileName: `${name}.safetensors`,
     contentType: 'application/octet-stream',

@@ -1,14 +1,16 @@
-// Runs on a short-lived worker thread for each model import: reading the file with the training
-// package and scoring an MNIST-shaped classifier on the bundled test split load TensorFlow.js and
-// 10 000 digits — tens of MB the API process would otherwise keep for good. The thread's heap and
-// wasm memory go away when it exits.
-import { parentPort, workerData } from 'node:worker_threads';
+// A thread of the model-inspection pool (services/model-inspection-pool.ts): reads model files with
+// the training package and scores MNIST-shaped classifiers on the bundled test split, one request at
+// a time. TensorFlow.js and the 2 000 test digits are loaded once, on first use, and kept while the
+// thread lives: the pool runs few of these and ends them when idle, so their tens of MB come and go
+// with the thread instead of staying in the API's heap.
+import { parentPort } from 'node:worker_threads';
 import type { ModelConfig } from '@bilinear-lab/core';
-import { fitsBundledMnist, formatDatasetSpec, loadBundledMnist } from '@bilinear-lab/datasets';
+import { type Dataset, fitsBundledMnist, formatDatasetSpec, loadBundledMnist } from '@bilinear-lab/datasets';
 import * as training from '@bilinear-lab/training';
 
 export interface InspectRequest {
-  bytes: Uint8Array;
+  /** Sent with its buffer transferred (not copied), and handed back the same way in the reply. */
+  bytes: Uint8Array<ArrayBuffer>;
   /** Overrides the config's residual flag (a file without our config cannot tell); null keeps it. */
   residual: boolean | null;
 }
@@ -23,26 +25,42 @@ export type InspectResult =
     }
   | { ok: false; name: string; message: string };
 
+/** What the thread posts back: the result, and the request's bytes (transferred back). */
+export interface InspectReply {
+  result: InspectResult;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+let mnist: Promise<Dataset> | null = null;
+
 function isMnistClassifier(config: ModelConfig): boolean {
   return (
     config.kind === 'image-classifier' && config.loss === 'cross-entropy' && fitsBundledMnist(config) === null
   );
 }
 
-async function evaluateOnMnist(model: training.ImportedModel, config: ModelConfig) {
+async function loadEvaluation(): Promise<Dataset> {
   await training.selectBackend('wasm').catch(() => training.selectBackend('cpu'));
-  const mnist = await loadBundledMnist();
+  return loadBundledMnist();
+}
+
+async function evaluateOnMnist(model: training.ImportedModel, config: ModelConfig) {
+  mnist ??= loadEvaluation();
+  const dataset = await mnist.catch((error: unknown) => {
+    mnist = null; // a failed load is retried by the next request
+    throw error;
+  });
   const shape = training.networkShapeOf(config);
   const test = training.evaluateParameters(
     shape,
     training.fromReferenceLayout(shape, model.parameters),
-    mnist.test,
-    mnist.outputDim,
+    dataset.test,
+    dataset.outputDim,
   );
   return {
     testAccuracy: test.accuracy,
     testLoss: test.loss,
-    testSamples: mnist.test.count,
+    testSamples: dataset.test.count,
     evaluatedOn: formatDatasetSpec({ kind: 'mnist' }),
   };
 }
@@ -59,6 +77,17 @@ async function inspect({ bytes, residual }: InspectRequest): Promise<InspectResu
   return { ok: true, config, configSource: model.configSource, metrics };
 }
 
-if (parentPort) {
-  parentPort.postMessage(await inspect(workerData as InspectRequest));
+const port = parentPort;
+if (port) {
+  port.on('message', async (request: InspectRequest) => {
+    const result = await inspect(request).catch(
+      (error: unknown): InspectResult => ({
+        ok: false,
+        name: (error as Error).name ?? 'Error',
+        message: (error as Error).message ?? String(error),
+      }),
+    );
+    const reply: InspectReply = { result, bytes: request.bytes };
+    port.postMessage(reply, [request.bytes.buffer]);
+  });
 }

@@ -26,10 +26,14 @@ async function readBundledMnist(): Promise<Dataset> {
     'src',
     'digits',
   );
-  const classes = await Promise.all(
-    Array.from({ length: MNIST_CLASSES }, (_, digit) => readDigitFile(join(digitsDir, `${digit}.json`))),
-  );
-  const total = classes.reduce((sum, pixels) => sum + pixels.length / MNIST_PIXELS, 0);
+  // One class file at a time: parsed, each is a 4 MB string and a million boxed numbers, and all ten
+  // at once would take the heap past 150 MB for 31 MB of pixels (this runs on the API's model-import
+  // threads, whose memory is the API's).
+  const pixelsPerClass: Float32Array[] = [];
+  for (let digit = 0; digit < MNIST_CLASSES; digit++) {
+    pixelsPerClass.push(Float32Array.from(await readDigitFile(join(digitsDir, `${digit}.json`))));
+  }
+  const total = pixelsPerClass.reduce((sum, pixels) => sum + pixels.length / MNIST_PIXELS, 0);
   if (total !== BUNDLED_MNIST_SPLIT.total) {
     throw new DatasetError(
       'unexpected-bundle',
@@ -43,11 +47,12 @@ async function readBundledMnist(): Promise<Dataset> {
   const basePixels = new Float32Array(total * MNIST_PIXELS);
   const baseLabels = new Uint8Array(total);
   let offset = 0;
-  for (const [digit, pixels] of classes.entries()) {
+  for (const [digit, pixels] of pixelsPerClass.entries()) {
     basePixels.set(pixels, offset * MNIST_PIXELS);
     baseLabels.fill(digit, offset, offset + pixels.length / MNIST_PIXELS);
     offset += pixels.length / MNIST_PIXELS;
   }
+  pixelsPerClass.length = 0;
 
   const perm = torchRandperm(BUNDLED_MNIST_SPLIT.total, BUNDLED_MNIST_SPLIT.torchSeed);
   const split = (from: number, count: number) => {

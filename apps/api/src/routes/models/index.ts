@@ -11,10 +11,11 @@ import {
 } from '@bilinear-lab/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiConfig } from '../../env.js';
+import { type ApiConfig, tuningOf } from '../../env.js';
 import { conflict, notFound } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
 import { importModel } from '../../services/import-model.js';
+import { ModelInspectionPool } from '../../services/model-inspection-pool.js';
 import { modelFor, projectFor } from '../../services/resources.js';
 import { submitTraining } from '../../services/submit-training.js';
 import { modelView, trainingMetricView } from '../../services/views.js';
@@ -24,6 +25,9 @@ const ModelParamsSchema = z.object({ modelId: z.uuid() });
 
 /** Models: trained here (a queued job) or imported from a safetensors file. */
 const modelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { config }) => {
+  const inspector = new ModelInspectionPool(tuningOf(config).modelInspection);
+  app.addHook('onClose', () => inspector.close());
+
   app.get(
     '/projects/:projectId/models',
     {
@@ -74,6 +78,9 @@ const modelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { 
         tags: ['models'],
         summary:
           'Import a safetensors model in the reference layout (multipart: field "file", optional "name" and "residual")',
+        description:
+          'Model files are read and scored by a small pool of threads; when too many imports are already waiting, ' +
+          'the request is refused with 503 `unavailable` and a Retry-After header (seconds): retry then.',
         consumes: ['multipart/form-data'],
         params: ProjectParamsSchema,
         response: { 201: ModelImportedSchema, ...errorResponses },
@@ -82,7 +89,14 @@ const modelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { 
     async (request, reply) => {
       const { projectId } = request.params;
       await projectFor(app, request, projectId, 'run');
-      const model = await importModel(app, request, principalOf(request), projectId, config.uploadLimitMb);
+      const model = await importModel(
+        app,
+        request,
+        principalOf(request),
+        projectId,
+        config.uploadLimitMb,
+        inspector,
+      );
       return reply.status(201).send({
         modelId: model.id,
         config: model.config as Record<string, unknown>,
