@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { CliInputError, inputAt } from '../errors.js';
 import { formatInteger } from '../format.js';
 import { readSparseAutoencoder } from '../model-file.js';
-import { wholeNumber } from '../options.js';
+import { decimalNumber, wholeNumber } from '../options.js';
 import { printLine } from '../output.js';
+import { runTrainSae, type SaeTrainFlags } from '../training/run-train-sae.js';
 import { readLanguageModel, textSequences } from './lm.js';
 
 interface EvalOptions {
@@ -16,11 +17,68 @@ interface EvalOptions {
   json?: boolean;
 }
 
-/** `bilinear sae …`: sparse autoencoders on a language model's MLP (evaluation; training comes next). */
+/** Text read for training by default: the token ids are held (the activations only in the buffer). */
+const TRAIN_MAX_TOKENS = 1_000_000;
+
+/** `bilinear sae …`: sparse autoencoders on a language model's MLP: train one, evaluate one. */
 export function registerSae(program: Command): void {
   const sae = program
     .command('sae')
-    .description('TopK sparse autoencoders on a language model: evaluate them');
+    .description('TopK sparse autoencoders on a language model: train and evaluate them');
+  sae
+    .command('train')
+    .description(
+      "train a TopK SAE on a layer's hook point by the reference procedure (tdooms/bilinear-decomposition src/sae: " +
+        'w_enc = w_decᵀ at the start, b_dec = 0, MSE loss, Adam with unit decoder columns, cosine to 2e-5), then measure it on held-out text',
+    )
+    .argument('<model>', 'an HF model folder (model.safetensors, config.json[, tokenizer.json])')
+    .requiredOption('--layer <l>', "which layer's MLP", wholeNumber(0))
+    .requiredOption(
+      '--point <point>',
+      'the hook point: mlp-in (the normalised MLP input) or mlp-out (what the MLP adds)',
+    )
+    .option('--tokens <ids.json>', 'a JSON array of token-id arrays')
+    .option(
+      '--corpus <file>',
+      'text (.txt, .jsonl, optionally .gz), tokenized and packed into windows of n_ctx',
+    )
+    .option('--tokenizer <tokenizer.json>', 'for --corpus (default: tokenizer.json in the model folder)')
+    .option(
+      '--max-tokens <n>',
+      'with --corpus: read at most this many tokens',
+      wholeNumber(2),
+      TRAIN_MAX_TOKENS,
+    )
+    .option('--features <F>', 'dictionary size', wholeNumber(1))
+    .option('--expansion <E>', 'dictionary size as a multiple of d_model (the reference: 4)', wholeNumber(1))
+    .requiredOption('--k <k>', 'active features per position (the reference uses 30)', wholeNumber(1))
+    .option('--steps <n>', 'optimiser steps (default: one pass over the training text)', wholeNumber(1))
+    .option(
+      '--tokens-total <n>',
+      'activations to train on instead of --steps (steps = ⌈n / batch⌉)',
+      wholeNumber(1),
+    )
+    .option('--batch <n>', "activations per step, as the reference's out_batch", wholeNumber(1), 4096)
+    .option('--lr <x>', "peak learning rate, the reference's by default", decimalNumber(0, true), 1e-4)
+    .option('--seed <n>', 'seed of the initial weights and the shuffle', wholeNumber(0), 0)
+    .option(
+      '--buffer <n>',
+      'activations held and shuffled at once; when the whole text fits it is read once',
+      wholeNumber(1),
+      262_144,
+    )
+    .option(
+      '--eval-tokens <n>',
+      'positions at the end of the text held out of training to measure the SAE on',
+      wholeNumber(2),
+      4096,
+    )
+    .requiredOption('--out <folder>', 'where to write the SAE (model.safetensors + config.json)')
+    .option(
+      '--json',
+      'print {"mse","explained_variance","loss_recovered","steps","features","k","seconds",…} as the last line',
+    )
+    .action((given: string, options: SaeTrainFlags) => runTrainSae(given, options));
   sae
     .command('eval')
     .description(
