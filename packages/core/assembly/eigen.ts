@@ -307,6 +307,26 @@ export function interactionMatrix(w: usize, v: usize, s: usize, h: i32, d: i32, 
   }
 }
 
+/**
+ * The symmetric rank-one parts of one bilinear layer for a run of input pairs: out[k, t] =
+ * ½ (W[k, i]·V[k, j] + V[k, i]·W[k, j]) for the t-th pair (i, j) of `pairs` (2·count int32s), W and V
+ * [h, d] row-major, out [h, count]. Q(u)'s entry (i, j) is Σ_k s_k · out[k, t], so a GEMM of these
+ * columns with the down-projection gives the entry for every output coordinate at once.
+ */
+export function pairProducts(w: usize, v: usize, h: i32, d: i32, pairs: usize, count: i32, out: usize): void {
+  for (let k = 0; k < h; k++) {
+    const wRow = at(w, k * d);
+    const vRow = at(v, k * d);
+    const outRow = at(out, k * count);
+    for (let t = 0; t < count; t++) {
+      const i = load<i32>(pairs + (<usize>(2 * t) << 2));
+      const j = load<i32>(pairs + (<usize>(2 * t + 1) << 2));
+      const value = 0.5 * (load<f64>(at(wRow, i)) * load<f64>(at(vRow, j)) + load<f64>(at(vRow, i)) * load<f64>(at(wRow, j)));
+      store<f64>(at(outRow, t), value);
+    }
+  }
+}
+
 @inline function storeTile(
   out: usize,
   m: i32,

@@ -7,6 +7,7 @@ export * from './decomposition/readings.js';
 export * from './decomposition/target.js';
 export * from './eigen/symmetric-eigen.js';
 export * from './interaction/interaction-matrix.js';
+export * from './interaction/output-tensor.js';
 export * from './linalg/matrix-product.js';
 export * from './linalg/thin-qr.js';
 export * from './model/forward.js';

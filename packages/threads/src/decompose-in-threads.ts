@@ -7,9 +7,12 @@ import {
   type ImportModelOptions,
   importModel,
   mergeShards,
+  type OutputDecomposition,
+  outputTensorPays,
   parseSafetensors,
+  upperTriangleSize,
 } from '@bilinear-lab/core';
-import type { ShardRequest, WorkerMessage } from './messages.js';
+import type { ShardRequest, TensorCommand, WorkerMessage } from './messages.js';
 
 export interface ThreadedDecomposeRequest {
   /** The model as a safetensors file. */
@@ -19,15 +22,22 @@ export interface ThreadedDecomposeRequest {
   options?: Omit<DecomposeOptions, 'shard' | 'onProgress' | 'reference'>;
   /** Worker threads to use (default: one per core, at most one per output). */
   threads?: number;
+  /**
+   * How Q(u) is built: 'direct' — each thread builds its outputs' Q from the weights; 'output-tensor'
+   * — the threads build B[a] = Q(e_a) together once and contract it per batch of directions (see
+   * OutputTensorSlice); 'auto' (default) — the output tensor when it at least halves the flops.
+   */
+  strategy?: 'auto' | 'direct' | 'output-tensor';
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
+/** Directions contracted and solved per round through the output tensor (their Q's share memory). */
+const TENSOR_BATCH = 32;
+
 /**
- * Decomposes a model's outputs across worker threads: each thread imports the model itself and
- * decomposes every n-th output, checked against the file's own forward pass (decomposeFile); the
- * shards merge into exactly the single-threaded result. The
- * threads start first; the input is checked here meanwhile, and bad input is rejected with the
- * core's own error types (the threads are stopped).
+ * Decomposes a model's outputs across worker threads; the shards merge into exactly the
+ * single-threaded result (same eigenpairs to rounding, the same exactness check against the file's
+ * own forward pass). Bad input is rejected with the core's own error types.
  */
 export async function decomposeInThreads(request: ThreadedDecomposeRequest): Promise<Decomposition> {
   const options = request.options ?? {};
@@ -36,60 +46,187 @@ export async function decomposeInThreads(request: ThreadedDecomposeRequest): Pro
   // One copy of the file in shared memory for every thread, instead of one per thread.
   const shared = new Uint8Array(new SharedArrayBuffer(request.modelBytes.byteLength));
   shared.set(request.modelBytes);
+  const strategy = request.strategy ?? 'auto';
+  if (strategy === 'direct') return decomposeDirect(request, shared, threads);
+
+  const model = importModel(parseSafetensors(request.modelBytes), importOptions);
+  const target = decompositionTarget(model, options);
+  const shape = {
+    outputDim: target.projection.rows,
+    hidden: target.layer.left.rows,
+    inputDim: target.layer.left.cols,
+  };
+  if (strategy === 'auto' && !outputTensorPays(shape, target.outputs.length)) {
+    return decomposeDirect(request, shared, threads);
+  }
+  return decomposeThroughTensor(request, shared, threads, shape.inputDim, target.outputs.length);
+}
+
+/** Every thread imports the model and decomposes every n-th output, building each Q itself. */
+async function decomposeDirect(
+  request: ThreadedDecomposeRequest,
+  modelBytes: Uint8Array,
+  threads: number,
+): Promise<Decomposition> {
+  const options = request.options ?? {};
+  const importOptions = request.importOptions ?? {};
   let outputCount = 0;
   const progress = new Array<number>(threads).fill(0);
-  const shards = Array.from({ length: threads }, (_, index) =>
-    startShard(
-      { modelBytes: shared, importOptions, options, shard: { index, count: threads } },
-      (done, label) => {
-        progress[index] = done;
-        request.onProgress?.(
-          progress.reduce((sum, x) => sum + x, 0),
-          outputCount,
-          label,
-        );
-      },
-    ),
+  // The threads start first (≈ 0.25 s each); the input is checked here meanwhile.
+  const shards = Array.from(
+    { length: threads },
+    (_, index) =>
+      new ShardThread(
+        { modelBytes, importOptions, options, shard: { index, count: threads } },
+        (done, label) => {
+          progress[index] = done;
+          request.onProgress?.(
+            progress.reduce((sum, x) => sum + x, 0),
+            outputCount,
+            label,
+          );
+        },
+      ),
   );
   try {
     const model = importModel(parseSafetensors(request.modelBytes), importOptions);
     outputCount = decompositionTarget(model, options).outputs.length;
-  } catch (error) {
+    return mergeShards(
+      await Promise.all(shards.map((shard) => shard.reply('result').then((reply) => reply.decomposition))),
+    );
+  } finally {
     await Promise.all(shards.map((shard) => shard.stop()));
-    throw error;
   }
-  return mergeShards(await Promise.all(shards.map((shard) => shard.result)));
 }
 
-function startShard(
-  request: ShardRequest,
-  onProgress: (done: number, label: string) => void,
-): { result: Promise<Decomposition>; stop: () => Promise<number> } {
-  const worker = new Worker(workerUrl(), { workerData: request });
-  const result = new Promise<Decomposition>((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'progress') onProgress(message.done, message.label);
-      else if (message.type === 'result') {
-        settled = true;
-        resolve(message.decomposition);
-      } else {
-        settled = true;
-        reject(Object.assign(new Error(message.message), { name: message.name, stack: message.stack }));
-      }
-    });
-    worker.on('error', (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.on('exit', (code) => {
-      if (!settled)
-        reject(new Error(`decomposition thread for shard ${request.shard.index} exited with code ${code}`));
-    });
+/**
+ * The threads build the output tensor together (each a slice of B's entries), then per batch of
+ * directions: every thread contracts its slice into the batch's shared matrices; once all have, each
+ * decomposes its share of the batch (position j goes to thread j mod n, as in the direct split).
+ */
+async function decomposeThroughTensor(
+  request: ThreadedDecomposeRequest,
+  modelBytes: Uint8Array,
+  threads: number,
+  d: number,
+  outputCount: number,
+): Promise<Decomposition> {
+  const entries = upperTriangleSize(d);
+  const batch = Math.min(TENSOR_BATCH, outputCount);
+  const matrices = new SharedArrayBuffer(batch * entries * 8);
+  const setup = new Array<number>(threads).fill(0);
+  const solved = new Array<number>(threads).fill(0);
+  const shards = Array.from({ length: threads }, (_, index) => {
+    const start = Math.floor((entries * index) / threads);
+    const end = Math.floor((entries * (index + 1)) / threads);
+    return new ShardThread(
+      {
+        modelBytes,
+        importOptions: request.importOptions ?? {},
+        options: request.options ?? {},
+        shard: { index, count: threads },
+        tensor: { start, end, matrices, batch },
+      },
+      (done, label) => {
+        solved[index] = done;
+        request.onProgress?.(
+          solved.reduce((sum, x) => sum + x, 0),
+          outputCount,
+          label,
+        );
+      },
+      (done, total) => {
+        setup[index] = done / total;
+        const share = Math.round((100 * setup.reduce((sum, x) => sum + x, 0)) / threads);
+        request.onProgress?.(0, outputCount, `building the output tensor (${share} %)`);
+      },
+    );
   });
-  // A stopped shard's rejection is expected: keep it from surfacing as unhandled.
-  result.catch(() => {});
-  return { result, stop: () => worker.terminate() };
+  try {
+    await Promise.all(shards.map((shard) => shard.reply('ready')));
+    const outputs = shards.map(() => [] as OutputDecomposition[]);
+    for (let first = 0; first < outputCount; first += batch) {
+      const count = Math.min(batch, outputCount - first);
+      await Promise.all(
+        shards.map((shard) => shard.command({ type: 'contract', first, count }, 'contracted')),
+      );
+      const replies = await Promise.all(
+        shards.map((shard) => shard.command({ type: 'solve', first, count }, 'solved')),
+      );
+      replies.forEach((reply, index) => outputs[index]?.push(...reply.outputs));
+    }
+    const finished = await Promise.all(shards.map((shard) => shard.command({ type: 'finish' }, 'result')));
+    return mergeShards(
+      finished.map((reply, index) => ({ ...reply.decomposition, outputs: outputs[index] ?? [] })),
+    );
+  } finally {
+    await Promise.all(shards.map((shard) => shard.stop()));
+  }
+}
+
+type Reply<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
+
+/** One decomposition thread: replies awaited by type; an error or exit rejects what is awaited. */
+class ShardThread {
+  private readonly worker: Worker;
+  private waiting: {
+    type: WorkerMessage['type'];
+    resolve: (message: WorkerMessage) => void;
+    reject: (error: Error) => void;
+  } | null = null;
+  private failure: Error | null = null;
+  private readonly early: WorkerMessage[] = [];
+
+  constructor(
+    request: ShardRequest,
+    onProgress: (done: number, label: string) => void,
+    onSetup?: (done: number, total: number) => void,
+  ) {
+    this.worker = new Worker(workerUrl(), { workerData: request });
+    this.worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') onProgress(message.done, message.label);
+      else if (message.type === 'setup') onSetup?.(message.done, message.total);
+      else if (message.type === 'error') {
+        this.fail(Object.assign(new Error(message.message), { name: message.name, stack: message.stack }));
+      } else if (this.waiting?.type === message.type) {
+        const { resolve } = this.waiting;
+        this.waiting = null;
+        resolve(message);
+      } else this.early.push(message);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) =>
+      this.fail(new Error(`decomposition thread for shard ${request.shard.index} exited with code ${code}`)),
+    );
+  }
+
+  /** The next message of this type (one may already have arrived). */
+  reply<T extends WorkerMessage['type']>(type: T): Promise<Reply<T>> {
+    const arrived = this.early.findIndex((message) => message.type === type);
+    if (arrived >= 0) return Promise.resolve(this.early.splice(arrived, 1)[0] as Reply<T>);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting = { type, resolve: resolve as (message: WorkerMessage) => void, reject };
+    });
+  }
+
+  command<T extends WorkerMessage['type']>(command: TensorCommand, type: T): Promise<Reply<T>> {
+    const reply = this.reply(type);
+    this.worker.postMessage(command);
+    return reply;
+  }
+
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    // The first failure is the cause; an exit that follows it is its consequence.
+    this.failure ??= error;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(this.failure);
+  }
 }
 
 /** The compiled worker script (tests run this module from its TypeScript source, next to src/). */

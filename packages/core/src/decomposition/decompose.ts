@@ -146,25 +146,64 @@ export function decomposeFile(
   importOptions: ImportModelOptions = {},
   options: Omit<DecomposeOptions, 'reference'> = {},
 ): Decomposition {
+  const prepared = prepareFileDecomposition(file, importOptions, options);
+  return decomposeTarget(prepared.target, prepared.options);
+}
+
+/**
+ * What decomposeFile decomposes and with which options: the target of the model as importModel reads
+ * it, and the file's own forward pass as the exactness reference when the check is on.
+ */
+export function prepareFileDecomposition(
+  file: SafetensorsFile,
+  importOptions: ImportModelOptions = {},
+  options: Omit<DecomposeOptions, 'reference'> = {},
+): { target: DecompositionTarget; options: DecomposeOptions } {
   const model = importModel(file, importOptions);
   const target = decompositionTarget(model, options);
   const wantsExactness = (options.exactnessSamples ?? DEFAULT_EXACTNESS_SAMPLES) > 0 || options.sampleInputs;
-  return decomposeTarget(target, {
-    ...options,
-    ...(wantsExactness ? { reference: referenceForward(file, importOptions) } : {}),
-  });
+  return {
+    target,
+    options: { ...options, ...(wantsExactness ? { reference: referenceForward(file, importOptions) } : {}) },
+  };
 }
 
 /** Seeded inputs for the exactness check unless told otherwise. */
 export const DEFAULT_EXACTNESS_SAMPLES = 8;
 
 export function decomposeTarget(target: DecompositionTarget, options: DecomposeOptions = {}): Decomposition {
+  const run = startDecomposition(target, options);
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const positions = target.outputs.map((_, j) => j).filter((j) => j % shard.count === shard.index);
+  const outputs = positions.map((j, done) => {
+    const output = run.output(j);
+    options.onProgress?.(done + 1, positions.length, output.label);
+    return output;
+  });
+  return run.finish(outputs, positions);
+}
+
+/**
+ * A decomposition taken one output at a time: what decomposeTarget does in a loop, for callers that
+ * build Q(u) themselves (many directions through the output tensor, split across threads).
+ */
+export interface DecompositionRun {
+  /** Output position j of the target, from Q(u_j) given (d × d, row-major) or built here. */
+  output(j: number, interaction?: Float64Array): OutputDecomposition;
+  /** The decomposition of these outputs, at these positions of the target (ascending). */
+  finish(outputs: OutputDecomposition[], positions: readonly number[]): Decomposition;
+}
+
+export function startDecomposition(
+  target: DecompositionTarget,
+  options: DecomposeOptions = {},
+): DecompositionRun {
   const topK = options.topK ?? 32;
   if (!Number.isInteger(topK) || topK < 0)
     throw new RangeError(`topK must be a whole number ≥ 0, got ${topK}`);
   const sampleCount = options.exactnessSamples ?? DEFAULT_EXACTNESS_SAMPLES;
   const d = target.layer.left.cols;
-  const builder = new InteractionMatrixBuilder(target.layer);
+  let builder: InteractionMatrixBuilder | undefined;
   const samples = exactnessSamples(target, sampleCount, options);
   const sampleRows = samples ? samples.count : 0;
   const orientation = signReference(target, samples && options.sampleInputs ? samples.layerInputs : null, d);
@@ -176,16 +215,18 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
   const readingEntries = readingSpace ? (options.readingEntries ?? 0) : 0;
   const keepInputVectors = options.inputVectors ?? true;
 
-  const shard = options.shard ?? { index: 0, count: 1 };
-  const positions = target.outputs.map((_, j) => j).filter((j) => j % shard.count === shard.index);
-  const outputs: OutputDecomposition[] = [];
-  positions.forEach((j, done) => {
+  const output = (j: number, interaction?: Float64Array): OutputDecomposition => {
     const { index, label } = target.outputs[j] as { index: number; label: string };
     const direction = target.directions.data.subarray(
       j * target.directions.cols,
       (j + 1) * target.directions.cols,
     );
-    const q = builder.forDirection(target.projection, direction);
+    if (interaction && interaction.length !== d * d) {
+      throw new RangeError(`interaction matrix has ${interaction.length} entries, expected ${d}² = ${d * d}`);
+    }
+    const q =
+      interaction ??
+      (builder ??= new InteractionMatrixBuilder(target.layer)).forDirection(target.projection, direction);
     const eig = symmetricEigen(q, d, {
       vectors: { ends: topK },
       ...(samples && sampleRows > 0
@@ -246,7 +287,7 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
       }
     }
     const n = spectrum.values.length;
-    outputs.push({
+    return {
       index,
       label,
       eigenvalues: spectrum.values,
@@ -262,21 +303,24 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
         samples && reconstructed
           ? outputError(samples.outputs, reconstructed, j, target.outputs.length)
           : null,
-    });
-    options.onProgress?.(done + 1, positions.length, label);
-  });
-  const forward = samples ? samples.outputs : null;
-  return {
-    model: target.describe,
-    topK,
-    signConvention: orientation.convention,
-    outputs,
-    exactness:
-      forward && samples
-        ? measureExactness(forward, outputs, positions, target.outputs.length, samples.against)
-        : null,
-    forward,
+    };
   };
+
+  const finish = (outputs: OutputDecomposition[], positions: readonly number[]): Decomposition => {
+    const forward = samples ? samples.outputs : null;
+    return {
+      model: target.describe,
+      topK,
+      signConvention: orientation.convention,
+      outputs,
+      exactness:
+        forward && samples
+          ? measureExactness(forward, outputs, positions, target.outputs.length, samples.against)
+          : null,
+      forward,
+    };
+  };
+  return { output, finish };
 }
 
 /**

@@ -25,6 +25,7 @@ interface EigenKernelExports {
     out: number,
   ): void;
   interactionMatrix(w: number, v: number, s: number, h: number, d: number, packed: number, out: number): void;
+  pairProducts(w: number, v: number, h: number, d: number, pairs: number, count: number, out: number): void;
   applyReflectorsBlocked(a: number, n: number, tau: number, z: number, k: number, work: number): void;
   inspectSymmetric(a: number, n: number, relativeTolerance: number, report: number): void;
   scale(x: number, count: number, factor: number): void;
