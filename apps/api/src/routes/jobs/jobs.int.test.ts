@@ -1,5 +1,5 @@
 // Cancel and retry against the real queue, and the job's server-sent events over a real socket.
-import { JobEventLog } from '@bilinear-lab/jobs';
+import { finishInQueue, JobEventLog, type QueueOutcome } from '@bilinear-lab/jobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, startTestApp, type TestApp } from '../../testing/test-app.js';
 
@@ -103,6 +103,70 @@ describe('cancel and retry', () => {
     });
     expect(retried.statusCode).toBe(202);
     expect(await (await test.app.queues.train.getJob(jobId))?.getState()).toBe('waiting');
+  });
+});
+
+describe('cancel and retry of a row BullMQ has finished with (issue 11)', () => {
+  /** A training job whose row says running (on a worker that is gone) while BullMQ's job is `outcome`. */
+  async function stuckTraining(outcome: QueueOutcome | 'gone'): Promise<{ modelId: string; jobId: string }> {
+    const queued = await queueTraining();
+    if (outcome === 'gone') await (await test.app.queues.train.getJob(queued.jobId))?.remove();
+    else await finishInQueue(test.app.queues.train, queued.jobId, outcome);
+    await test.app.db.$transaction([
+      test.app.db.job.update({
+        where: { id: queued.jobId },
+        data: { status: 'running', attempts: 3, workerId: 'lost-worker', startedAt: new Date() },
+      }),
+      test.app.db.model.update({ where: { id: queued.modelId }, data: { status: 'running' } }),
+    ]);
+    return queued;
+  }
+
+  const post = (jobId: string, action: 'cancel' | 'retry') =>
+    test.call({ method: 'POST', url: `/api/v1/jobs/${jobId}/${action}`, key: test.adminKey });
+
+  for (const outcome of [{ failed: 'the database was unreachable' }, 'gone'] as const) {
+    const label = outcome === 'gone' ? 'gone' : 'failed';
+    it(`retries a running row whose BullMQ job is ${label}: queued again under the same id`, async () => {
+      const { modelId, jobId } = await stuckTraining(outcome);
+      const retried = await post(jobId, 'retry');
+      expect(retried.statusCode).toBe(202);
+      expect(retried.json()).toMatchObject({ id: jobId, status: 'queued', attempts: 0, error: null });
+      const queued = await test.app.queues.train.getJob(jobId);
+      expect(await queued?.getState()).toBe('waiting');
+      expect(queued?.attemptsMade).toBe(0);
+      expect((await test.app.db.model.findUniqueOrThrow({ where: { id: modelId } })).status).toBe('queued');
+    });
+
+    it(`cancels a running row whose BullMQ job is ${label} at once`, async () => {
+      const { modelId, jobId } = await stuckTraining(outcome);
+      const cancelled = await post(jobId, 'cancel');
+      expect(cancelled.statusCode).toBe(200);
+      expect(cancelled.json()).toMatchObject({ id: jobId, status: 'cancelled' });
+      expect((await test.app.db.model.findUniqueOrThrow({ where: { id: modelId } })).status).toBe(
+        'cancelled',
+      );
+      expect(await test.app.cancelRequests.isRequested(jobId)).toBe(false);
+      // And from there, retry works as for any cancelled job.
+      expect((await post(jobId, 'retry')).statusCode).toBe(202);
+    });
+  }
+
+  it('retries a running row whose BullMQ job completed without its results', async () => {
+    const { jobId } = await stuckTraining({ completed: null });
+    expect((await post(jobId, 'retry')).statusCode).toBe(202);
+    expect(await (await test.app.queues.train.getJob(jobId))?.getState()).toBe('waiting');
+  });
+
+  it('still refuses to retry a running row whose BullMQ job a worker holds, and only asks it to cancel', async () => {
+    const { jobId } = await stuckTraining({ active: true });
+    const retried = await post(jobId, 'retry');
+    expect(retried.statusCode).toBe(409);
+    expect(retried.json().error.message).toContain('only failed or cancelled');
+    const cancelled = await post(jobId, 'cancel');
+    expect(cancelled.statusCode).toBe(202);
+    expect(cancelled.json()).toMatchObject({ status: 'running' });
+    expect(await test.app.cancelRequests.isRequested(jobId)).toBe(true);
   });
 });
 
