@@ -5,8 +5,8 @@
 //   loss:   MSE = Σ (x̂ − x)² / (n · d)      (torch's (x − x_hat).pow(2).mean())
 // and its exact gradient: the TopK mask is a constant of the forward pass, so only the k selected
 // pre-activations of each row carry gradient. The dense part (W_enc over every feature) is n·F·d
-// multiply-adds; everything after the selection is n·k·d.
-import { seededRandom } from '@bilinear-lab/core';
+// multiply-adds (the core's SIMD GEMM); everything after the selection is n·k·d.
+import { matrix, productTransposedA, seededRandom } from '@bilinear-lab/core';
 
 /** Parameters are float32 as the official files and torch hold them; float64 works too (finite-difference tests). */
 export type FloatArray = Float32Array | Float64Array;
@@ -178,7 +178,13 @@ export function encodeTopK(
   return encodeRows(sae, batch, rows, k, null);
 }
 
-/** Encodes, keeping the centred inputs x − b_dec when `centred` is given (n × d). */
+/** Rows encoded per GEMM: bounds the pre-activations held at once to this × F. */
+const ENCODE_BLOCK = 1024;
+
+/**
+ * Encodes, keeping the centred inputs x − b_dec when `centred` is given (n × d). The dense part,
+ * every pre-activation (x − b_dec) W_encᵀ, runs block by block through the core's SIMD GEMM.
+ */
 function encodeRows(
   sae: TopKSaeWeights,
   batch: ArrayLike<number>,
@@ -189,19 +195,28 @@ function encodeRows(
   const { features, modelDim: d, encoder, decoderBias } = sae;
   const indices = new Int32Array(rows * k);
   const values = new Float64Array(rows * k);
-  const c = new Float64Array(d);
-  const pre = new Float64Array(features);
   const heap = new Int32Array(k);
-  for (let t = 0; t < rows; t++) {
-    for (let i = 0; i < d; i++) c[i] = (batch[t * d + i] as number) - (decoderBias[i] as number);
-    if (centred) centred.set(c, t * d);
-    for (let f = 0; f < features; f++) {
-      const row = f * d;
-      let sum = 0;
-      for (let i = 0; i < d; i++) sum += (encoder[row + i] as number) * (c[i] as number);
-      pre[f] = sum;
+  // w_encᵀ [d, F], the GEMM's right operand.
+  const encoderT = new Float64Array(d * features);
+  for (let f = 0; f < features; f++) {
+    for (let i = 0; i < d; i++) encoderT[i * features + f] = encoder[f * d + i] as number;
+  }
+  const right = matrix(d, features, encoderT);
+  for (let start = 0; start < rows; start += ENCODE_BLOCK) {
+    const count = Math.min(ENCODE_BLOCK, rows - start);
+    // (x − b_dec)ᵀ [d, count], the left operand of Aᵀ B.
+    const centredT = new Float64Array(d * count);
+    for (let t = 0; t < count; t++) {
+      for (let i = 0; i < d; i++) {
+        const c = (batch[(start + t) * d + i] as number) - (decoderBias[i] as number);
+        centredT[i * count + t] = c;
+        if (centred) centred[(start + t) * d + i] = c;
+      }
     }
-    selectTopK(pre, k, indices, values, t * k, heap);
+    const pre = productTransposedA(matrix(d, count, centredT), right).data;
+    for (let t = 0; t < count; t++) {
+      selectTopK(pre.subarray(t * features, (t + 1) * features), k, indices, values, (start + t) * k, heap);
+    }
   }
   return { k, indices, values };
 }
