@@ -43,6 +43,10 @@ const EnvSchema = z.object({
   /** How often a job found stalled (its worker died) goes back to the queue before it fails; ≥ 1. */
   BILINEAR_WORKER_MAX_STALLED_COUNT: wholeNumber(1, 1),
   BILINEAR_WORKER_HEARTBEAT_MS: wholeNumber(100, 5_000),
+  /** How long a job's own writes wait for an unavailable database before the job is put back. */
+  BILINEAR_WORKER_DATABASE_PATIENCE_MS: wholeNumber(0, 60_000),
+  /** How often the reconciler compares queued/running rows with BullMQ (also once at start-up). */
+  BILINEAR_WORKER_RECONCILE_MS: wholeNumber(100, 60_000),
   BILINEAR_WORKER_ID: z.string().min(1).optional(),
 });
 
@@ -60,6 +64,8 @@ export interface WorkerEnv {
   stalledIntervalMs: number;
   maxStalledCount: number;
   heartbeatMs: number;
+  databasePatienceMs: number;
+  reconcileIntervalMs: number;
   workerId: string;
 }
 
@@ -89,6 +95,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
     stalledIntervalMs: env.BILINEAR_WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: env.BILINEAR_WORKER_MAX_STALLED_COUNT,
     heartbeatMs: env.BILINEAR_WORKER_HEARTBEAT_MS,
+    databasePatienceMs: env.BILINEAR_WORKER_DATABASE_PATIENCE_MS,
+    reconcileIntervalMs: env.BILINEAR_WORKER_RECONCILE_MS,
     workerId:
       env.BILINEAR_WORKER_ID ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
   };

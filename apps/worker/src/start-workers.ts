@@ -1,6 +1,7 @@
 // The workers one process runs: a BullMQ Worker per configured queue, each running its jobs in
 // sandboxed child processes (processors/<queue>.js) so CPU-heavy work never delays the parent's
-// lock renewals and stalled-job checks; plus the registry row and its heartbeat.
+// lock renewals and stalled-job checks; plus the registry row and its heartbeat, and the reconciler
+// that repairs rows BullMQ has finished with but no worker could update.
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { closeJobContext, type JobContext, openJobContext } from './jobs/job-con
 import { isRecorded, isUnrecoverable } from './jobs/job-errors.js';
 import { recordUnhandledFailure } from './jobs/job-run.js';
 import { describeError } from './log.js';
+import { JobReconciler } from './reconciler/job-reconciler.js';
 import { describeDevice, type WorkerIdentity, WorkerRegistry } from './registry/worker-registry.js';
 
 export interface StartOptions {
@@ -46,8 +48,17 @@ export async function startWorkers(env: WorkerEnv, options: StartOptions = {}): 
   await registry.start();
   const processorDir = options.processorDir ?? join(HERE, 'processors');
   const started = env.queues.map((queue) => startQueueWorker(queue, env, context, processorDir));
+  const reconciler = new JobReconciler({
+    db: context.db,
+    redis: context.redis,
+    prefix: env.redisPrefix,
+    events: context.events,
+    log: context.log,
+  });
+  reconciler.start(env.reconcileIntervalMs);
 
   const shutDown = async (force: boolean) => {
+    await reconciler.stop();
     await Promise.all(started.map(({ worker }) => worker.close(force)));
     await Promise.all(started.map(({ connection }) => connection.quit().catch(() => {})));
     await registry.stop().catch((error: unknown) => {

@@ -1,10 +1,11 @@
 // One attempt at one job, from the worker's side: the status bookkeeping the API relies on (Job row,
 // subject row, state events), progress, cancellation, and the fenced commit of the results.
 import { type JobEvent, type JobPayload, jobCatalog, type QueueName } from '@bilinear-lab/contracts';
-import { isUuid, type Prisma } from '@bilinear-lab/db';
+import { isDatabaseUnavailable, isUuid, type Prisma } from '@bilinear-lab/db';
 import { type Subject, setSubjectStatus, subjectOf } from '@bilinear-lab/jobs';
-import { UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import { describeError } from '../log.js';
+import { type DatabaseWaitOptions, whileDatabaseAway } from './database-wait.js';
 import type { JobContext } from './job-context.js';
 import {
   CANCELLED_MESSAGE,
@@ -25,6 +26,15 @@ export interface QueuedJob {
   /** Times the job was moved to active, this time included (stalled restarts count too). */
   attemptsStarted?: number;
   opts: { attempts?: number };
+  /** BullMQ's: puts the active job back in the delayed set without counting an attempt. */
+  moveToDelayed?(timestamp: number, token?: string): Promise<void>;
+}
+
+export interface RunJobOptions {
+  /** BullMQ's abort signal: the worker is closing or the job was cancelled in BullMQ. */
+  signal?: AbortSignal | undefined;
+  /** The lock token of this run, which moveToDelayed needs. */
+  token?: string | undefined;
 }
 
 export type JobHandler<Q extends QueueName, R> = (run: JobRun<Q>) => Promise<R>;
@@ -34,6 +44,8 @@ const CANCEL_POLL_MS = 200;
 const PROGRESS_INTERVAL_MS = 250;
 /** Results transactions write eigenvectors or a checkpoint: allow more than Prisma's 5 s default. */
 const COMMIT_TIMEOUT_MS = 120_000;
+/** How long a job waits in BullMQ's delayed set when the database outlasted the worker's patience. */
+export const DATABASE_RETRY_DELAY_MS = 10_000;
 
 export class JobRun<Q extends QueueName> {
   readonly signal: AbortSignal;
@@ -96,22 +108,46 @@ export class JobRun<Q extends QueueName> {
    */
   async commit(write: (tx: Prisma.TransactionClient) => Promise<void>): Promise<void> {
     await this.flush();
-    await this.context.db.$transaction(
-      async (tx) => {
-        const owned = await tx.job.updateMany({
-          where: this.fence,
-          data: { status: 'completed', progress: 1, error: null, finishedAt: new Date() },
-        });
-        if (owned.count !== 1) {
-          throw new JobSupersededError(
-            `job ${this.jobId}: attempt ${this.attempt} on ${this.workerId} no longer owns the job (another worker took it over); its results are discarded`,
-          );
-        }
-        await write(tx);
-        await setSubjectStatus(tx, this.subject, 'completed');
-      },
-      { timeout: COMMIT_TIMEOUT_MS, maxWait: 10_000 },
-    );
+    let tries = 0;
+    const commitOnce = async () => {
+      tries += 1;
+      try {
+        await this.context.db.$transaction(
+          async (tx) => {
+            const owned = await tx.job.updateMany({
+              where: this.fence,
+              data: { status: 'completed', progress: 1, error: null, finishedAt: new Date() },
+            });
+            if (owned.count !== 1) {
+              throw new JobSupersededError(
+                `job ${this.jobId}: attempt ${this.attempt} on ${this.workerId} no longer owns the job (another worker took it over); its results are discarded`,
+              );
+            }
+            await write(tx);
+            await setSubjectStatus(tx, this.subject, 'completed');
+          },
+          { timeout: COMMIT_TIMEOUT_MS, maxWait: 10_000 },
+        );
+      } catch (error) {
+        // A retry after a cut connection finds the row no longer running when the earlier COMMIT
+        // did reach the server: that commit was this attempt's own.
+        if (error instanceof JobSupersededError && tries > 1 && (await this.committedByThisAttempt())) return;
+        throw error;
+      }
+    };
+    await whileDatabaseAway(commitOnce, this.databaseWait('store its results'));
+  }
+
+  /** How this run's own writes wait for an unavailable database. */
+  databaseWait(what: string): DatabaseWaitOptions {
+    return databaseWaitOf(this.context, `job ${this.jobId}: ${what}`);
+  }
+
+  private async committedByThisAttempt(): Promise<boolean> {
+    const row = await this.context.db.job.findFirst({
+      where: { id: this.jobId, status: 'completed', workerId: this.workerId, attempts: this.attempt },
+    });
+    return row !== null;
   }
 
   stop(): void {
@@ -151,13 +187,43 @@ export class JobRun<Q extends QueueName> {
  * Runs one attempt of a job: validates the payload (invalid → UnrecoverableError, recorded), marks
  * the job running, runs the handler and records how it ended. Errors are rethrown for BullMQ
  * (retry or fail) with the mark that says Postgres already knows.
+ *
+ * A database that stays unavailable beyond the worker's patience ends the run without using an
+ * attempt: the job goes back to BullMQ's delayed set (DelayedError) and runs again later, so its
+ * Job row ends completed or failed once Postgres is back instead of staying "running".
  */
 export async function runJob<Q extends QueueName, R>(
   context: JobContext,
   queue: Q,
   job: QueuedJob,
   handler: JobHandler<Q, R>,
-  signal?: AbortSignal,
+  options: RunJobOptions = {},
+): Promise<R | null> {
+  try {
+    return await attemptJob(context, queue, job, handler, options.signal);
+  } catch (error) {
+    if (!isDatabaseUnavailable(error) || !job.moveToDelayed) throw error;
+    await job.moveToDelayed(Date.now() + DATABASE_RETRY_DELAY_MS, options.token);
+    context.log.warn(
+      `job ${job.id} (${queue}): the database is still unavailable (${describeError(error)}); back to the queue for ${DATABASE_RETRY_DELAY_MS} ms without using an attempt`,
+    );
+    await context.events
+      .append(job.id ?? '', {
+        type: 'log',
+        level: 'warn',
+        message: 'the database is unavailable; the job waits for it without using an attempt',
+      })
+      .catch(() => {});
+    throw new DelayedError(`job ${job.id} waits for the database`);
+  }
+}
+
+async function attemptJob<Q extends QueueName, R>(
+  context: JobContext,
+  queue: Q,
+  job: QueuedJob,
+  handler: JobHandler<Q, R>,
+  signal: AbortSignal | undefined,
 ): Promise<R | null> {
   const jobId = job.id ?? '';
   const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
@@ -187,6 +253,11 @@ export async function runJob<Q extends QueueName, R>(
     context.log.info(`job ${jobId} (${queue}) completed on attempt ${attempt}`);
     return result;
   } catch (error) {
+    if (isDatabaseUnavailable(error)) {
+      // Nothing can be recorded now: runJob puts the job back for later.
+      await run.flush();
+      throw error;
+    }
     throw await recordOutcome(run, job, error);
   } finally {
     run.stop();
@@ -196,7 +267,10 @@ export async function runJob<Q extends QueueName, R>(
 /** Job running, subject running, state event. False when the job is already done (a duplicate run). */
 async function markRunning<Q extends QueueName>(run: JobRun<Q>): Promise<boolean> {
   const { db, log } = run.context;
-  const row = await db.job.findUnique({ where: { id: run.jobId } });
+  const row = await whileDatabaseAway(
+    () => db.job.findUnique({ where: { id: run.jobId } }),
+    run.databaseWait('read its row'),
+  );
   if (!row) throw markRecorded(inputError(`job ${run.jobId} has no row in the database (was it deleted?)`));
   if (row.status === 'completed') {
     log.warn(`job ${run.jobId} is already completed; this run does nothing`);
@@ -204,24 +278,26 @@ async function markRunning<Q extends QueueName>(run: JobRun<Q>): Promise<boolean
   }
   if (row.status === 'cancelled') throw markRecorded(new UnrecoverableError(CANCELLED_MESSAGE));
   const now = new Date();
-  await db.$transaction(async (tx) => {
-    await tx.job.update({
-      where: { id: run.jobId },
-      data: {
-        status: 'running',
-        attempts: run.attempt,
-        workerId: run.workerId,
-        startedAt: now,
-        finishedAt: null,
-        error: null,
-        progress: 0,
-      },
+  const markOnce = () =>
+    db.$transaction(async (tx) => {
+      await tx.job.update({
+        where: { id: run.jobId },
+        data: {
+          status: 'running',
+          attempts: run.attempt,
+          workerId: run.workerId,
+          startedAt: now,
+          finishedAt: null,
+          error: null,
+          progress: 0,
+        },
+      });
+      await setSubjectStatus(tx, run.subject, 'running');
+      if (run.subject.kind === 'model') {
+        await tx.trainingRun.updateMany({ where: { modelId: run.subject.id }, data: { startedAt: now } });
+      }
     });
-    await setSubjectStatus(tx, run.subject, 'running');
-    if (run.subject.kind === 'model') {
-      await tx.trainingRun.updateMany({ where: { modelId: run.subject.id }, data: { startedAt: now } });
-    }
-  });
+  await whileDatabaseAway(markOnce, run.databaseWait('mark it running'));
   run.emit({ type: 'state', status: 'running', attempt: run.attempt, workerId: run.workerId });
   log.info(`job ${run.jobId} (${run.queue}) running, attempt ${run.attempt}`);
   return true;
@@ -261,14 +337,16 @@ async function finish<Q extends QueueName>(
 ): Promise<void> {
   await run.flush();
   const { db } = run.context;
-  const owned = await db.$transaction(async (tx) => {
-    const updated = await tx.job.updateMany({
-      where: run.fence,
-      data: { status, error, finishedAt: status === 'queued' ? null : new Date() },
+  const finishOnce = () =>
+    db.$transaction(async (tx) => {
+      const updated = await tx.job.updateMany({
+        where: run.fence,
+        data: { status, error, finishedAt: status === 'queued' ? null : new Date() },
+      });
+      if (updated.count === 1) await setSubjectStatus(tx, run.subject, status, error);
+      return updated.count === 1;
     });
-    if (updated.count === 1) await setSubjectStatus(tx, run.subject, status, error);
-    return updated.count === 1;
-  });
+  const owned = await whileDatabaseAway(finishOnce, run.databaseWait(`record it ${status}`));
   if (!owned) return;
   await run.context.events.append(run.jobId, {
     type: 'state',
@@ -288,21 +366,24 @@ async function recordRejected(
 ): Promise<void> {
   context.log.warn(`job ${jobId || '(no id)'} rejected: ${reason}`);
   if (!isUuid(jobId)) return;
-  const row = await context.db.job.findUnique({ where: { id: jobId } });
+  const wait = databaseWaitOf(context, `job ${jobId}: record its rejection`);
+  const row = await whileDatabaseAway(() => context.db.job.findUnique({ where: { id: jobId } }), wait);
   if (!row) return;
-  await context.db.$transaction(async (tx) => {
-    await tx.job.update({
-      where: { id: jobId },
-      data: {
-        status: 'failed',
-        error: reason,
-        attempts: attempt,
-        workerId: context.env.workerId,
-        finishedAt: new Date(),
-      },
+  const rejectOnce = () =>
+    context.db.$transaction(async (tx) => {
+      await tx.job.update({
+        where: { id: jobId },
+        data: {
+          status: 'failed',
+          error: reason,
+          attempts: attempt,
+          workerId: context.env.workerId,
+          finishedAt: new Date(),
+        },
+      });
+      await setSubjectStatus(tx, row.subject, 'failed', reason);
     });
-    await setSubjectStatus(tx, row.subject, 'failed', reason);
-  });
+  await whileDatabaseAway(rejectOnce, wait);
   await context.events.append(jobId, { type: 'state', status: 'failed', attempt, error: reason });
 }
 
@@ -318,15 +399,24 @@ export async function recordUnhandledFailure(
 ): Promise<void> {
   if (!isUuid(jobId)) return;
   const status = final ? 'failed' : 'queued';
-  const changed = await context.db.$transaction(async (tx) => {
-    const row = await tx.job.findUnique({ where: { id: jobId } });
-    if (!row || (row.status !== 'running' && row.status !== 'queued')) return false;
-    await tx.job.update({
-      where: { id: jobId },
-      data: { status, error: reason, finishedAt: final ? new Date() : null },
+  const recordOnce = () =>
+    context.db.$transaction(async (tx) => {
+      const row = await tx.job.findUnique({ where: { id: jobId } });
+      if (!row || (row.status !== 'running' && row.status !== 'queued')) return false;
+      await tx.job.update({
+        where: { id: jobId },
+        data: { status, error: reason, finishedAt: final ? new Date() : null },
+      });
+      await setSubjectStatus(tx, row.subject, status, reason);
+      return true;
     });
-    await setSubjectStatus(tx, row.subject, status, reason);
-    return true;
-  });
+  const changed = await whileDatabaseAway(
+    recordOnce,
+    databaseWaitOf(context, `job ${jobId}: record its failure`),
+  );
   if (changed) await context.events.append(jobId, { type: 'state', status, error: reason });
+}
+
+function databaseWaitOf(context: JobContext, what: string): DatabaseWaitOptions {
+  return { log: context.log, patienceMs: context.env.databasePatienceMs, what };
 }

@@ -7,8 +7,8 @@ import { childContext } from './child-context.js';
 
 export default function processDecompose(
   job: SandboxedJob<JobPayload<'decompose'>>,
-  _token?: string,
+  token?: string,
   signal?: AbortSignal,
 ): Promise<DecomposeJobResult | null> {
-  return runJob(childContext(), 'decompose', job, decomposeJob, signal);
+  return runJob(childContext(), 'decompose', job, decomposeJob, { signal, token });
 }

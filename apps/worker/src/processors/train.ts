@@ -7,8 +7,8 @@ import { childContext } from './child-context.js';
 
 export default function processTrain(
   job: SandboxedJob<JobPayload<'train'>>,
-  _token?: string,
+  token?: string,
   signal?: AbortSignal,
 ): Promise<TrainJobResult | null> {
-  return runJob(childContext(), 'train', job, trainJob, signal);
+  return runJob(childContext(), 'train', job, trainJob, { signal, token });
 }
