@@ -26,9 +26,9 @@ export function createLogger(name) {
 
 /**
  * Copies a child's stdout and stderr to ours, each line prefixed with the child's name; `keepLine`
- * (optional) drops the lines it returns false for.
+ * (optional) drops the lines it returns false for; `onLine` (optional) sees every line.
  */
-export function pipeChildOutput(name, child, keepLine = () => true) {
+export function pipeChildOutput(name, child, keepLine = () => true, onLine = () => {}) {
   const prefix = prefixFor(name);
   for (const [source, target] of [
     [child.stdout, process.stdout],
@@ -36,6 +36,7 @@ export function pipeChildOutput(name, child, keepLine = () => true) {
   ]) {
     if (!source) continue;
     createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+      onLine(line);
       if (keepLine(line)) target.write(`${prefix}${line}\n`);
     });
   }

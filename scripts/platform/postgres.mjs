@@ -64,9 +64,10 @@ export async function startEmbeddedPostgres({ dataDir, preferredPort, log }) {
       '-c',
       'unix_socket_directories=',
     ],
-    { ...ids, signalGroup: false, keepLine: postgresLineFilter() },
+    // SIGINT = Postgres's "fast" shutdown
+    { ...ids, signalGroup: false, stopSignal: 'SIGINT', keepLine: postgresLineFilter() },
   );
-  const stop = () => server.stop('SIGINT', 60_000); // SIGINT = Postgres's "fast" shutdown
+  const stop = () => server.stop('SIGINT', 60_000);
   try {
     await waitUntilAccepting({ port, password, server });
     await ensureDatabase({ port, password });

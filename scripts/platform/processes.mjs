@@ -1,10 +1,28 @@
 // Child processes the launcher owns. Each runs in its own process group (detached), so a Ctrl-C in
 // the terminal reaches only the launcher, which then stops them in order: apps first, then Redis,
 // then Postgres. By default stopping signals the whole group, so grandchildren (npm → next) stop too.
-import { spawn } from 'node:child_process';
+// Whatever a process leaves behind in its group dies with it, and a reaper process (reaper.mjs)
+// stops every group still running should the launcher die without stopping them itself.
+import { fork, spawn } from 'node:child_process';
 import { createLogger, pipeChildOutput } from './logs.mjs';
 
 const started = [];
+/** Lines of output kept per process, for the message when it keeps crashing. */
+const RECENT_LINES = 20;
+const REAPER = new URL('./reaper.mjs', import.meta.url);
+let reaper = null;
+
+/** Tells the reaper (started on first use) about a child started or ended. */
+function tellReaper(message) {
+  if (!reaper) {
+    reaper = fork(REAPER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    reaper.on('error', () => {}); // without a reaper the launcher still works; it only loses its switch
+    // Neither the reaper nor its channel may keep the launcher's event loop alive.
+    reaper.unref();
+    reaper.channel?.unref();
+  }
+  if (reaper.connected) reaper.send(message, () => {});
+}
 
 /** Every process started and still running, newest first: what a shutdown must not leave behind. */
 export function runningProcesses() {
@@ -25,11 +43,17 @@ export function startProcess(name, command, args, options = {}) {
   });
   // quiet: keep the output, and show it only if the command fails (runToCompletion).
   let captured = '';
+  const recent = [];
   if (options.quiet) {
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => (captured += chunk));
   } else {
-    pipeChildOutput(name, child, options.keepLine);
+    pipeChildOutput(name, child, options.keepLine, (line) => {
+      recent.push(line);
+      if (recent.length > RECENT_LINES) recent.shift();
+    });
   }
+  const stopSignal = options.stopSignal ?? 'SIGTERM';
+  if (child.pid !== undefined) tellReaper({ started: { pid: child.pid, stopSignal } });
   // signalGroup: false for processes that coordinate their own children on a signal (the
   // postmaster and its backends, a worker and its sandboxed job processes); a SIGKILL still goes
   // to the whole group so that nothing is left behind.
@@ -46,6 +70,12 @@ export function startProcess(name, command, args, options = {}) {
     });
     child.once('exit', (code, signal) => {
       running = false;
+      // What it started and left in its group (a job process, a next server under npm) goes too.
+      // The group only: the pid itself is free for reuse now.
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+      tellReaper({ exited: child.pid });
       resolve({ code, signal });
     });
   });
@@ -55,11 +85,13 @@ export function startProcess(name, command, args, options = {}) {
     child,
     exited,
     output: () => captured,
+    /** Its last lines of output (up to RECENT_LINES), for a message about why it ended. */
+    recentLines: () => [...recent],
     get running() {
       return running;
     },
     /** Sends `signal` to the process group, escalates to SIGKILL after `graceMs`, resolves on exit. */
-    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+    async stop(signal = stopSignal, graceMs = 15_000) {
       if (!running) return exited;
       send(signal);
       const timer = setTimeout(() => {

@@ -2,8 +2,8 @@
 // The platform on one machine, what `npm start` runs once dependencies are installed and built
 // (scripts/start.sh): Postgres and Redis (yours via DATABASE_URL / REDIS_URL, else an embedded
 // Postgres and a redis-server with their data in the data directory), migrations, the API, one
-// worker and the dashboard, then a demo project. Ctrl-C or SIGTERM stops the apps first, then Redis,
-// then Postgres.
+// worker and the dashboard, then a demo project. An app that crashes is restarted (supervise.mjs).
+// Ctrl-C or SIGTERM stops the apps first, then Redis, then Postgres.
 //
 //   node scripts/platform/start.mjs [--services-only] [--no-seed]
 import { existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { isAlive, runningProcesses, runToCompletion, sleep, startProcess } from 
 import { findOnPath, REDIS_MISSING_HINT, startRedisServer } from './redis.mjs';
 import { seedDemo } from './seed-demo.mjs';
 import { readSettings } from './settings.mjs';
+import { RESTART_POLICY, supervise } from './supervise.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ENTRY_POINTS = {
@@ -179,27 +180,36 @@ async function requireFreePort(port, what, variable) {
   }
 }
 
-/** Starts an app; when an essential one exits on its own, everything stops. */
+/**
+ * Starts an app and restarts it when it exits on its own (supervise.mjs). When it keeps crashing the
+ * launcher gives up: for an essential app it stops everything and exits 1; without the dashboard the
+ * API and worker still serve.
+ */
 function startApp(name, command, args, env, { essential = true, signalGroup = false } = {}) {
-  const app = startProcess(name, command, args, { cwd: REPO_ROOT, env, signalGroup });
-  running.apps.push(app);
-  app.exited.then(({ code, signal }) => {
-    if (stopping) return;
-    const how = signal ?? `exit code ${code}`;
-    if (essential) {
-      log.error(`${name} exited (${how}): stopping everything`);
-      shutdown(1);
-    } else {
-      log.error(`${name} exited (${how}); the API and worker keep running`);
-    }
+  const app = supervise(name, () => startProcess(name, command, args, { cwd: REPO_ROOT, env, signalGroup }), {
+    log,
+    onGiveUp: ({ how, crashes, lastLines }) => {
+      if (stopping) return;
+      const window = RESTART_POLICY.windowMs / 1000;
+      const consequence = essential ? 'stopping everything' : 'the API and worker keep running';
+      log.error(
+        [
+          `${name} crashed ${crashes} times within ${window} s (last: ${how}); giving up on it: ${consequence}.`,
+          `${name}'s last lines:`,
+          ...(lastLines.length > 0 ? lastLines.map((line) => `  ${line}`) : ['  (none)']),
+        ].join('\n'),
+      );
+      if (essential) shutdown(1);
+    },
   });
+  running.apps.push(app);
   return app;
 }
 
 async function waitForHealth(url, app, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!app.running) throw new Error(`${app.name} exited before answering ${url}`);
+    if (!app.running) throw new Error(`${app.name} stopped before answering ${url}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return;
