@@ -6,6 +6,7 @@ export * from './http/eigenvector-block.js';
 export * from './http/errors.js';
 export * from './http/resources.js';
 export * from './http/submissions.js';
+export * from './http/text-fields.js';
 export * from './http/training.js';
 export * from './jobs/job-catalog.js';
 export * from './jobs/job-events.js';

@@ -1,5 +1,6 @@
 // Reads a multipart upload into memory (every upload is validated whole before anything is stored),
 // enforcing BILINEAR_UPLOAD_LIMIT_MB over all its files together.
+import { textProblem } from '@bilinear-lab/contracts';
 import type { FastifyRequest } from 'fastify';
 import { AppError, badRequest, payloadTooLarge } from '../errors.js';
 
@@ -14,6 +15,9 @@ export interface Upload {
 }
 
 export const FILE_FIELD = 'file';
+
+/** busboy's words for a body that stops before the closing boundary (whole body or one part). */
+const TRUNCATED = /unexpected end of multipart data/i;
 
 export async function readUpload(
   request: FastifyRequest,
@@ -39,8 +43,18 @@ export async function readUpload(
     });
     for await (const part of parts) {
       if (part.type === 'field') {
+        // Field values are checked by each route's zod schema; a field *name* is only ever echoed.
         upload.fields[part.fieldname] = String(part.value);
         continue;
+      }
+      const fileName = part.filename || 'upload';
+      const problem = textProblem(fileName);
+      if (problem !== null) {
+        part.file.resume();
+        throw badRequest('invalid-file-name', `the file name ${JSON.stringify(fileName)} ${problem}`, {
+          field: part.fieldname,
+          fileName,
+        });
       }
       if (part.fieldname !== FILE_FIELD) {
         part.file.resume();
@@ -52,7 +66,7 @@ export async function readUpload(
       const bytes = await part.toBuffer();
       total += bytes.byteLength;
       if (total > limitBytes) throw tooLarge();
-      upload.files.push({ fileName: part.filename || 'upload', bytes });
+      upload.files.push({ fileName, bytes });
     }
   } catch (error) {
     const code = (error as { code?: string }).code;
@@ -65,6 +79,13 @@ export async function readUpload(
     }
     if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
       throw badRequest('too-many-parts', 'the upload has more parts or fields than this route accepts');
+    }
+    if (TRUNCATED.test((error as Error).message ?? '')) {
+      throw badRequest(
+        'invalid-multipart',
+        'the multipart body ended before its closing boundary: the upload was cut short; send it again whole',
+        { filesReceived: upload.files.map((file) => file.fileName) },
+      );
     }
     if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || (error as Error).message?.includes('Multipart')) {
       throw badRequest(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobStatusSchema } from '../status.js';
+import { decimalInteger } from './text-fields.js';
 
 export const DecompositionRequestSchema = z
   .object({
@@ -83,7 +84,7 @@ export const EigenvectorQuerySchema = z
   .object({
     space: z.enum(['input', 'model']).default('input'),
     /** Vectors per sign (at most the decomposition's topK). */
-    k: z.coerce.number().int().min(1).max(256).optional(),
+    k: decimalInteger().pipe(z.number().min(1).max(256)).optional(),
     sign: z.enum(['both', 'positive', 'negative']).default('both'),
     format: z.enum(EIGENVECTOR_FORMATS).default('json'),
   })

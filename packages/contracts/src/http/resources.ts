@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { JobStatusSchema, RoleSchema } from '../status.js';
+import { nameText } from './text-fields.js';
 
-export const CreateProjectSchema = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+export const CreateProjectSchema = z.object({ name: nameText(200) }).strict();
 
 export const ProjectSchema = z.object({
   id: z.uuid(),
@@ -14,7 +15,7 @@ export type ProjectView = z.infer<typeof ProjectSchema>;
 export const AddMemberSchema = z
   .object({
     /** An existing user's name, or a new user to create (their first API key is returned once). */
-    user: z.string().trim().min(1).max(100),
+    user: nameText(100),
     role: RoleSchema,
   })
   .strict();
@@ -27,7 +28,7 @@ export const MemberSchema = z.object({
 });
 export type MemberView = z.infer<typeof MemberSchema>;
 
-export const CreateKeySchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export const CreateKeySchema = z.object({ name: nameText(100) }).strict();
 
 export const ApiKeySchema = z.object({
   id: z.uuid(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JOB_STATUSES, JobStatusSchema } from '../status.js';
+import { decimalInteger, nameText } from './text-fields.js';
 
 // Answers to requests that queue work or store uploads, and the query/fields those requests take.
 
@@ -28,16 +29,16 @@ export type ModelImportedView = z.infer<typeof ModelImportedSchema>;
 /** Text fields of the dataset upload (multipart; the four IDX files come as `file` parts). */
 export const DatasetUploadFieldsSchema = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: nameText(200).optional(),
     /** Labels must lie in 0..classes-1. */
-    classes: z.coerce.number().int().min(2).max(256).default(10),
+    classes: decimalInteger().pipe(z.number().min(2).max(256)).default(10),
   })
   .strict();
 
 /** Text fields of the model import (multipart; the safetensors file comes as the `file` part). */
 export const ModelImportFieldsSchema = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: nameText(200).optional(),
     /** x ← x + g(x) between blocks; only needed for files without our config metadata. */
     residual: z.enum(['true', 'false']).optional(),
   })
@@ -47,12 +48,12 @@ export const JobListQuerySchema = z
   .object({
     status: z.enum(JOB_STATUSES).optional(),
     queue: z.enum(['train', 'decompose']).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: decimalInteger().pipe(z.number().min(1).max(1000)).default(100),
   })
   .strict();
 
 export const ModelListQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(1000).default(200) })
+  .object({ limit: decimalInteger().pipe(z.number().min(1).max(1000)).default(200) })
   .strict();
 
 export const MetricsQuerySchema = z.object({ kind: z.enum(['step', 'epoch']).optional() }).strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameText } from './text-fields.js';
 
 // Training options as the API accepts them. The defaults are the MNIST recipe measured in issue 3
 // (d = 256, one bilinear layer, input noise 0.4, batch 256, AdamW 1e-3 with weight decay 0.5, cosine
@@ -44,7 +45,7 @@ export const TrainRequestSchema = z
   .object({
     /** "mnist" for the bundled digits, or the id of a dataset uploaded to this project. */
     dataset: z.union([z.literal('mnist'), z.uuid()]).default('mnist'),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: nameText(200).optional(),
     config: TrainingConfigSchema.default(TrainingConfigSchema.parse({})),
   })
   .strict();

@@ -5,6 +5,7 @@ import {
   DecompositionSummarySchema,
   EigenvectorQuerySchema,
   EigenvectorsSchema,
+  decimalInteger,
   JobStatusSchema,
   ProjectParamsSchema,
 } from '@bilinear-lab/contracts';
@@ -32,12 +33,12 @@ const ModelParamsSchema = z.object({ modelId: z.uuid() });
 const DecompositionParamsSchema = z.object({ decompositionId: z.uuid() });
 const OutputParamsSchema = z.object({
   decompositionId: z.uuid(),
-  index: z.coerce.number().int().min(0),
+  index: decimalInteger(),
 });
 const ListQuerySchema = z
   .object({
     status: JobStatusSchema.optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    limit: decimalInteger().pipe(z.number().min(1).max(1000)).default(200),
   })
   .strict();
 
