@@ -221,26 +221,41 @@ describe.skipIf(!HAS_FIXTURE)(`bilinear sae train${skipped}`, () => {
     expect(existsSync(target)).toBe(false);
   }, 120_000);
 
-  it('stops on Ctrl-C with exit 130 and writes nothing', async () => {
+  it('stops on Ctrl-C with exit 130 and writes nothing, also while it reads the activations', async () => {
     const target = at('interrupted');
-    const run = await runCliUntil(
-      ['sae', 'train', MODEL, '--layer', '1', '--point', 'mlp-in', ...TEXT, '--max-tokens', '6000'].concat([
-        '--expansion',
-        '4',
-        '--k',
-        '8',
-        '--steps',
-        '100000',
-        '--batch',
-        '256',
-        '--out',
-        target,
-      ]),
-      { pattern: /step 1\/100000/, signal: 'SIGINT' },
-    );
-    expect(run.signalled).toBe(true);
-    expect(run.code).toBe(130);
-    expect(run.stderr).toMatch(/interrupted after step \d+ of 100000; nothing was written/);
+    const args = (maxTokens: string) => [
+      'sae',
+      'train',
+      MODEL,
+      '--layer',
+      '1',
+      '--point',
+      'mlp-in',
+      ...TEXT,
+      '--max-tokens',
+      maxTokens,
+      '--expansion',
+      '4',
+      '--k',
+      '8',
+      '--steps',
+      '100000',
+      '--batch',
+      '256',
+      '--out',
+      target,
+    ];
+    const training = await runCliUntil(args('6000'), { pattern: /step 1\/100000/, signal: 'SIGINT' });
+    expect(training.signalled).toBe(true);
+    expect(training.code).toBe(130);
+    expect(training.stderr).toMatch(/interrupted after step \d+ of 100000; nothing was written/);
+    // 100k positions take the forward pass many seconds: the signal lands inside the first fill.
+    const reading = await runCliUntil(args('100000'), {
+      pattern: /activations through the model/,
+      signal: 'SIGINT',
+    });
+    expect(reading.code).toBe(130);
+    expect(reading.stderr).toMatch(/interrupted after step 0 of 100000; nothing was written/);
     expect(existsSync(target)).toBe(false);
   }, 120_000);
 });

@@ -6,6 +6,9 @@
 // from the start (a new epoch) whenever it runs out.
 import { seededRandom, shuffleInPlace } from '@bilinear-lab/core';
 
+/** How often a long fill awaits its pause callback. */
+const PAUSE_EVERY_MS = 100;
+
 /** One pass over the activations, in chunks of rows × d (e.g. one sequence's positions each). */
 export type ActivationPass = () => Iterator<ArrayLike<number>>;
 
@@ -70,9 +73,13 @@ export class ShuffledActivationBuffer {
     return this.whole;
   }
 
-  /** The next batch, batchSize × d row-major (a fresh array). */
-  nextBatch(): Float32Array {
-    if (this.filled - this.served < this.batchSize) this.refill();
+  /**
+   * The next batch, batchSize × d row-major (a fresh array). A fill runs the source for as long as
+   * it takes; `pause` is awaited between its chunks every ~100 ms (to let a signal in, and to throw
+   * if it should stop).
+   */
+  async nextBatch(pause?: () => Promise<void>): Promise<Float32Array> {
+    if (this.filled - this.served < this.batchSize) await this.refill(pause);
     const d = this.d;
     const batch = new Float32Array(this.batchSize * d);
     for (let r = 0; r < this.batchSize; r++) {
@@ -83,8 +90,8 @@ export class ShuffledActivationBuffer {
     return batch;
   }
 
-  private refill(): void {
-    if (!this.whole) this.fill();
+  private async refill(pause: (() => Promise<void>) | undefined): Promise<void> {
+    if (!this.whole) await this.fill(pause);
     this.order = shuffleInPlace(
       this.random,
       Int32Array.from({ length: this.filled }, (_, i) => i),
@@ -92,8 +99,9 @@ export class ShuffledActivationBuffer {
     this.served = 0;
   }
 
-  private fill(): void {
+  private async fill(pause: (() => Promise<void>) | undefined): Promise<void> {
     const d = this.d;
+    let paused = performance.now();
     this.filled = 0;
     let startedPassHere = false;
     let emptyPasses = 0;
@@ -103,6 +111,10 @@ export class ShuffledActivationBuffer {
           this.pass = this.source();
           this.reads++;
           startedPassHere = this.filled === 0;
+        }
+        if (pause && performance.now() - paused > PAUSE_EVERY_MS) {
+          await pause();
+          paused = performance.now();
         }
         const next = this.pass.next();
         if (next.done) {

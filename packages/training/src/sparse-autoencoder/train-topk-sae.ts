@@ -1,7 +1,7 @@
 // The reference's SAE training loop (src/sae/sae.py SAE.fit): batches from a shuffled activation
 // buffer, one constrained Adam step each under the cosine schedule, for a fixed number of steps.
-// Synchronous math between steps; the loop yields to the event loop after every step so a signal
-// (Ctrl-C) can stop it.
+// Synchronous math between steps; the loop yields to the event loop after every step, and a buffer
+// fill between chunks, so a signal (Ctrl-C) can stop it.
 import { type ActivationPass, ShuffledActivationBuffer } from './activation-buffer.js';
 import { type SaeStepMetrics, TopKSaeTrainer } from './sae-optimizer.js';
 import { initialTopKSae, SaeShapeError, type TopKSaeFloat32 } from './topk-sae.js';
@@ -97,7 +97,11 @@ export async function trainTopKSae(
   let last: SaeStepMetrics | null = null;
   for (let step = 1; step <= steps; step++) {
     if (callbacks.signal?.aborted) throw new TopKSaeTrainingCancelledError(step - 1);
-    last = trainer.step(buffer.nextBatch(), batchSize);
+    const batch = await buffer.nextBatch(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (callbacks.signal?.aborted) throw new TopKSaeTrainingCancelledError(step - 1);
+    });
+    last = trainer.step(batch, batchSize);
     const seconds = (performance.now() - started) / 1000;
     callbacks.onStep?.({
       ...last,
