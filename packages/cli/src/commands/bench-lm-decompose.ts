@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Decomposition, seededGaussian, writeSafetensors } from '@bilinear-lab/core';
+import {
+  type Decomposition,
+  outputTensorPays,
+  type SparseAutoencoder,
+  seededGaussian,
+  writeSafetensors,
+} from '@bilinear-lab/core';
 import { decomposeInThreads } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
 import type { CliEnv } from '../env.js';
@@ -19,6 +25,7 @@ interface BenchOptions {
   topK: number;
   referenceSample: number;
   threads?: number;
+  features?: number;
   python: string;
   json?: boolean;
 }
@@ -35,12 +42,20 @@ path, d, h, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]
 raw = np.fromfile(path, dtype='<f8')
 W = raw[:h * d].reshape(h, d); V = raw[h * d:2 * h * d].reshape(h, d)
 P = raw[2 * h * d:3 * h * d].reshape(d, h); U = raw[3 * h * d:].reshape(n, d)
+D = None
+if len(sys.argv) > 5:
+    F = int(sys.argv[5])
+    D = np.fromfile(sys.argv[6], dtype='<f8').reshape(d, F)
 times, values = [], []
 for u in U:
     start = time.perf_counter()
     c = P.T @ u
     M = np.einsum('k,ki,kj->ij', c, W, V, optimize=True)
-    w = np.linalg.eigh(0.5 * (M + M.T))[0]
+    M = 0.5 * (M + M.T)
+    if D is not None:
+        M = D.T @ M @ D
+        M = 0.5 * (M + M.T)
+    w = np.linalg.eigh(M)[0]
     times.append(time.perf_counter() - start)
     values.append(w[::-1].tolist())
 json.dump({'ms': float(np.median(times)) * 1000.0, 'values': values}, sys.stdout)
@@ -68,6 +83,11 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
       64,
     )
     .option('--threads <n>', 'decomposition threads (default: one per core)', wholeNumber(1))
+    .option(
+      '--features <F>',
+      "decompose ½(DᵀQD + transpose) over a seeded input SAE's F features instead (numpy: the F×F matrix and its eigh); our time includes the per-SAE setup",
+      wholeNumber(1),
+    )
     .option('--python <exe>', 'the Python interpreter with numpy', 'python3')
     .option('--json', 'print one JSON line instead of the table')
     .action(async (options: BenchOptions) => {
@@ -92,7 +112,24 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
         { name: 'transformer.h.0.mlp.p.weight', dtype: 'F32', shape: [d, h], data: p },
         { name: 'lm_head.weight', dtype: 'F32', shape: [1, d], data: values(d, 1) },
       ]);
-      const threads = options.threads ?? availableParallelism();
+      const features = options.features;
+      // A seeded TopK SAE on the MLP input: unit decoder columns, encoder Dᵀ.
+      const decoder = features === undefined ? null : unitColumns(values(d * features, 1), d, features);
+      const inputFeatures: SparseAutoencoder | null =
+        decoder === null || features === undefined
+          ? null
+          : {
+              features,
+              modelDim: d,
+              k: 32,
+              layer: 0,
+              point: 'mlp-in',
+              encoder: { rows: features, cols: d, data: transposed(decoder, d, features) },
+              encoderBias: null,
+              decoder: { rows: d, cols: features, data: decoder },
+              decoderBias: new Float64Array(d),
+            };
+      const threads = options.threads ?? Math.min(availableParallelism(), n);
       const progress = progressBar('decomposing');
       const started = performance.now();
       let ours: Decomposition;
@@ -102,6 +139,7 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
           options: {
             layer: 0,
             directions: { kind: 'vectors', vectors: { rows: n, cols: d, data: Float64Array.from(u) } },
+            ...(inputFeatures ? { inputFeatures } : {}),
             topK: options.topK,
             exactnessSamples: 0,
           },
@@ -120,7 +158,13 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
         const path = join(directory, 'layer.f64');
         const all = Float64Array.from([...w, ...v, ...p, ...u.subarray(0, sample * d)]);
         await writeFile(path, new Uint8Array(all.buffer));
-        const run = spawnSync(reference.python, ['-c', NUMPY, path, String(d), String(h), String(sample)], {
+        const args = [path, String(d), String(h), String(sample)];
+        if (decoder && features !== undefined) {
+          const decoderPath = join(directory, 'decoder.f64');
+          await writeFile(decoderPath, new Uint8Array(decoder.buffer));
+          args.push(String(features), decoderPath);
+        }
+        const run = spawnSync(reference.python, ['-c', NUMPY, ...args], {
           env: reference.env,
           encoding: 'utf8',
           maxBuffer: 256 * 1024 * 1024,
@@ -135,19 +179,20 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
         await rm(directory, { recursive: true, force: true });
       }
       const numpyMs = numpy.ms * n;
-      // Eigenvalue error of our top-k ends against numpy on the sample, relative to the spectrum's scale.
+      // Error of every eigenvalue (the top-k pairs' and the rest of the spectrum) against numpy on the
+      // sample, relative to the spectrum's scale.
       let maxRelErr = 0;
       numpy.values.forEach((expected, j) => {
         const output = ours.outputs[j];
         if (!output) return;
         const scale = Math.max(...expected.map(Math.abs));
-        for (const pair of [...output.topPositive, ...output.topNegative]) {
-          const error = Math.abs(pair.eigenvalue - (expected[pair.rank] as number)) / scale;
-          maxRelErr = Math.max(maxRelErr, error);
-        }
+        output.eigenvalues.forEach((value, rank) => {
+          maxRelErr = Math.max(maxRelErr, Math.abs(value - (expected[rank] as number)) / scale);
+        });
       });
       const result = {
         directions: n,
+        ...(features === undefined ? {} : { features }),
         ours_ms: oursMs,
         numpy_ms: numpyMs,
         ratio: oursMs / numpyMs,
@@ -159,8 +204,8 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
       }
       printLine(
         [
-          `one MLP layer, d = ${d}, h = ${h}, seed ${SEED}: ${n} directions, the ${options.topK} most positive and most negative eigenpairs of each`,
-          `ours: ${threads} thread${threads === 1 ? '' : 's'}, dense Q(u) and the top-k solver; numpy ${reference.version}: einsum(optimize=True) Q + eigh on ${sample} directions, median × ${n}`,
+          `one MLP layer, d = ${d}, h = ${h}, seed ${SEED}: ${n} directions${features === undefined ? '' : `, DᵀQD over ${features} input-SAE features`}, the ${options.topK} most positive and most negative eigenpairs of each`,
+          `ours: ${threads} thread${threads === 1 ? '' : 's'}, Q(u) ${strategyWords(d, h, n, features)} and the top-k solver; numpy ${reference.version}: einsum(optimize=True) Q${features === undefined ? '' : ', DᵀQD'} + eigh on ${sample} directions, median × ${n}`,
           '',
           renderTable(
             [
@@ -176,6 +221,34 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
         ].join('\n'),
       );
     });
+}
+
+/** How our side builds each Q(u), as decomposeInThreads decides it. */
+function strategyWords(d: number, h: number, n: number, features: number | undefined): string {
+  const shape = { outputDim: d, hidden: h, inputDim: d };
+  const tensor = features === undefined && outputTensorPays(shape, n);
+  return tensor
+    ? 'through the output tensor (built once, shared by the threads)'
+    : 'built directly from the weights';
+}
+
+/** A d × F matrix of Gaussian columns scaled to unit length (float64). */
+function unitColumns(values: Float32Array, d: number, f: number): Float64Array {
+  const out = Float64Array.from(values);
+  for (let c = 0; c < f; c++) {
+    let norm = 0;
+    for (let i = 0; i < d; i++) norm += (out[i * f + c] as number) ** 2;
+    const scale = 1 / Math.sqrt(norm);
+    for (let i = 0; i < d; i++) out[i * f + c] = (out[i * f + c] as number) * scale;
+  }
+  return out;
+}
+
+function transposed(data: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j] as number;
+  return out;
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {
