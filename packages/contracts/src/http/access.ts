@@ -38,3 +38,8 @@ export const CreatedProjectSchema = ProjectSchema;
 export const ProjectParamsSchema = z.object({ projectId: z.uuid() });
 export const MemberParamsSchema = z.object({ projectId: z.uuid(), userId: z.uuid() });
 export const KeyParamsSchema = z.object({ projectId: z.uuid(), keyId: z.uuid() });
+export const KeyIdParamsSchema = z.object({ keyId: z.uuid() });
+
+/** One of the caller's own keys: project-bound (projectId) or opening all their projects (null). */
+export const OwnApiKeySchema = ApiKeySchema.extend({ projectId: z.uuid().nullable() });
+export type OwnApiKeyView = z.infer<typeof OwnApiKeySchema>;
