@@ -26,4 +26,5 @@ export {
   type MigrationResult,
   quoteIdentifier,
 } from './migrations/apply-migrations.js';
+export { createOwnPostgres, type OwnPostgres } from './testing/own-postgres.js';
 export { createTestSchema, type TestSchema } from './testing/test-schema.js';

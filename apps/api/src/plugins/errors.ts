@@ -2,6 +2,7 @@
 // 4xx say what was wrong with the input; 5xx hide internals, are logged with the request id and
 // carry it in the body so a user can quote it.
 import type { ErrorBody } from '@bilinear-lab/contracts';
+import { isDatabaseUnavailable } from '@bilinear-lab/db';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { globalPlugin } from './global-plugin.js';
@@ -23,6 +24,8 @@ const FASTIFY_MESSAGES: Record<string, (error: FastifyError) => { code: string; 
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: (error) => ({ code: 'invalid-body', message: error.message }),
 };
 
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 export const errorsPlugin = globalPlugin('errors', async (app) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
@@ -41,6 +44,18 @@ export const errorsPlugin = globalPlugin('errors', async (app) => {
         .map((issue) => `${issue.path}: ${issue.message}`)
         .join('; ');
       return send(reply, 400, 'invalid-request', summary, { issues });
+    }
+    // Postgres refusing or cutting connections (down, restarting) is not a bug of this request: the
+    // same request succeeds once it is back, which is what 503 and Retry-After tell a client.
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error, reqId: request.id }, 'the database is unavailable');
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return send(
+        reply,
+        503,
+        'unavailable',
+        `the database is not reachable right now; try again in ${DATABASE_RETRY_AFTER_SECONDS} s`,
+      );
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -36,10 +36,12 @@ export async function startTestApp(
   label: string,
   overrides: Partial<Omit<ApiConfig, 'tuning'>> & { tuning?: ApiConfig['tuning'] } = {},
 ): Promise<TestApp> {
-  const schema = await createTestSchema(DATABASE_URL, 'api');
+  // A test may bring a Postgres of its own (one it stops, say); the schema is made there.
+  const databaseUrl = overrides.databaseUrl ?? DATABASE_URL;
+  const schema = await createTestSchema(databaseUrl, 'api');
   const adminKey = generateApiKey();
   const config: ApiConfig = {
-    databaseUrl: DATABASE_URL,
+    databaseUrl,
     databaseSchema: schema.schema,
     redisUrl: REDIS_URL,
     redisPrefix: `test-api-${label}-${randomBytes(4).toString('hex')}`,
