@@ -70,9 +70,9 @@ export const DEFAULT_TUNING: ApiTuning = {
   accessCacheMs: 5_000,
   databaseConnections: 8,
   datasetExpandedBytes: 1 << 30,
-  // One thread holds TensorFlow.js and the MNIST test split (~100–200 MB once it has scored a model) and
-  // scores a d = 256 model in well under a second; 32 waiting uploads of the default 100 MB limit stay
-  // within what the upload limit already allows to be in flight.
+  // One thread holds TensorFlow.js and the bundled test digits (~200 MB once it has scored a model) and
+  // scores a d = 256 model in a fraction of a second once loaded, so a burst of 32 clears in seconds;
+  // a waiting import holds only its uploaded bytes.
   modelInspection: { threads: 1, queueLength: 32, idleMs: 10_000 },
 };
 
