@@ -3,9 +3,9 @@ import {
   DecompositionRequestSchema,
   DecompositionSchema,
   DecompositionSummarySchema,
+  decimalInteger,
   EigenvectorQuerySchema,
   EigenvectorsSchema,
-  decimalInteger,
   JobStatusSchema,
   ProjectParamsSchema,
 } from '@bilinear-lab/contracts';
