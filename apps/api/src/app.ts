@@ -35,7 +35,9 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    // X-Forwarded-For only from the configured proxies: from anyone else it would let a client
+    // choose the address the limiters count it by.
+    trustProxy: config.trustProxy && config.trustProxy.length > 0 ? config.trustProxy : false,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -51,8 +53,13 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
     };
-    // Reads that succeed are the bulk of the traffic: debug; everything else: info.
-    if (request.method === 'GET' && reply.statusCode < 400) request.log.debug(line, 'request');
+    // Reads that succeed are the bulk of the traffic: debug; so are refused keys (401, and 429 for
+    // too many of them: auth.ts logs one line per address when it starts refusing); the rest: info.
+    const quiet =
+      (request.method === 'GET' && reply.statusCode < 400) ||
+      reply.statusCode === 401 ||
+      reply.statusCode === 429;
+    if (quiet) request.log.debug(line, 'request');
     else request.log.info(line, 'request');
   });
 

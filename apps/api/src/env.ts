@@ -1,8 +1,25 @@
 // The API's configuration: process.env parsed once, at start-up, with zod. Nothing else reads
 // process.env; everything receives the parsed ApiConfig.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Failed authentications an address may make per minute before it gets 429 (auth.ts). */
+export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 30;
+
+/** Names Fastify's trustProxy (proxy-addr) knows for ranges. */
+const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_ADDRESS_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
+}
 
 const optionalText = z
   .string()
@@ -26,6 +43,24 @@ export const ApiEnvSchema = z.object({
   ),
   BILINEAR_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(10_000).default(100),
   BILINEAR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  BILINEAR_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
+  BILINEAR_TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .pipe(
+      z.array(
+        z.string().refine(isProxyAddress, {
+          error: (issue) =>
+            `BILINEAR_TRUST_PROXY: ${String(issue.input)} is not an IP address, a CIDR range (10.0.0.0/8) or one of ${PROXY_ADDRESS_NAMES.join(', ')}`,
+        }),
+      ),
+    ),
 });
 
 export interface ApiConfig {
@@ -42,6 +77,13 @@ export interface ApiConfig {
   adminKey?: string | undefined;
   uploadLimitMb: number;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute before 429 (default 30). */
+  authFailuresPerMinute?: number;
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or loopback / linklocal /
+   * uniquelocal); none by default, so a client cannot pick the address it is limited by.
+   */
+  trustProxy?: string[];
   /** Tuning that has no environment variable: tests shorten these. */
   tuning?: Partial<ApiTuning>;
 }
@@ -99,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     adminKey: e.BILINEAR_ADMIN_KEY,
     uploadLimitMb: e.BILINEAR_UPLOAD_LIMIT_MB,
     rateLimitPerMinute: e.BILINEAR_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.BILINEAR_AUTH_FAILURES_PER_MINUTE,
+    trustProxy: e.BILINEAR_TRUST_PROXY,
   };
 }
 
