@@ -30,13 +30,15 @@ afterAll(async () => {
   await platform?.close();
 });
 
-function reconciler(): JobReconciler {
+/** The tests' rows are seconds old: no grace for queued rows unless a test asks for it. */
+function reconciler(queuedGraceMs = 0): JobReconciler {
   return new JobReconciler({
     db: platform.db,
     redis: platform.redis,
     prefix: platform.prefix,
     events: platform.events,
     log: createLogger('silent'),
+    queuedGraceMs,
   });
 }
 
@@ -214,6 +216,18 @@ describe('the job reconciler', () => {
       await platform.queue(queue).obliterate({ force: true });
     });
   }
+
+  it('leaves a fresh queued row whose job is not in BullMQ yet (the API enqueues after writing it)', async () => {
+    const fresh = await arrange('train', { row: 'queued', queue: 'gone' });
+    const report = await reconciler(60_000).reconcileOnce();
+    expect(report?.repairs.map((repair) => repair.jobId)).not.toContain(fresh.jobId);
+    expect(await platform.queue('train').getJobState(fresh.jobId)).toBe('unknown');
+    // A running row gets no grace: a worker had it, so it was enqueued long ago.
+    const lost = await arrange('train', { row: 'running', queue: 'gone' });
+    const again = await reconciler(60_000).reconcileOnce();
+    expect(again?.repairs).toContainEqual({ jobId: lost.jobId, action: 'requeued' });
+    await platform.queue('train').obliterate({ force: true });
+  });
 
   it('lets one pass run at a time across reconcilers (the Redis lock)', async () => {
     const job = await arrange('train', { row: 'running', queue: 'failed' });

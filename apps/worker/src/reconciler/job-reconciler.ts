@@ -13,7 +13,8 @@
 //   gone      → queued again under the same id (the payload is in the row; jobs are idempotent), or
 //               cancelled if a cancel was requested. Re-enqueueing rather than failing means a job
 //               Redis lost still gets done without anyone asking, and a same-id add is a no-op, so it
-//               cannot race the API's own enqueue into a duplicate.
+//               cannot race the API's own enqueue into a duplicate. A queued row younger than
+//               `queuedGraceMs` is left alone: the API writes the rows first and enqueues after.
 import { randomUUID } from 'node:crypto';
 import { type JobStatus, jobCatalog, QUEUE_NAMES, type QueueName } from '@bilinear-lab/contracts';
 import type { Database, Job } from '@bilinear-lab/db';
@@ -36,6 +37,8 @@ export interface ReconcilerOptions {
   prefix: string;
   events: JobEventLog;
   log: Logger;
+  /** A queued row whose job is not in BullMQ is left alone this long after its creation. */
+  queuedGraceMs?: number;
 }
 
 export type Repair =
@@ -49,6 +52,8 @@ export interface ReconcileReport {
   repairs: Repair[];
 }
 
+/** Long enough for any API request between writing the rows and enqueueing (it gives up after 5 s). */
+const QUEUED_GRACE_MS = 120_000;
 /** Rows read per page: a pass walks all queued/running rows, a page at a time. */
 const PAGE = 500;
 /** The lock outlives any sane pass; if a holder dies, the next pass after this long takes over. */
@@ -141,7 +146,11 @@ export class JobReconciler {
     const queued = await readQueueJob(this.queue(queueName), row.id);
     if (queued.state !== 'failed' && queued.state !== 'completed' && queued.state !== 'gone') return null;
     if (row.cancelRequestedAt !== null) return this.settle(row, 'cancelled', null);
-    if (queued.state === 'gone') return this.requeue(row, queueName);
+    if (queued.state === 'gone') {
+      const grace = this.options.queuedGraceMs ?? QUEUED_GRACE_MS;
+      if (row.status === 'queued' && Date.now() - row.createdAt.getTime() < grace) return null;
+      return this.requeue(row, queueName);
+    }
     return this.settle(row, 'failed', reasonOf(queued));
   }
 
