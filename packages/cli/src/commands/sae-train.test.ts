@@ -155,6 +155,53 @@ describe.skipIf(!HAS_FIXTURE)(`bilinear sae train${skipped}`, () => {
     expect(decomposed.code, decomposed.stderr).toBe(0);
   }, 120_000);
 
+  it('trains on the residual stream (resid-mid), which sae eval splices back in', () => {
+    const folder = at('resid-mid');
+    const run = runCli([
+      'sae',
+      'train',
+      MODEL,
+      '--layer',
+      '1',
+      '--point',
+      'resid-mid',
+      ...TEXT,
+      '--max-tokens',
+      '3000',
+      '--eval-tokens',
+      '500',
+      '--expansion',
+      '2',
+      '--k',
+      '8',
+      '--steps',
+      '30',
+      '--batch',
+      '256',
+      '--lr',
+      '3e-3',
+      '--out',
+      folder,
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = lastJson<TrainJson>(run.stdout);
+    expect(result).toMatchObject({ point: 'resid-mid', layer: 1, features: 96 });
+    expect(result.loss_recovered).toBeGreaterThan(0);
+    const evaluated = runCli([
+      'sae',
+      'eval',
+      MODEL,
+      '--sae',
+      folder,
+      '--tokens',
+      join(LM, 'held_out_tokens.json'),
+      '--json',
+    ]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(lastJson<{ point: string }>(evaluated.stdout).point).toBe('resid-mid');
+  }, 120_000);
+
   it('exits 2 naming the problem, and writes nothing', () => {
     const empty = at('empty.txt');
     writeFileSync(empty, '');
@@ -177,11 +224,7 @@ describe.skipIf(!HAS_FIXTURE)(`bilinear sae train${skipped}`, () => {
       [['sae', 'train', MODEL, ...base, '--layer', '2'], /--layer 2: the model has 2 layers \(0\.\.1\)/],
       [
         ['sae', 'train', MODEL, ...base, '--point', 'attn'],
-        /--point attn: unknown hook point; one of mlp-in, mlp-out/,
-      ],
-      [
-        ['sae', 'train', MODEL, ...base, '--point', 'resid-post'],
-        /--point resid-post: SAEs train at mlp-in or mlp-out/,
+        /--point attn: unknown hook point; one of mlp-in, mlp-out, resid-pre, resid-mid, resid-post/,
       ],
       [['sae', 'train', MODEL, ...base, '--k', '193'], /--k 193: more than the SAE's 192 features/],
       [['sae', 'train', MODEL, ...base, '--features', '64'], /--features <F> or --expansion <E>/],

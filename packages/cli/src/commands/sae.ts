@@ -1,4 +1,4 @@
-import { saeQuality } from '@bilinear-lab/core';
+import { HOOK_POINTS, saeQuality } from '@bilinear-lab/core';
 import type { Command } from 'commander';
 import { CliInputError, inputAt } from '../errors.js';
 import { formatInteger } from '../format.js';
@@ -35,7 +35,7 @@ export function registerSae(program: Command): void {
     .requiredOption('--layer <l>', "which layer's MLP", wholeNumber(0))
     .requiredOption(
       '--point <point>',
-      'the hook point: mlp-in (the normalised MLP input) or mlp-out (what the MLP adds)',
+      'the hook point: mlp-in (the normalised MLP input), mlp-out (what the MLP adds), or the residual stream before the layer (resid-pre), after its attention (resid-mid) or after its MLP (resid-post)',
     )
     .option('--tokens <ids.json>', 'a JSON array of token-id arrays')
     .option(
@@ -100,9 +100,9 @@ export function registerSae(program: Command): void {
     .action(async (given: string, options: EvalOptions) => {
       const model = await readLanguageModel(given);
       const autoencoder = await readSparseAutoencoder(options.sae);
-      if (autoencoder.layer === null || (autoencoder.point !== 'mlp-in' && autoencoder.point !== 'mlp-out')) {
+      if (autoencoder.layer === null || autoencoder.point === null) {
         throw new CliInputError(
-          `${options.sae}: its config.json must say "layer" and "point" (mlp-in or mlp-out) for the SAE to be spliced in`,
+          `${options.sae}: its config.json must say "layer" and "point" (${HOOK_POINTS.join(', ')}) for the SAE to be spliced in`,
         );
       }
       const sequences = await textSequences(given, model, options, 'measure on');

@@ -203,11 +203,6 @@ function report(
 
 function trainablePoint(point: string): TrainableHookPoint {
   if ((TRAINABLE_HOOK_POINTS as readonly string[]).includes(point)) return point as TrainableHookPoint;
-  if (point.startsWith('resid-')) {
-    throw new CliInputError(
-      `--point ${point}: SAEs train at ${TRAINABLE_HOOK_POINTS.join(' or ')}; residual-stream points cannot be spliced in to measure loss recovered yet`,
-    );
-  }
   throw new CliInputError(`--point ${point}: unknown hook point; one of ${TRAINABLE_HOOK_POINTS.join(', ')}`);
 }
 

@@ -1,15 +1,20 @@
 // How good a sparse autoencoder is on text, the reference's two figures: the reconstruction's mean
-// squared error at its hook point, and the loss recovered when the reconstruction is spliced into
-// the forward pass in place of what the model computed there (1 = as good as the model, 0 = as bad
-// as replacing it by zeros).
-import { type Intervention, languageModelLoss, traceLanguageModel } from '../model/language-model-forward.js';
-import { encodeSparse, type SparseAutoencoder } from '../model/sparse-autoencoder.js';
+// squared error at its hook point (an MLP's input or output, or the residual stream), and the loss
+// recovered when the reconstruction is spliced into the forward pass in place of what the model
+// computed there (1 = as good as the model, 0 = as bad as replacing it by zeros).
+import {
+  hookValues,
+  type Intervention,
+  languageModelLoss,
+  traceLanguageModel,
+} from '../model/language-model-forward.js';
+import { encodeSparse, type HookPoint, type SparseAutoencoder } from '../model/sparse-autoencoder.js';
 import type { LanguageModel } from '../model/types.js';
 import { AnalysisInputError } from './common.js';
 
 export interface SaeQuality {
   layer: number;
-  point: 'mlp-in' | 'mlp-out';
+  point: HookPoint;
   positions: number;
   /** Mean over positions of ‖x − decode(encode(x))‖² / d. */
   mse: number;
@@ -46,7 +51,7 @@ export function saeQuality(
   model: LanguageModel,
   sae: SparseAutoencoder,
   sequences: readonly ArrayLike<number>[],
-  hook: { layer: number; point: 'mlp-in' | 'mlp-out' },
+  hook: { layer: number; point: HookPoint },
 ): SaeQuality {
   if (sae.modelDim !== model.modelDim) {
     throw new AnalysisInputError(
@@ -66,8 +71,9 @@ export function saeQuality(
   let sumSquares = 0;
   for (const sequence of sequences) {
     if (sequence.length === 0) continue;
-    const trace = traceLanguageModel(model, sequence, { mlp: true, logits: false });
-    const values = (hook.point === 'mlp-in' ? trace.mlpInputs : trace.mlpOutputs)[hook.layer] as Float64Array;
+    const mlp = hook.point.startsWith('mlp');
+    const trace = traceLanguageModel(model, sequence, { mlp, residuals: !mlp, logits: false });
+    const values = hookValues(trace, hook.layer, hook.point);
     const rebuilt = reconstructRows(sae, values, sequence.length);
     for (let t = 0; t < sequence.length; t++) {
       const code = encodeSparse(sae, values.subarray(t * d, (t + 1) * d));

@@ -40,6 +40,8 @@ export {
   languageModelConfigFromJson,
 } from './language-model-config.js';
 export {
+  hookValues,
+  type Intervention,
   LanguageModelForwardError,
   type LanguageModelLoss,
   type LanguageModelTrace,

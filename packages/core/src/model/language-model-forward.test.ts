@@ -4,7 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../safetensors/read.js';
 import { importModel } from './import.js';
-import { languageModelLogits, languageModelLoss, traceLanguageModel } from './language-model-forward.js';
+import {
+  hookValues,
+  languageModelLogits,
+  languageModelLoss,
+  traceLanguageModel,
+} from './language-model-forward.js';
 import type { LanguageModel } from './types.js';
 
 const FOLDER = new URL('../../../../../shared/fixtures/lm/lm_dev/', import.meta.url);
@@ -74,6 +79,64 @@ describe.skipIf(!HAS_FIXTURE)(
       const row = trace.mlpInputs[1]?.subarray(0, d) ?? new Float64Array();
       const meanSquare = row.reduce((sum, value) => sum + value * value, 0) / d;
       expect(meanSquare).toBeCloseTo(1, 6);
+    });
+
+    it('records the residual stream before, inside and after each layer, consistent with the MLP hook points', () => {
+      const { model, reference } = loadFixture();
+      const tokens = (reference.held_out_tokens[0] as number[]).slice(0, 6);
+      const trace = traceLanguageModel(model, tokens, { mlp: true, residuals: true });
+      const d = model.modelDim;
+      expect(trace.residPre).toHaveLength(2);
+      tokens.forEach((token, t) => {
+        expect(Array.from(trace.residPre[0]?.subarray(t * d, (t + 1) * d) ?? [])).toEqual(
+          Array.from(model.embedding.data.subarray(token * d, (token + 1) * d)),
+        );
+      });
+      for (let layer = 0; layer < 2; layer++) {
+        const pre = trace.residPre[layer] as Float64Array;
+        const mid = trace.residMid[layer] as Float64Array;
+        const post = trace.residPost[layer] as Float64Array;
+        const input = hookValues(trace, layer, 'mlp-in');
+        const output = hookValues(trace, layer, 'mlp-out');
+        expect(pre.some((value, i) => value !== mid[i])).toBe(true);
+        for (let t = 0; t < tokens.length; t++) {
+          const row = mid.subarray(t * d, (t + 1) * d);
+          const rms = Math.sqrt(row.reduce((sum, value) => sum + value * value, 0) / d + 1e-8);
+          for (let i = 0; i < d; i++) {
+            expect(input[t * d + i]).toBeCloseTo((row[i] as number) / rms, 12);
+            expect(post[t * d + i]).toBeCloseTo(
+              (mid[t * d + i] as number) + (output[t * d + i] as number),
+              12,
+            );
+          }
+        }
+        if (layer === 0) expect(trace.residPre[1]).toEqual(post);
+      }
+      expect(() => hookValues(traceLanguageModel(model, tokens, { mlp: true }), 0, 'resid-mid')).toThrow(
+        /no resid-mid values for layer 0 \(keep residuals\)/,
+      );
+    });
+
+    it('splices at residual points: unchanged costs nothing; resid-post of one layer is resid-pre of the next', () => {
+      const { model, reference } = loadFixture();
+      const sequences = reference.held_out_tokens.slice(0, 2);
+      const clean = languageModelLoss(model, sequences).loss;
+      for (const point of ['resid-pre', 'resid-mid', 'resid-post'] as const) {
+        expect(languageModelLoss(model, sequences, { layer: 1, point, replace: (v) => v }).loss).toBe(clean);
+      }
+      const halve = (v: Float64Array) => v.map((value) => value / 2);
+      const afterLayer0 = languageModelLoss(model, sequences, {
+        layer: 0,
+        point: 'resid-post',
+        replace: halve,
+      });
+      const beforeLayer1 = languageModelLoss(model, sequences, {
+        layer: 1,
+        point: 'resid-pre',
+        replace: halve,
+      });
+      expect(afterLayer0.loss).toBe(beforeLayer1.loss);
+      expect(afterLayer0.loss).not.toBe(clean);
     });
   },
 );

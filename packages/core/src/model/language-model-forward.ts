@@ -4,6 +4,7 @@
 // the MLP inputs decompositions are checked on, and activations. Training uses TensorFlow.js.
 import { seededRandom } from '../random/seeded-random.js';
 import { gateActivation } from './gate.js';
+import type { HookPoint } from './sparse-autoencoder.js';
 import type { LanguageModel, LanguageModelLayer, Matrix } from './types.js';
 
 export class LanguageModelForwardError extends Error {
@@ -186,6 +187,13 @@ export interface LanguageModelTrace {
   mlpInputs: Float64Array[];
   /** Per layer, T × d: what the MLP adds to the residual stream ("mlp-out"). */
   mlpOutputs: Float64Array[];
+  /**
+   * Per layer, T × d, with `keep.residuals`: the residual stream entering the layer ("resid-pre"),
+   * after its attention ("resid-mid") and after its MLP ("resid-post"); empty otherwise.
+   */
+  residPre: Float64Array[];
+  residMid: Float64Array[];
+  residPost: Float64Array[];
 }
 
 /**
@@ -193,13 +201,14 @@ export interface LanguageModelTrace {
  * logits (the MLP inputs/outputs of every layer cost T × d each).
  */
 /**
- * A change to the forward pass at one layer's MLP: its input (the normalised residual stream the
- * MLP reads) or its output (what it adds to the stream) replaced by `replace` of it — an SAE's
+ * A change to the forward pass at one layer's hook point: the MLP's input (the normalised residual
+ * stream it reads), its output (what it adds to the stream), or the residual stream itself before
+ * the layer, after its attention or after its MLP, replaced by `replace` of it — an SAE's
  * reconstruction, zeros, … — to measure what the replacement costs in loss.
  */
 export interface Intervention {
   layer: number;
-  point: 'mlp-in' | 'mlp-out';
+  point: HookPoint;
   /** T × d in, T × d out. */
   replace(values: Float64Array, count: number): Float64Array;
 }
@@ -207,7 +216,7 @@ export interface Intervention {
 export function traceLanguageModel(
   model: LanguageModel,
   tokens: ArrayLike<number>,
-  keep: { mlp?: boolean; logits?: boolean; intervene?: Intervention } = {},
+  keep: { mlp?: boolean; residuals?: boolean; logits?: boolean; intervene?: Intervention } = {},
 ): LanguageModelTrace {
   const settings = forwardSettings(model);
   const d = model.modelDim;
@@ -225,17 +234,26 @@ export function traceLanguageModel(
   }
   const mlpInputs: Float64Array[] = [];
   const mlpOutputs: Float64Array[] = [];
+  const residPre: Float64Array[] = [];
+  const residMid: Float64Array[] = [];
+  const residPost: Float64Array[] = [];
   const intervention = keep.intervene;
   model.layers.forEach((layer, index) => {
+    const here = intervention?.layer === index ? intervention : undefined;
+    if (here?.point === 'resid-pre') x = checkedReplacement(here, x, count).slice();
+    if (keep.residuals) residPre.push(x.slice());
     const attended = attention(layer, rmsRows(x, count, d, settings.normalize), count, d, settings);
     for (let i = 0; i < x.length; i++)
       x[i] = (x[i] as number) + settings.attentionScale * (attended[i] as number);
-    const here = intervention?.layer === index ? intervention : undefined;
+    if (here?.point === 'resid-mid') x = checkedReplacement(here, x, count).slice();
+    if (keep.residuals) residMid.push(x.slice());
     let input = rmsRows(x, count, d, settings.normalize);
     if (here?.point === 'mlp-in') input = checkedReplacement(here, input, count);
     let added = mlp(layer, input, count, model.gate);
     if (here?.point === 'mlp-out') added = checkedReplacement(here, added, count);
     for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) + (added[i] as number);
+    if (here?.point === 'resid-post') x = checkedReplacement(here, x, count).slice();
+    if (keep.residuals) residPost.push(x.slice());
     if (keep.mlp) {
       mlpInputs.push(input);
       mlpOutputs.push(added);
@@ -243,7 +261,25 @@ export function traceLanguageModel(
   });
   x = rmsRows(x, count, d, settings.normalize);
   const logits = keep.logits === false ? new Float64Array(0) : applyRows(model.unembedding, x, count);
-  return { logits, mlpInputs, mlpOutputs };
+  return { logits, mlpInputs, mlpOutputs, residPre, residMid, residPost };
+}
+
+/** One layer's activations at `point` from a trace kept with `mlp` (mlp points) or `residuals`. */
+export function hookValues(trace: LanguageModelTrace, layer: number, point: HookPoint): Float64Array {
+  const byPoint: Record<HookPoint, Float64Array[]> = {
+    'mlp-in': trace.mlpInputs,
+    'mlp-out': trace.mlpOutputs,
+    'resid-pre': trace.residPre,
+    'resid-mid': trace.residMid,
+    'resid-post': trace.residPost,
+  };
+  const values = byPoint[point][layer];
+  if (values === undefined) {
+    throw new LanguageModelForwardError(
+      `the trace holds no ${point} values for layer ${layer} (keep ${point.startsWith('mlp') ? 'mlp' : 'residuals'})`,
+    );
+  }
+  return values;
 }
 
 function checkedReplacement(intervention: Intervention, values: Float64Array, count: number): Float64Array {
