@@ -2,11 +2,12 @@
 // the test stops for 15 s while one training job runs and another is submitted, then starts again.
 // Both jobs must end completed (never stuck "running", no attempt spent on the outage): with the
 // default patience the jobs' writes wait for Postgres in place; with a short one they go back to
-// BullMQ's delayed set and run again once it is back. Redis is the shared one, under a fresh prefix.
+// BullMQ's delayed set and run again once it is back. And rows the pre-fix worker left running are
+// settled by the next worker's reconciler. Redis is the shared one, under a fresh prefix.
 // Needs the built worker (dist/).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '@bilinear-lab/db';
-import { enqueue } from '@bilinear-lab/jobs';
+import { enqueue, finishInQueue } from '@bilinear-lab/jobs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createOwnPostgres, type OwnPostgres } from './testing/own-postgres.js';
 import { createProject, createTrainingJob } from './testing/platform-rows.js';
@@ -140,6 +141,56 @@ describe('a 15 s Postgres outage', () => {
     expect(worker.child.exitCode).toBeNull();
     console.log(
       `outage (back to the queue): converged ${outage.convergedAfterRestartMs} ms after Postgres restarted`,
+    );
+  }, 180_000);
+});
+
+describe('rows a worker before this fix left running', () => {
+  it('are settled by the next worker at start-up: failed with BullMQ’s reason, or run again when BullMQ lost the job', async () => {
+    // As issue 11 left them: BullMQ failed the job after three attempts, the row still says running.
+    const failed = await createTrainingJob(platform.db, projectId, SMALL_MODEL, { name: 'failed-in-queue' });
+    await enqueue(platform.queue('train'), 'train', failed.payload);
+    await finishInQueue(platform.queue('train'), failed.jobId, {
+      failed: "Can't reach database server at 127.0.0.1:5432",
+    });
+    // And one whose BullMQ job is gone (trimmed, or a Redis that lost its data).
+    const lost = await createTrainingJob(platform.db, projectId, SMALL_MODEL, { name: 'lost-from-queue' });
+    for (const rows of [failed, lost]) {
+      await platform.db.job.update({
+        where: { id: rows.jobId },
+        data: { status: 'running', attempts: 3, workerId: 'pre-fix-worker', startedAt: new Date() },
+      });
+      await platform.db.model.update({ where: { id: rows.modelId }, data: { status: 'running' } });
+    }
+
+    const started = performance.now();
+    startWorker('reconciling', {});
+    const settled = await waitFor(
+      'the reconciler to fail the first row',
+      async () => {
+        const row = await platform.db.job.findUniqueOrThrow({ where: { id: failed.jobId } });
+        return row.status === 'failed' ? row : undefined;
+      },
+      60_000,
+    );
+    const settledMs = Math.round(performance.now() - started);
+    expect(settled.error).toBe("Can't reach database server at 127.0.0.1:5432");
+    expect((await platform.db.model.findUniqueOrThrow({ where: { id: failed.modelId } })).status).toBe(
+      'failed',
+    );
+
+    const completed = await waitFor(
+      'the lost job to run again and complete',
+      async () => {
+        const row = await platform.db.job.findUniqueOrThrow({ where: { id: lost.jobId } });
+        return row.status === 'completed' || row.status === 'failed' ? row : undefined;
+      },
+      90_000,
+    );
+    const completedMs = Math.round(performance.now() - started);
+    await expectCompletedOnce(completed);
+    console.log(
+      `stuck rows: failed row settled ${settledMs} ms, lost job completed ${completedMs} ms after the worker was started`,
     );
   }, 180_000);
 });
