@@ -1,5 +1,6 @@
-// The API as a tree of plugins: external plugins (OpenAPI, multipart, rate limit) → app plugins
-// (errors, Postgres, Redis and queues, auth) → routes. One error handler, one 404 handler.
+// The API as a tree of plugins: external plugins (security headers, OpenAPI, multipart, rate
+// limit) → app plugins (errors, Postgres, Redis and queues, auth) → routes. One error handler, one
+// 404 handler.
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
@@ -11,6 +12,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import datasetRoutes from './routes/datasets/index.js';
 import decompositionRoutes from './routes/decompositions/index.js';
 import healthRoutes from './routes/health/index.js';
@@ -64,6 +66,7 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
   });
 
   // External plugins.
+  await registerSecurityHeaders(app);
   await registerOpenApi(app);
   await app.register(multipart, {
     limits: { fileSize: Math.floor(config.uploadLimitMb * 1024 * 1024) },
