@@ -128,7 +128,7 @@ describe('a 15 s Postgres outage', () => {
     expect(worker.output()).toMatch(/the database is back after \d+ ms/);
     expect(worker.child.exitCode).toBeNull();
     console.log(
-      `outage (wait in place): converged ${outage.convergedAfterRestartMs} ms after Postgres restarted`,
+      `outage (wait in place): converged ${outage.convergedAfterRestartMs} ms after Postgres restarted; Job.attempts (starts) ${outage.jobs.map((job) => job.attempts).join(', ')}`,
     );
   }, 180_000);
 
@@ -140,7 +140,7 @@ describe('a 15 s Postgres outage', () => {
     expect(worker.output()).toMatch(/back to the queue for \d+ ms without using an attempt/);
     expect(worker.child.exitCode).toBeNull();
     console.log(
-      `outage (back to the queue): converged ${outage.convergedAfterRestartMs} ms after Postgres restarted`,
+      `outage (back to the queue): converged ${outage.convergedAfterRestartMs} ms after Postgres restarted; Job.attempts (starts) ${outage.jobs.map((job) => job.attempts).join(', ')}`,
     );
   }, 180_000);
 });

@@ -53,6 +53,7 @@ export class JobRun<Q extends QueueName> {
   private readonly controller = new AbortController();
   private readonly cancelPoll: NodeJS.Timeout;
   private pending: Promise<void> = Promise.resolve();
+  private databaseAwayLogged = false;
   readonly progress: (fraction: number, message?: string) => void;
 
   constructor(
@@ -165,12 +166,22 @@ export class JobRun<Q extends QueueName> {
   /**
    * Runs a write after every earlier event and write, without waiting for it (progress, live metric
    * rows); a failure is logged, not thrown: watchers miss an update, the job goes on. commit() and
-   * the failure records wait for all of them first.
+   * the failure records wait for all of them first. While the database is away only the first
+   * failure is logged (a training run reports several times a second).
    */
   defer(task: () => Promise<void>, what = 'report progress'): void {
-    this.pending = this.pending.then(task).catch((error: unknown) => {
-      this.context.log.warn(`job ${this.jobId}: could not ${what}: ${describeError(error)}`);
-    });
+    this.pending = this.pending.then(task).then(
+      () => {
+        this.databaseAwayLogged = false;
+      },
+      (error: unknown) => {
+        const away = isDatabaseUnavailable(error);
+        if (away && this.databaseAwayLogged) return;
+        this.databaseAwayLogged = away;
+        const skipped = away ? '; progress and live metric rows are skipped until it is back' : '';
+        this.context.log.warn(`job ${this.jobId}: could not ${what}: ${describeError(error)}${skipped}`);
+      },
+    );
   }
 
   private async pollCancel(): Promise<void> {
