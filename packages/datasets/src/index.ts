@@ -18,11 +18,13 @@ export {
 export { type DatasetShape, fitsBundledMnist, fitsDataset, type ModelShape } from './fits-dataset.js';
 export { encodeIdx } from './idx/encode-idx.js';
 export {
+  checkIdxDatasetBytes,
   DEFAULT_MAX_IDX_BYTES,
   IDX_FILE_NAMES,
   IDX_ROLES,
   type IdxBytes,
   type IdxDatasetOptions,
+  type IdxDatasetSummary,
   type IdxFile,
   type IdxRole,
   idxDatasetFromBytes,

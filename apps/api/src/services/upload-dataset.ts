@@ -3,11 +3,12 @@
 import { createHash } from 'node:crypto';
 import { DatasetUploadFieldsSchema } from '@bilinear-lab/contracts';
 import {
+  checkIdxDatasetBytes,
   DatasetError,
   IDX_FILE_NAMES,
   IDX_ROLES,
+  type IdxDatasetSummary,
   type IdxRole,
-  idxDatasetFromBytes,
 } from '@bilinear-lab/datasets';
 import type { Dataset } from '@bilinear-lab/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -30,9 +31,9 @@ export async function uploadDataset(
   }
   const files = assignRoles(upload.files);
 
-  let parsed: Awaited<ReturnType<typeof idxDatasetFromBytes>>;
+  let summary: IdxDatasetSummary;
   try {
-    parsed = await idxDatasetFromBytes(
+    summary = await checkIdxDatasetBytes(
       {
         trainImages: { name: files.trainImages.fileName, bytes: files.trainImages.bytes },
         trainLabels: { name: files.trainLabels.fileName, bytes: files.trainLabels.bytes },
@@ -47,7 +48,6 @@ export async function uploadDataset(
     }
     throw error;
   }
-  const [rows, cols] = parsed.imageShape ?? [parsed.inputDim, 1];
 
   const stored: string[] = [];
   try {
@@ -71,11 +71,11 @@ export async function uploadDataset(
         name: fields.data.name ?? `idx-${checksum.slice(0, 8)}`,
         checksum,
         metadata: {
-          trainCount: parsed.train.count,
-          testCount: parsed.test.count,
-          rows,
-          cols,
-          classes: parsed.outputDim,
+          trainCount: summary.trainCount,
+          testCount: summary.testCount,
+          rows: summary.rows,
+          cols: summary.cols,
+          classes: summary.classes,
           files: Object.fromEntries(IDX_ROLES.map((role) => [role, artifacts[role].id])),
           fileNames: Object.fromEntries(IDX_ROLES.map((role) => [role, files[role].fileName])),
         },

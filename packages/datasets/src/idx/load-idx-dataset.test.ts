@@ -5,7 +5,13 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetError, type DatasetErrorCode } from '../dataset-error.js';
 import { encodeIdx } from './encode-idx.js';
-import { IDX_FILE_NAMES, IDX_ROLES, idxDatasetFromBytes, loadIdxDataset } from './load-idx-dataset.js';
+import {
+  checkIdxDatasetBytes,
+  IDX_FILE_NAMES,
+  IDX_ROLES,
+  idxDatasetFromBytes,
+  loadIdxDataset,
+} from './load-idx-dataset.js';
 import type { IdxArray } from './parse-idx.js';
 
 const ROWS = 4;
@@ -395,4 +401,41 @@ describe('gzip bombs and non-finite pixels', () => {
       );
     });
   }
+});
+
+describe('checkIdxDatasetBytes', () => {
+  it('summarises valid files as idxDatasetFromBytes reads them', async () => {
+    for (const gzip of [false, true]) {
+      const dataset = await idxDatasetFromBytes(files(gzip), { classes: 12 });
+      expect(await checkIdxDatasetBytes(files(gzip), { classes: 12 })).toEqual({
+        trainCount: dataset.train.count,
+        testCount: dataset.test.count,
+        rows: dataset.imageShape?.[0],
+        cols: dataset.imageShape?.[1],
+        classes: dataset.outputDim,
+      });
+    }
+  });
+
+  it('throws the same error as idxDatasetFromBytes for each kind of bad file', async () => {
+    const nan = new Float32Array(5 * ROWS * COLS);
+    nan[7] = Number.NaN;
+    const bad: Partial<Record<FileKey, Uint8Array>>[] = [
+      { trainLabels: encodeIdx(labels(11)) },
+      { testLabels: encodeIdx({ type: 'ubyte', shape: [5], data: Uint8Array.from([0, 1, 2, 10, 3]) }) },
+      { testImages: encodeIdx(images(5, 3, 4)) },
+      { testImages: encodeIdx({ type: 'float32', shape: [5, ROWS, COLS], data: nan }) },
+      { trainImages: encodeIdx({ type: 'int16', shape: [12, ROWS, COLS], data: new Int16Array(144) }) },
+      { trainImages: encodeIdx(images(12)).subarray(0, 20) },
+    ];
+    for (const replace of bad) {
+      const [full, checked] = await Promise.all([
+        idxDatasetFromBytes(files(true, replace)).catch((error: unknown) => error),
+        checkIdxDatasetBytes(files(true, replace)).catch((error: unknown) => error),
+      ]);
+      expect(full).toBeInstanceOf(DatasetError);
+      expect(checked).toEqual(full);
+      expect((checked as DatasetError).message).toBe((full as DatasetError).message);
+    }
+  });
 });
