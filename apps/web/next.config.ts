@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { NextConfig } from 'next';
+import { securityHeaders } from './src/lib/security-headers';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,6 +12,14 @@ const nextConfig: NextConfig = {
   outputFileTracingRoot: repositoryRoot,
   poweredByHeader: false,
   reactStrictMode: true,
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: securityHeaders({ development: process.env.NODE_ENV === 'development' }),
+      },
+    ];
+  },
 };
 
 export default nextConfig;
