@@ -108,13 +108,27 @@ function outputDocument(output: Decomposition['outputs'][number]): Decomposition
  * Joined, the pieces are exactly decompositionJson's text.
  */
 export function* decompositionJsonChunks(decomposition: Decomposition, timing: Timing): Generator<string> {
-  const { model, top_k, outputs: _, ...after } = documentParts(decomposition, timing);
-  yield `${JSON.stringify({ model, top_k }).slice(0, -1)},"outputs":[`;
+  yield decompositionJsonHead(decomposition.model, decomposition.topK);
   for (let j = 0; j < decomposition.outputs.length; j++) {
-    const output = decomposition.outputs[j] as Decomposition['outputs'][number];
-    yield (j === 0 ? '' : ',') + JSON.stringify(outputDocument(output));
+    yield outputJson(decomposition.outputs[j] as Decomposition['outputs'][number], j);
   }
-  yield `],${JSON.stringify(after).slice(1)}`;
+  yield decompositionJsonTail(decomposition, timing);
+}
+
+/** The document up to its first output: what is known before any output is decomposed. */
+export function decompositionJsonHead(model: Decomposition['model'], topK: number): string {
+  return `${JSON.stringify({ model, top_k: topK }).slice(0, -1)},"outputs":[`;
+}
+
+/** The output at position j of the document's "outputs" (with its separating comma). */
+export function outputJson(output: Decomposition['outputs'][number], position: number): string {
+  return (position === 0 ? '' : ',') + JSON.stringify(outputDocument(output));
+}
+
+/** The rest of the document after its outputs (sign convention, exactness, timing). */
+export function decompositionJsonTail(decomposition: Decomposition, timing: Timing): string {
+  const { model: _model, top_k: _topK, outputs: _outputs, ...after } = documentParts(decomposition, timing);
+  return `],${JSON.stringify(after).slice(1)}`;
 }
 
 /**

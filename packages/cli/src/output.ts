@@ -5,49 +5,81 @@ import { basename, dirname, join } from 'node:path';
 import { CliInputError, inputAt } from './errors.js';
 
 /**
- * Writes `data` to `path` so that readers see either the old file or the complete new one: the
- * bytes go to a temporary file in the same directory (same file system, so rename is atomic),
- * are flushed to disk, then renamed over the target. On any failure the temporary file is removed
- * and the target is left as it was.
+ * Writes `data` to `path` so that readers see either the old file or the complete new one (see
+ * openAtomicFile). On any failure the temporary file is removed and the target is left as it was.
  */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array | Iterable<string>,
 ): Promise<void> {
+  const file = await openAtomicFile(path);
+  try {
+    if (typeof data === 'string' || data instanceof Uint8Array) await file.write(data);
+    else for (const chunk of data) await file.write(chunk);
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}
+
+/** Where text goes piece by piece; `commit` completes it, `abort` leaves no trace of it. */
+export interface TextSink {
+  write(chunk: string | Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * A file written piece by piece that readers see either as it was or complete: the bytes go to a
+ * temporary file in the same directory (same file system, so rename is atomic), are flushed to
+ * disk on commit, then renamed over the target; abort removes the temporary file.
+ */
+export async function openAtomicFile(path: string): Promise<TextSink> {
   const temporary = join(
     dirname(path),
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(temporary, 'wx', 0o644);
-    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-    else for (const chunk of data) await handle.write(chunk);
-    await handle.sync();
+  const handle: FileHandle = await open(temporary, 'wx', 0o644);
+  let isOpen = true;
+  const close = async () => {
+    if (!isOpen) return;
+    isOpen = false;
     await handle.close();
-    handle = undefined;
-    await rename(temporary, path);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  };
+  return {
+    async write(chunk) {
+      // writeFile continues from the current position and loops until every byte is written.
+      await handle.writeFile(chunk);
+    },
+    async commit() {
+      await handle.sync();
+      await close();
+      await rename(temporary, path);
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await rm(temporary, { force: true });
+    },
+  };
+}
+
+/** stdout as a sink: each piece waits while the pipe is full; commit ends the text with a newline. */
+export function stdoutSink(): TextSink {
+  return {
+    async write(chunk) {
+      if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    },
+    async commit() {
+      await this.write('\n');
+    },
+    async abort() {},
+  };
 }
 
 /** Text for stdout, always ending in one newline. */
 export function printLine(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-/**
- * Text for stdout in pieces (a document too large for one string), waiting whenever the pipe is
- * full so the pieces are not all buffered at once; a newline ends it.
- */
-export async function printChunks(chunks: Iterable<string>): Promise<void> {
-  for (const chunk of chunks) {
-    if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
-  }
-  process.stdout.write('\n');
 }
 
 /** A status line for people on stderr (where it never mixes with data on stdout). */

@@ -29,6 +29,12 @@ export interface ThreadedDecomposeRequest {
    */
   strategy?: 'auto' | 'direct' | 'output-tensor';
   onProgress?: (done: number, total: number, label: string) => void;
+  /**
+   * Takes each output as soon as it is decomposed, in order, instead of the result holding them all:
+   * the result's `outputs` is then empty (its exactness still covers every output). Thousands of
+   * language-model directions are 300 MB of eigenpairs; a writer passes them on. Awaited.
+   */
+  onOutput?: (output: OutputDecomposition, position: number) => void | Promise<void>;
 }
 
 /** Directions contracted and solved per round through the output tensor (their Q's share memory). */
@@ -91,9 +97,12 @@ async function decomposeDirect(
   try {
     const model = importModel(parseSafetensors(request.modelBytes), importOptions);
     outputCount = decompositionTarget(model, options).outputs.length;
-    return mergeShards(
+    const merged = mergeShards(
       await Promise.all(shards.map((shard) => shard.reply('result').then((reply) => reply.decomposition))),
     );
+    if (!request.onOutput) return merged;
+    for (const [position, output] of merged.outputs.entries()) await request.onOutput(output, position);
+    return { ...merged, outputs: [] };
   } finally {
     await Promise.all(shards.map((shard) => shard.stop()));
   }
@@ -153,7 +162,25 @@ async function decomposeThroughTensor(
       const replies = await Promise.all(
         shards.map((shard) => shard.command({ type: 'solve', first, count }, 'solved')),
       );
-      replies.forEach((reply, index) => outputs[index]?.push(...reply.outputs));
+      // Each thread answers its positions of the batch (j mod n = its index) in ascending order.
+      const taken = replies.map(() => 0);
+      for (let position = first; position < first + count; position++) {
+        const index = position % threads;
+        const slot = taken[index] ?? 0;
+        taken[index] = slot + 1;
+        const output = replies[index]?.outputs[slot];
+        if (!output) throw new Error(`thread ${index} returned no output for position ${position}`);
+        if (request.onOutput) {
+          await request.onOutput(output, position);
+          // Only what the exactness check reads is kept.
+          outputs[index]?.push({
+            ...output,
+            topPositive: [],
+            topNegative: [],
+            eigenvalues: new Float64Array(0),
+          });
+        } else outputs[index]?.push(output);
+      }
     }
     const finished = await Promise.all(shards.map((shard) => shard.command({ type: 'finish' }, 'result')));
     return mergeShards(

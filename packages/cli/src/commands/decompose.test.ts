@@ -341,6 +341,27 @@ describe('bilinear decompose on a language model', () => {
       expect(pair.bottom_tokens?.map((e) => e.id)).toEqual(order.slice(-10).reverse());
       pair.top_tokens?.forEach((e) => expect(e.weight).toBeCloseTo(scores[e.id] as number, 12));
     }
+    // The same document streamed to --out (and stdout at once), timing apart.
+    const out = join(directory.path, 'wide.json');
+    const both = runCli([
+      'decompose',
+      path,
+      '--outputs',
+      outputs.join(','),
+      '--top-k',
+      '1',
+      '--json',
+      '--out',
+      out,
+    ]);
+    expect(both.code).toBe(0);
+    const written = JSON.parse(readFileSync(out, 'utf8')) as DecompositionJson;
+    expect({ ...written, timing: null }).toEqual({
+      ...(JSON.parse(both.stdout) as DecompositionJson),
+      timing: null,
+    });
+    expect({ ...written, timing: null }).toEqual({ ...result, timing: null });
+    expect(readdirSync(directory.path).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   it('needs --outputs (exit 2, saying so)', () => {

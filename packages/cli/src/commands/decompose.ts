@@ -10,13 +10,19 @@ import {
 } from '@bilinear-lab/core';
 import { decomposeInThreads } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
-import { decompositionJsonChunks, READING_ENTRIES } from '../decomposition-json.js';
+import {
+  decompositionJsonChunks,
+  decompositionJsonHead,
+  decompositionJsonTail,
+  outputJson,
+  READING_ENTRIES,
+} from '../decomposition-json.js';
 import { CliInputError, EXIT_INTERNAL, inputAt } from '../errors.js';
 import { formatBytes, formatValue, renderTable, sparkline } from '../format.js';
 import { languageModelSettings } from '../language-model-settings.js';
 import { modelImportOptions, readSafetensorsFile, resolveModelFile } from '../model-file.js';
 import { wholeNumber, wholeNumberList } from '../options.js';
-import { note, printChunks, printLine, writeFileAtomic } from '../output.js';
+import { note, openAtomicFile, printLine, stdoutSink, type TextSink } from '../output.js';
 import { progressBar } from '../progress.js';
 
 interface DecomposeOptions {
@@ -115,40 +121,71 @@ export function registerDecompose(program: Command): void {
         model.layout === 'language-model' ? await languageModelSettings(model, options) : null;
       if (!languageModel) rejectLanguageModelFlags(options);
 
+      const requested = {
+        topK: options.topK,
+        exactnessSamples: options.samples,
+        ...(options.outputs ? { outputs: options.outputs } : {}),
+        ...(options.layer !== undefined ? { layer: options.layer } : {}),
+        ...languageModel,
+        ...(languageModel ? { readingEntries: READING_ENTRIES } : {}),
+      };
+      const target = await inputAt(path, () => decompositionTarget(model, requested));
+      const outputCount = target.outputs.length;
+      const settings = withInputVectorPolicy(model, requested, outputCount);
+      const threads = options.threads ?? defaultThreads(outputCount);
+      // Many outputs go to the JSON one by one as they are decomposed, never all held at once.
+      const sinks = await openSinks(options, outputCount > INPUT_VECTORS_UP_TO);
+
       const progress = progressBar('decomposing');
       const started = performance.now();
       let decomposition: Decomposition;
       try {
-        const requested = {
-          topK: options.topK,
-          exactnessSamples: options.samples,
-          ...(options.outputs ? { outputs: options.outputs } : {}),
-          ...(options.layer !== undefined ? { layer: options.layer } : {}),
-          ...languageModel,
-          ...(languageModel ? { readingEntries: READING_ENTRIES } : {}),
-        };
-        const outputCount = await inputAt(path, () => decompositionTarget(model, requested).outputs.length);
-        const settings = withInputVectorPolicy(model, requested, outputCount);
         const onProgress = (done: number, total: number, label: string) =>
           progress.update(done, total, outputName(model.layout, label));
-        const threads = options.threads ?? defaultThreads(outputCount);
-        decomposition = await inputAt(path, () =>
-          threads > 1
-            ? decomposeInThreads({
-                modelBytes: file.bytes,
-                importOptions,
-                options: settings,
-                threads,
-                onProgress,
-              })
-            : decomposeFile(file, importOptions, { ...settings, onProgress }),
-        );
+        if (sinks) {
+          await sinks.write(decompositionJsonHead(target.describe, settings.topK ?? 0));
+          decomposition = await inputAt(path, () =>
+            decomposeInThreads({
+              modelBytes: file.bytes,
+              importOptions,
+              options: settings,
+              threads,
+              onProgress,
+              onOutput: (output, position) => sinks.write(outputJson(output, position)),
+            }),
+          );
+        } else {
+          decomposition = await inputAt(path, () =>
+            threads > 1
+              ? decomposeInThreads({
+                  modelBytes: file.bytes,
+                  importOptions,
+                  options: settings,
+                  threads,
+                  onProgress,
+                })
+              : decomposeFile(file, importOptions, { ...settings, onProgress }),
+          );
+        }
+      } catch (error) {
+        await sinks?.abort();
+        throw error;
       } finally {
         progress.stop();
       }
       const seconds = (performance.now() - started) / 1000;
       reportFailedExactness(path, decomposition);
 
+      if (sinks) {
+        await sinks.write(decompositionJsonTail(decomposition, { seconds }));
+        await sinks.commit();
+        if (options.out !== undefined) {
+          note(
+            `bilinear: wrote ${options.out} (${outputCount} outputs, ${formatBytes(sinks.bytes)}) in ${seconds.toFixed(2)} s`,
+          );
+        }
+        return;
+      }
       if (options.out === undefined && !options.json) {
         const inputs = languageModel?.sampleInputs
           ? "of the model's own MLP inputs (seeded random token sequences through its forward pass)"
@@ -156,24 +193,55 @@ export function registerDecompose(program: Command): void {
         printLine(renderSummary(path, decomposition, seconds, inputs));
         return;
       }
-      const chunks = () => decompositionJsonChunks(decomposition, { seconds });
+      const written = await openSinks(options, true);
+      if (!written) return;
+      try {
+        for (const chunk of decompositionJsonChunks(decomposition, { seconds })) await written.write(chunk);
+        await written.commit();
+      } catch (error) {
+        await written.abort();
+        throw error;
+      }
       if (options.out !== undefined) {
-        const out = options.out;
-        let bytes = 1;
-        const counted = function* () {
-          for (const chunk of chunks()) {
-            bytes += Buffer.byteLength(chunk);
-            yield chunk;
-          }
-          yield '\n';
-        };
-        await inputAt(out, () => writeFileAtomic(out, counted()));
         note(
-          `bilinear: wrote ${out} (${decomposition.outputs.length} outputs, ${formatBytes(bytes)}) in ${seconds.toFixed(2)} s`,
+          `bilinear: wrote ${options.out} (${decomposition.outputs.length} outputs, ${formatBytes(written.bytes)}) in ${seconds.toFixed(2)} s`,
         );
       }
-      if (options.json) await printChunks(chunks());
     });
+}
+
+/**
+ * Where the JSON goes: the --out file (atomically: all or nothing) and/or stdout (--json), as one
+ * sink that counts the bytes of the file's text; null without either, or when not `wanted`.
+ */
+async function openSinks(
+  options: DecomposeOptions,
+  wanted: boolean,
+): Promise<(TextSink & { readonly bytes: number }) | null> {
+  if (!wanted || (options.out === undefined && !options.json)) return null;
+  const out = options.out;
+  const targets: TextSink[] = [];
+  if (out !== undefined) targets.push(await inputAt(out, () => openAtomicFile(out)));
+  if (options.json) targets.push(stdoutSink());
+  let bytes = 0;
+  const each = async (action: (sink: TextSink) => Promise<void>) => {
+    for (const sink of targets) await action(sink);
+  };
+  return {
+    get bytes() {
+      return bytes;
+    },
+    async write(chunk) {
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      await each((sink) => sink.write(chunk));
+    },
+    async commit() {
+      if (out !== undefined) bytes += 1;
+      await each((sink) => sink.write('\n'));
+      await inputAt(out ?? 'stdout', () => each((sink) => sink.commit()));
+    },
+    abort: () => each((sink) => sink.abort()),
+  };
 }
 
 /** SAE, vector and comparison flags mean nothing to an image classifier: say so rather than ignore them. */
