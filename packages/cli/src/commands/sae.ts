@@ -63,9 +63,8 @@ export function registerSae(program: Command): void {
     .option('--seed <n>', 'seed of the initial weights and the shuffle', wholeNumber(0), 0)
     .option(
       '--buffer <n>',
-      'activations held and shuffled at once; when the whole text fits it is read once',
+      'activations held and shuffled at once; when the whole text fits it is read once (default: 262,144, at most 256 MiB of float32)',
       wholeNumber(1),
-      262_144,
     )
     .option(
       '--eval-tokens <n>',

@@ -40,10 +40,18 @@ export interface SaeTrainFlags {
   batch: number;
   lr: number;
   seed: number;
-  buffer: number;
+  buffer?: number;
   evalTokens: number;
   out: string;
   json?: boolean;
+}
+
+/** The default buffer: 2^18 positions (the reference holds 2^21 on a GPU), at most 256 MiB of float32. */
+const BUFFER_ROWS = 1 << 18;
+const BUFFER_BYTES = 1 << 28;
+
+export function defaultBufferRows(modelDim: number): number {
+  return Math.min(BUFFER_ROWS, Math.floor(BUFFER_BYTES / (4 * modelDim)));
 }
 
 const MODEL_FILE = 'model.safetensors';
@@ -61,7 +69,7 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
       '--steps and --tokens-total: give one (optimiser steps, or activations to train on)',
     );
   }
-  if (flags.buffer < flags.batch) {
+  if (flags.buffer !== undefined && flags.buffer < flags.batch) {
     throw new CliInputError(
       `--buffer ${flags.buffer}: the buffer must hold at least one batch (--batch ${flags.batch})`,
     );
@@ -89,6 +97,8 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
   const heldOutPositions = heldOut.reduce((sum, sequence) => sum + sequence.length, 0);
   const steps = flags.steps ?? Math.max(1, Math.ceil((flags.tokensTotal ?? trainPositions) / flags.batch));
   const hook = { layer: flags.layer, point };
+  // Never more rows than the text has (the buffer is allocated whole), never fewer than a batch.
+  const bufferRows = Math.max(flags.batch, Math.min(flags.buffer ?? defaultBufferRows(d), trainPositions));
   note(
     `bilinear: TopK SAE on layer ${hook.layer} ${point}: ${features} features (×${+(features / d).toFixed(3)} of d_model ${d}), k = ${flags.k}; ` +
       `${steps} steps of ${formatInteger(flags.batch)} activations, lr ${flags.lr}; ` +
@@ -96,8 +106,8 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
   );
 
   note(
-    `bilinear: reading ${formatInteger(Math.min(flags.buffer, trainPositions))} activations through the model into the buffer` +
-      (flags.buffer >= trainPositions ? ' (all of them: read once, reshuffled every pass)' : ''),
+    `bilinear: reading ${formatInteger(Math.min(bufferRows, trainPositions))} activations through the model into the buffer` +
+      (bufferRows >= trainPositions ? ' (all of them: read once, reshuffled every pass)' : ''),
   );
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -116,7 +126,7 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
           batchSize: flags.batch,
           learningRate: flags.lr,
           seed: flags.seed,
-          bufferRows: flags.buffer,
+          bufferRows,
         },
         { signal: controller.signal, onStep: (report) => progress.step(report) },
       ),
