@@ -65,22 +65,17 @@ export class ModelInspectionPool {
   inspect(bytes: Uint8Array<ArrayBuffer>, residual: boolean | null): Promise<Inspection> {
     if (this.closed) return Promise.reject(serviceUnavailable('the API is shutting down', 5));
     const idle = [...this.threads].find((thread) => thread.task === null);
-    if (idle === undefined && this.threads.size >= this.limits.threads) {
-      if (this.waiting.length >= this.limits.queueLength) {
-        const seconds = Math.max(
-          1,
-          Math.ceil(
-            ((this.waiting.length + this.threads.size) * this.averageMs) / this.limits.threads / 1000,
-          ),
-        );
-        return Promise.reject(
-          serviceUnavailable(
-            `${this.waiting.length + this.threads.size} model files are being read or waiting, the most this ` +
-              `server takes at once; try again in ${seconds} s`,
-            seconds,
-          ),
-        );
-      }
+    const full = this.threads.size >= this.limits.threads && this.waiting.length >= this.limits.queueLength;
+    if (idle === undefined && full) {
+      const ahead = this.waiting.length + this.threads.size;
+      const seconds = Math.max(1, Math.ceil((ahead * this.averageMs) / this.limits.threads / 1000));
+      return Promise.reject(
+        serviceUnavailable(
+          `${ahead} model files are being read or waiting, the most this server takes at once; ` +
+            `try again in ${seconds} s`,
+          seconds,
+        ),
+      );
     }
     return new Promise<Inspection>((resolve, reject) => {
       const task: Task = { request: { bytes, residual }, resolve, reject };
