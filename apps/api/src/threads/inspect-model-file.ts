@@ -72,6 +72,11 @@ async function inspect({ bytes, residual }: InspectRequest): Promise<InspectResu
   } catch (error) {
     return { ok: false, name: (error as Error).name, message: (error as Error).message };
   }
+  // A file whose own config says residual or not decides; the declaration only fills in for a file
+  // without one. A contradiction comes back unevaluated, with the file's value, for the caller to refuse.
+  if (residual !== null && model.configSource === 'metadata' && model.config.residual !== residual) {
+    return { ok: true, config: model.config, configSource: model.configSource, metrics: null };
+  }
   const config = residual === null ? model.config : { ...model.config, residual };
   const metrics = isMnistClassifier(config) ? await evaluateOnMnist(model, config) : null;
   return { ok: true, config, configSource: model.configSource, metrics };

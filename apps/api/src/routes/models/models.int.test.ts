@@ -19,6 +19,16 @@ afterAll(async () => {
   await test?.close();
 });
 
+/** The same safetensors file with `metadata` in its header (the tensors' bytes untouched). */
+function withMetadata(file: Uint8Array, metadata: Record<string, string>): Uint8Array {
+  const length = Number(Buffer.from(file).readBigUInt64LE(0));
+  const header = JSON.parse(Buffer.from(file.subarray(8, 8 + length)).toString('utf8'));
+  const text = Buffer.from(JSON.stringify({ ...header, __metadata__: metadata }), 'utf8');
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(text.length));
+  return Buffer.concat([prefix, text, file.subarray(8 + length)]);
+}
+
 async function rowCounts() {
   const db = test.app.db;
   const [models, runs, jobs, artifacts] = await Promise.all([
@@ -183,6 +193,37 @@ describe('POST /projects/:id/models/import', () => {
 
     const listed = await test.call({ url: `/api/v1/projects/${projectId}/models`, key: test.adminKey });
     expect(listed.json().map((model: { id: string }) => model.id)).toContain(modelId);
+  });
+
+  it('refuses a residual field that contradicts the config in the file’s metadata, storing nothing (400)', async () => {
+    const before = await rowCounts();
+    const config = await readFile(
+      new URL('../../../../../examples/mnist-d64.safetensors.config.json', import.meta.url),
+      'utf8',
+    );
+    const bytes = withMetadata(await readFile(EXAMPLE_MODEL), { bilinear_lab_config: config });
+    const send = (residual: string) => {
+      const upload = multipartBody([
+        { field: 'residual', value: residual },
+        { field: 'file', fileName: 'says-not-residual.safetensors', bytes },
+      ]);
+      return test.call({
+        method: 'POST',
+        url: `/api/v1/projects/${projectId}/models/import`,
+        key: test.adminKey,
+        payload: upload.payload,
+        headers: upload.headers,
+      });
+    };
+    const contradicted = await send('true');
+    expect(contradicted.statusCode, contradicted.body).toBe(400);
+    expect(contradicted.json().error.message).toContain('says residual = false in its config');
+    expect(await rowCounts()).toEqual(before);
+    // Agreeing with the file is fine, and the file's model scores as PyTorch's did.
+    const agreed = await send('false');
+    expect(agreed.statusCode, agreed.body).toBe(201);
+    expect(agreed.json().config.residual).toBe(false);
+    expect(agreed.json().metrics.testAccuracy).toBeCloseTo(1893 / 2000, 10);
   });
 
   it('refuses a malformed safetensors file with the parser’s message, leaving no rows or artifacts', async () => {
