@@ -3,6 +3,7 @@
 // process; within a few seconds the job process is gone too instead of spinning on as an orphan of
 // PID 1. Needs the built worker (dist/).
 
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,8 @@ const HIDDEN = 512;
 let platform: TestPlatform;
 const workers: WorkerProcess[] = [];
 let jobProcesses: number[] = [];
+/** Writes to stdout until a write fails (testing/broken-pipe-child.ts). */
+const BROKEN_PIPE_CHILD = fileURLToPath(new URL('../../dist/testing/broken-pipe-child.js', import.meta.url));
 /** A worker whose decompose jobs never yield (testing/spinning-worker.ts). */
 const SPINNING_WORKER = fileURLToPath(new URL('../../dist/testing/spinning-worker.js', import.meta.url));
 
@@ -144,4 +147,19 @@ describe.skipIf(process.platform !== 'linux')('a job process whose worker is SIG
     const job = await platform.db.job.findUniqueOrThrow({ where: { id: rows.jobId } });
     expect(job.status).toBe('running');
   }, 120_000);
+});
+
+describe('a job process whose output pipe breaks', () => {
+  it('exits on EPIPE instead of reporting the error to no one for ever', async () => {
+    const child = fork(BROKEN_PIPE_CHILD, [], { stdio: ['ignore', 'pipe', 'ignore', 'ipc'] });
+    jobProcesses.push(child.pid ?? -1);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise((resolve) => child.stdout?.once('data', resolve));
+    child.stdout?.destroy(); // the reading end closes; the parent itself stays
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('running after 5 s'), 5_000)),
+    ]);
+    expect(code).toBe(1);
+  });
 });
