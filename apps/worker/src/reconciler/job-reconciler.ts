@@ -17,7 +17,7 @@
 //               `queuedGraceMs` is left alone: the API writes the rows first and enqueues after.
 import { randomUUID } from 'node:crypto';
 import { type JobStatus, jobCatalog, QUEUE_NAMES, type QueueName } from '@bilinear-lab/contracts';
-import type { Database, Job } from '@bilinear-lab/db';
+import { type Database, isDatabaseUnavailable, type Job } from '@bilinear-lab/db';
 import {
   enqueue,
   type JobEventLog,
@@ -131,8 +131,14 @@ export class JobReconciler {
       });
       for (const row of rows) {
         report.checked += 1;
-        const repair = await this.reconcileRow(row);
-        if (repair) report.repairs.push(repair);
+        try {
+          const repair = await this.reconcileRow(row);
+          if (repair) report.repairs.push(repair);
+        } catch (error) {
+          // One row's trouble (a failed enqueue) does not hold up the others; the next pass retries it.
+          if (isDatabaseUnavailable(error)) throw error;
+          this.options.log.warn(`reconciler: job ${row.id}: ${describeError(error)}`);
+        }
       }
       if (rows.length < PAGE) break;
       after = rows.at(-1)?.id;
