@@ -1,0 +1,1279 @@
+#!/usr/bin/env node
+// Reliability suite (issue 11): the built API and worker as real processes on a Postgres cluster and
+// a redis-server of this run's own (temporary directories, free loopback ports; never the machine's
+// shared ones), then
+//   1. an authorization matrix generated from the API's own OpenAPI document: every (route, method)
+//      × actor (no key, garbage key, revoked key, non-member, member of another project, viewer, owner)
+//      with path ids of real seeded resources; a leak is a 2xx or a status other than the expected
+//      401/404/403 for a stranger; any 5xx counts too;
+//   2. property-based fuzzing (fast-check) of the parsers: safetensors, IDX, tokenizer.json, corpus
+//      reader, and multipart uploads through the API; each case is accepted or refused with the
+//      parser's own error / a 4xx — a crash, a foreign error type, a hang or a 5xx is a failure;
+//   3. fault trials with real signals: worker SIGKILL mid-train and mid-decompose, Redis SIGKILL and
+//      restart, Postgres restart mid-job, API SIGKILL during an SSE stream and resume with
+//      Last-Event-ID; afterwards jobs lost, result sets duplicated, stuck rows and orphaned processes
+//      are counted (the goal is zero for each);
+//   4. a bounded load run (autocannon) with the API's and worker's peak RSS.
+// Prints a table and one JSON line; with --write, writes RELIABILITY.md from this run's numbers.
+//
+//   node bench/reliability.mjs [--quick] [--write] [--kills 20] [--fuzz-runs 1000] [--load-seconds 10]
+//                              [--parts authz,fuzz,faults,load]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { decodeTensor, parseSafetensors, SafetensorsError } from '@bilinear-lab/core';
+import { randomMnistModelFile } from '@bilinear-lab/core/testing';
+import { DatasetError, encodeIdx, IDX_FILE_NAMES, parseIdx } from '@bilinear-lab/datasets';
+import { createOwnPostgres, createTestSchema, openDatabase } from '@bilinear-lab/db';
+import { connectRedis, isAbandoned, openQueue, readQueueJob } from '@bilinear-lab/jobs';
+import { CorpusError, loadTokenizer, readCorpusDocuments, TokenizerError } from '@bilinear-lab/text';
+import autocannon from 'autocannon';
+import fc from 'fast-check';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    write: { type: 'boolean' },
+    kills: { type: 'string' },
+    'fuzz-runs': { type: 'string' },
+    'load-seconds': { type: 'string' },
+    parts: { type: 'string', default: 'authz,fuzz,faults,load' },
+  },
+});
+const QUICK = Boolean(flags.quick);
+const KILLS = Number(flags.kills ?? (QUICK ? 2 : 20));
+const FUZZ_RUNS = Number(flags['fuzz-runs'] ?? (QUICK ? 100 : 1000));
+const LOAD_SECONDS = Number(flags['load-seconds'] ?? (QUICK ? 3 : 10));
+const PARTS = new Set(flags.parts.split(',').map((part) => part.trim()));
+const STARTED_AT = new Date();
+
+const repo = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+const log = (line) => process.stderr.write(`reliability: ${line}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function until(what, predicate, timeoutMs, stepMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(stepMs);
+  }
+}
+
+// ── processes of this run ─────────────────────────────────────────────────────────────────────────
+
+/** Every process group this run started; all are SIGKILLed on exit, whatever happens. */
+const groups = new Set();
+const output = [];
+function launch(name, command, args, env) {
+  // detached: a group of its own, so a worker's sandboxed job processes can be found and ended too.
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  groups.add(child.pid);
+  const keep = (chunk) => {
+    output.push(`[${name}] ${chunk}`);
+    if (output.length > 400) output.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.once('exit', () => {
+    // Our group: whatever the process left in it goes too — unless a fault trial first wants to see
+    // whether the process's children end by themselves (then it ends the group afterwards).
+    if (child.keepGroupOnExit) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+    groups.delete(child.pid);
+  });
+  return child;
+}
+function killGroups() {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {}
+  }
+}
+process.on('exit', killGroups);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killGroups();
+    process.exit(130);
+  });
+}
+async function stopChild(child, signal = 'SIGTERM', graceMs = 10_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+/** Descendants of `pid` (children, grandchildren, …) from /proc. */
+function descendants(pid) {
+  const direct = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const line = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (line) direct.push(...line.split(/\s+/).map(Number));
+    }
+  } catch {}
+  return direct.flatMap((child) => [child, ...descendants(child)]);
+}
+/** Whether `pid` runs (a zombie has exited: it only waits for its parent to read its status). */
+function alive(pid) {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+function ownRssMb(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+/** RSS of a process and its descendants (a worker's sandboxed job processes are its children). */
+const rssMb = (pid) => [pid, ...descendants(pid)].reduce((sum, each) => sum + ownRssMb(each), 0);
+
+// ── Postgres and Redis of our own ────────────────────────────────────────────────────────────────
+
+const scratch = mkdtempSync(join(tmpdir(), 'bilinear-reliability-'));
+let postgres;
+let schema;
+let db;
+let redisServer;
+let redisPort;
+const redisDir = join(scratch, 'redis');
+
+async function startRedis() {
+  mkdirSync(redisDir, { recursive: true });
+  redisServer = launch(
+    'redis',
+    'redis-server',
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(redisPort),
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--dir',
+      redisDir,
+      '--maxmemory-policy',
+      'noeviction',
+      '--loglevel',
+      'warning',
+    ],
+    process.env,
+  );
+  const probe = connectRedis({ url: `redis://127.0.0.1:${redisPort}` });
+  probe.on('error', () => {});
+  try {
+    await until(
+      'redis answers PING',
+      () =>
+        probe.ping().then(
+          (pong) => pong === 'PONG',
+          () => false,
+        ),
+      30_000,
+      100,
+    );
+  } finally {
+    probe.disconnect();
+  }
+}
+
+// ── the API and workers ──────────────────────────────────────────────────────────────────────────
+
+const adminKey = `bl_${randomBytes(16).toString('hex')}`;
+const prefix = `reliability-${randomBytes(4).toString('hex')}`;
+let apiPort;
+let base;
+let api;
+const workers = [];
+let appEnv;
+
+async function startApi() {
+  api = launch('api', process.execPath, [repo('apps/api/dist/server.js')], {
+    ...appEnv,
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+  });
+  await until(
+    'the API is healthy',
+    () =>
+      fetch(`${base}/health`).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    60_000,
+    200,
+  );
+}
+function startWorker() {
+  const worker = launch(
+    `worker-${workers.length + 1}`,
+    process.execPath,
+    [repo('apps/worker/dist/main.js')],
+    {
+      ...appEnv,
+      BILINEAR_WORKER_HEARTBEAT_MS: '1000',
+      BILINEAR_WORKER_LOCK_MS: '5000',
+      BILINEAR_WORKER_STALLED_INTERVAL_MS: '2000',
+      BILINEAR_WORKER_RECONCILE_MS: '2000',
+    },
+  );
+  workers.push(worker);
+  return worker;
+}
+const liveWorkers = () => workers.filter((worker) => worker.exitCode === null && worker.signalCode === null);
+
+async function call(method, path, { key = adminKey, body, headers = {} } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (key !== null) init.headers.authorization = `Bearer ${key}`;
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(base + path, init);
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, body: json };
+}
+async function must(method, path, options) {
+  const response = await call(method, path, options);
+  if (response.status >= 300)
+    throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+async function jobStatus(jobId) {
+  const response = await call('GET', `/api/v1/jobs/${jobId}`).catch(() => null);
+  return response?.status === 200 ? response.body.status : null;
+}
+async function waitForJobs(jobIds, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  const final = new Map();
+  while (final.size < jobIds.length && Date.now() < deadline) {
+    for (const id of jobIds) {
+      if (final.has(id)) continue;
+      const status = await jobStatus(id);
+      if (['completed', 'failed', 'cancelled'].includes(status)) final.set(id, status);
+    }
+    if (final.size < jobIds.length) await sleep(250);
+  }
+  return jobIds.map((id) => ({ id, status: final.get(id) ?? 'unfinished' }));
+}
+
+const TRAIN_CONFIG = {
+  hiddenDim: 32,
+  epochs: 2,
+  batchSize: 500,
+  trainSubset: 3000,
+  learningRate: 0.01,
+  seed: 1,
+};
+const trainBody = (name) => ({
+  dataset: 'mnist',
+  name,
+  config: { ...TRAIN_CONFIG, seed: Math.floor(Math.random() * 1e6) },
+});
+
+// ── seeded world for the authorization matrix ────────────────────────────────────────────────────
+
+async function seedWorld() {
+  const project = await must('POST', '/api/v1/projects', { body: { name: 'owned' } });
+  const other = await must('POST', '/api/v1/projects', { body: { name: 'another' } });
+  const addUser = async (projectId, user, role) =>
+    (await must('POST', `/api/v1/projects/${projectId}/members`, { body: { user, role } })).apiKey;
+  const owner = await addUser(project.id, 'owner-user', 'owner');
+  const viewer = await addUser(project.id, 'viewer-user', 'viewer');
+  const stranger = await addUser(other.id, 'other-project-user', 'owner');
+  // A user in no project at all: added to the other project, then removed.
+  const loner = await addUser(other.id, 'no-project-user', 'member');
+  const lonerId = (await must('GET', '/api/v1/me', { key: loner })).id;
+  await must('DELETE', `/api/v1/projects/${other.id}/members/${lonerId}`);
+  const revokable = await must('POST', `/api/v1/projects/${project.id}/keys`, {
+    key: owner,
+    body: { name: 'to revoke' },
+  });
+  await must('DELETE', `/api/v1/projects/${project.id}/keys/${revokable.id}`, { key: owner });
+  // A key the owner may revoke during the matrix without locking itself out.
+  const spare = await must('POST', `/api/v1/projects/${project.id}/keys`, {
+    key: owner,
+    body: { name: 'spare' },
+  });
+
+  const form = new FormData();
+  form.append('name', 'imported d=32');
+  form.append('file', new Blob([randomMnistModelFile(32)]), 'mnist-d32.safetensors');
+  const imported = await must('POST', `/api/v1/projects/${project.id}/models/import`, {
+    key: owner,
+    body: form,
+  });
+  const decomposition = await must('POST', `/api/v1/models/${imported.modelId}/decompositions`, {
+    key: owner,
+    body: { topK: 4 },
+  });
+  const dataset = await uploadDataset(project.id, owner);
+  await waitForJobs([decomposition.jobId], 120_000);
+  const ownerId = (await must('GET', '/api/v1/me', { key: owner })).id;
+  const viewerId = (await must('GET', '/api/v1/me', { key: viewer })).id;
+  return {
+    projectId: project.id,
+    otherProjectId: other.id,
+    keys: { owner, viewer, stranger, loner, revoked: revokable.key },
+    ids: {
+      projectId: project.id,
+      modelId: imported.modelId,
+      decompositionId: decomposition.decompositionId,
+      jobId: decomposition.jobId,
+      datasetId: dataset?.id,
+      keyId: spare.id,
+      userId: viewerId,
+      memberId: viewerId,
+      ownerId,
+    },
+  };
+}
+
+/** A small IDX dataset (four gzipped files) uploaded over HTTP; its id, or null if refused. */
+async function uploadDataset(projectId, key) {
+  const images = (count) => ({
+    type: 'ubyte',
+    shape: [count, 28, 28],
+    data: new Uint8Array(count * 784).map((_, i) => i % 251),
+  });
+  const labels = (count) => ({
+    type: 'ubyte',
+    shape: [count],
+    data: new Uint8Array(count).map((_, i) => i % 10),
+  });
+  const form = new FormData();
+  form.append('name', 'tiny');
+  const files = {
+    trainImages: images(60),
+    trainLabels: labels(60),
+    testImages: images(20),
+    testLabels: labels(20),
+  };
+  for (const [role, array] of Object.entries(files)) {
+    form.append('file', new Blob([gzipSync(encodeIdx(array))]), `${IDX_FILE_NAMES[role]}.gz`);
+  }
+  const response = await call('POST', `/api/v1/projects/${projectId}/datasets`, { key, body: form });
+  if (response.status >= 300) {
+    log(
+      `dataset upload refused (${response.status} ${JSON.stringify(response.body)}); dataset routes use a made-up id`,
+    );
+    return null;
+  }
+  return response.body;
+}
+
+// ── 1. authorization matrix ──────────────────────────────────────────────────────────────────────
+
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+/** Bodies a route accepts, so that the answer reflects authorization rather than validation. */
+const BODIES = {
+  'post /api/v1/projects': { name: 'matrix' },
+  'patch /api/v1/projects/{projectId}': { name: 'renamed' },
+  'post /api/v1/projects/{projectId}/members': { user: 'matrix-user', role: 'viewer' },
+  'post /api/v1/projects/{projectId}/keys': { name: 'matrix key' },
+  'post /api/v1/projects/{projectId}/models/train': trainBody('matrix'),
+  'post /api/v1/models/{modelId}/decompositions': { topK: 2 },
+};
+const QUERIES = {
+  '/api/v1/decompositions/{decompositionId}/outputs/{index}/eigenvectors': '?space=input&k=2',
+};
+
+async function authorizationMatrix(world) {
+  const document = await must('GET', '/api/docs/json', { key: null });
+  const operations = [];
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/api/v1/')) continue; // /health and the docs are public on purpose
+    for (const method of Object.keys(item)) {
+      if (['get', 'post', 'put', 'patch', 'delete'].includes(method)) operations.push({ path, method });
+    }
+  }
+  const fill = (path, ids) =>
+    path.replace(/\{(\w+)\}/g, (_, name) => {
+      if (name === 'index') return '0';
+      if (name === 'userId') return ids.ownerId;
+      const value = ids[name];
+      if (value === undefined || value === null)
+        throw new Error(`no seeded resource for {${name}} in ${path}`);
+      return value;
+    });
+  const fakeIds = Object.fromEntries(Object.entries(world.ids).map(([name]) => [name, crypto.randomUUID()]));
+  const seededIds = Object.values(world.ids).filter(Boolean);
+  const actors = [
+    { name: 'no key', key: null, expect: 'unauthenticated' },
+    { name: 'garbage key', key: `bl_${randomBytes(16).toString('hex')}`, expect: 'unauthenticated' },
+    { name: 'revoked key', key: world.keys.revoked, expect: 'unauthenticated' },
+    { name: 'non-member', key: world.keys.loner, expect: 'stranger' },
+    { name: 'other project', key: world.keys.stranger, expect: 'stranger' },
+    { name: 'viewer', key: world.keys.viewer, expect: 'viewer' },
+    { name: 'owner', key: world.keys.owner, expect: 'owner' },
+  ];
+  const send = async (key, method, path, op) => {
+    const body =
+      BODIES[`${op.method} ${op.path}`] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
+    const started = performance.now();
+    try {
+      const init = { method, headers: {}, signal: AbortSignal.timeout(15_000) };
+      if (key !== null) init.headers.authorization = `Bearer ${key}`;
+      if (body !== undefined) {
+        init.headers['content-type'] = 'application/json';
+        init.body = JSON.stringify(body);
+      }
+      const response = await fetch(base + path, init);
+      const text = await response.text();
+      return { status: response.status, text, ms: performance.now() - started };
+    } catch (error) {
+      return { status: 0, text: String(error), ms: performance.now() - started };
+    }
+  };
+  // Owner's deletions last (the project's own deletion very last): they destroy what others probe.
+  const order = (op) => (op.method === 'delete' ? (op.path === '/api/v1/projects/{projectId}' ? 2 : 1) : 0);
+  const result = {
+    operations: operations.length,
+    actors: actors.length,
+    requests: 0,
+    leaks: 0,
+    server_errors: 0,
+    unexpected: 0,
+    // The owner's reads of the seeded resources must succeed, or the strangers' 404s prove nothing.
+    owner_reads_refused: 0,
+    statuses: {},
+    findings: [],
+  };
+  const finding = (kind, actor, op, detail) => {
+    if (result.findings.length < 40)
+      result.findings.push({ kind, actor, route: `${op.method.toUpperCase()} ${op.path}`, ...detail });
+  };
+  for (const actor of actors) {
+    const ops = [...operations].sort((a, b) => order(a) - order(b));
+    for (const op of ops) {
+      const method = op.method.toUpperCase();
+      const scoped = /\{\w+\}/.test(op.path);
+      const path = fill(op.path, world.ids) + (QUERIES[op.path] ?? '');
+      const real = await send(actor.key, method, path, op);
+      result.requests++;
+      result.statuses[actor.name] ??= {};
+      const tally = result.statuses[actor.name];
+      tally[real.status] = (tally[real.status] ?? 0) + 1;
+      if (real.status >= 500 || real.status === 0) {
+        result.server_errors++;
+        finding(real.status === 0 ? 'no answer' : '5xx', actor.name, op, {
+          status: real.status,
+          body: real.text.slice(0, 200),
+        });
+        continue;
+      }
+      if (actor.expect === 'unauthenticated') {
+        if (real.status !== 401) {
+          if (real.status < 300) result.leaks++;
+          else result.unexpected++;
+          finding(real.status < 300 ? 'leak' : 'unexpected', actor.name, op, {
+            status: real.status,
+            expected: 401,
+          });
+        }
+        continue;
+      }
+      if (actor.expect === 'owner') {
+        if (method === 'GET' && real.status >= 300) {
+          result.owner_reads_refused++;
+          finding('owner read refused', actor.name, op, {
+            status: real.status,
+            body: real.text.slice(0, 200),
+          });
+        }
+        continue; // otherwise only "never a 5xx"
+      }
+      const mentionsSeeded = real.status < 300 && seededIds.some((id) => real.text.includes(id));
+      if (actor.expect === 'stranger') {
+        if (!scoped) {
+          if (mentionsSeeded) {
+            result.leaks++;
+            finding('leak', actor.name, op, {
+              status: real.status,
+              why: 'the answer names a resource of a project the actor is not in',
+            });
+          }
+          continue;
+        }
+        // Existence leak: the answer for a real resource differs from the answer for a made-up id.
+        const fake = await send(actor.key, method, fill(op.path, fakeIds) + (QUERIES[op.path] ?? ''), op);
+        result.requests++;
+        if (real.status < 300 || real.status !== fake.status) {
+          result.leaks++;
+          finding('leak', actor.name, op, { status: real.status, made_up_id_status: fake.status });
+        } else if (real.status !== 404) {
+          result.unexpected++;
+          finding('unexpected', actor.name, op, { status: real.status, expected: 404 });
+        }
+        continue;
+      }
+      // viewer: reads are allowed; writes to the project's resources are 403.
+      if (scoped && WRITE_METHODS.has(op.method)) {
+        if (real.status < 300) {
+          result.leaks++;
+          finding('leak', actor.name, op, { status: real.status, expected: 403, why: 'a viewer wrote' });
+        } else if (real.status !== 403 && !(op.path.startsWith('/api/v1/keys/') && real.status === 404)) {
+          result.unexpected++;
+          finding('unexpected', actor.name, op, { status: real.status, expected: 403 });
+        }
+      }
+    }
+  }
+  return result;
+}
+
+async function loadRun() {
+  return {};
+}
+function printTable() {}
+function writeReliabilityMd() {}
+
+// ── 2. property-based fuzzing of the parsers ─────────────────────────────────────────────────────
+
+const FUZZ_SEED = 11;
+const HANG_MS = 5_000;
+
+/**
+ * Runs `runs` generated cases through `attempt`, which returns 'accepted' or 'refused' or throws.
+ * A throw that `isOwnError` does not recognise, or a case slower than HANG_MS, is a failure.
+ */
+async function fuzz(name, arbitrary, runs, attempt, isOwnError) {
+  const outcome = {
+    cases: 0,
+    accepted: 0,
+    refused: 0,
+    failures: 0,
+    slowest_ms: 0,
+    slowest_case: '',
+    failure_kinds: {},
+    first_failures: [],
+  };
+  const describe = (input) => {
+    const text =
+      input instanceof Uint8Array ? `${input.length} bytes` : (JSON.stringify(input) ?? String(input));
+    return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+  };
+  await fc.assert(
+    fc.asyncProperty(arbitrary, async (input) => {
+      const started = performance.now();
+      let verdict;
+      try {
+        verdict = await attempt(input);
+      } catch (error) {
+        verdict = isOwnError(error)
+          ? 'refused'
+          : `failure: ${error?.name}: ${String(error?.message ?? error).slice(0, 200)}`;
+      }
+      const ms = performance.now() - started;
+      outcome.cases++;
+      if (ms > outcome.slowest_ms) {
+        outcome.slowest_ms = Math.round(ms * 10) / 10;
+        outcome.slowest_case = describe(input);
+      }
+      if (ms > HANG_MS) verdict = `failure: took ${Math.round(ms)} ms (a hang)`;
+      if (verdict === 'accepted') outcome.accepted++;
+      else if (verdict === 'refused') outcome.refused++;
+      else {
+        outcome.failures++;
+        const kind = verdict.replace(/\d+/g, 'N').slice(0, 120);
+        outcome.failure_kinds[kind] = (outcome.failure_kinds[kind] ?? 0) + 1;
+        if (outcome.first_failures.length < 3)
+          outcome.first_failures.push({ verdict, input: describe(input) });
+      }
+      return true;
+    }),
+    { numRuns: runs, seed: FUZZ_SEED, endOnFailure: true },
+  );
+  log(`fuzz ${name}: ${JSON.stringify(outcome)}`);
+  return outcome;
+}
+
+/** A valid input with some bytes overwritten and maybe cut short: the cases closest to real files. */
+function mutated(validInputs) {
+  return fc
+    .record({
+      base: fc.constantFrom(...validInputs),
+      edits: fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }), { maxLength: 8 }),
+      cut: fc.option(fc.nat(), { nil: undefined }),
+    })
+    .map(({ base, edits, cut }) => {
+      const bytes = Uint8Array.from(base);
+      for (const { at, byte } of edits) bytes[at % bytes.length] = byte;
+      return cut === undefined ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+    });
+}
+
+const u64le = (value) => {
+  const bytes = new Uint8Array(8);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, value % 2 ** 32, true);
+  view.setUint32(4, Math.floor(value / 2 ** 32), true);
+  return bytes;
+};
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+};
+
+/** Safetensors files with generated headers: dtypes, shapes and offsets that may or may not agree. */
+const safetensorsFiles = fc
+  .record({
+    header: fc.dictionary(
+      fc.oneof(fc.string({ maxLength: 6 }), fc.constant('__metadata__')),
+      fc.oneof(
+        fc.record(
+          {
+            dtype: fc.constantFrom(
+              'F32',
+              'F64',
+              'F16',
+              'BF16',
+              'I8',
+              'U8',
+              'I32',
+              'I64',
+              'BOOL',
+              'F8_E4M3',
+              'Q4',
+              '',
+            ),
+            shape: fc.array(
+              fc.oneof(fc.nat(6), fc.integer({ min: -2, max: 2 ** 40 }), fc.constant(1.5), fc.constant('2')),
+              { maxLength: 4 },
+            ),
+            data_offsets: fc.oneof(fc.tuple(fc.nat(256), fc.nat(256)), fc.anything()),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.anything(),
+      ),
+      { maxKeys: 4 },
+    ),
+    data: fc.uint8Array({ maxLength: 256 }),
+    lengthDelta: fc.oneof(
+      fc.constant(0),
+      fc.constant(0),
+      fc.integer({ min: -4, max: 4 }),
+      fc.constant(2 ** 40),
+    ),
+  })
+  .map(({ header, data, lengthDelta }) => {
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    return concat(u64le(Math.max(0, json.length + lengthDelta)), json, data);
+  });
+
+function trySafetensors(bytes) {
+  const file = parseSafetensors(bytes);
+  // Accepted files decode too: every tensor a parser let through must be readable or refused.
+  for (const name of file.tensors.keys()) {
+    try {
+      decodeTensor(file, name);
+    } catch (error) {
+      if (!(error instanceof SafetensorsError)) throw error;
+    }
+  }
+  return 'accepted';
+}
+
+const IDX_TYPES = [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e];
+const idxFiles = fc
+  .record({
+    type: fc.oneof(fc.constantFrom(...IDX_TYPES), fc.integer({ min: 0, max: 255 })),
+    dims: fc.array(fc.oneof(fc.nat(5), fc.integer({ min: 0, max: 2 ** 32 - 1 })), { maxLength: 4 }),
+    zeros: fc.oneof(
+      fc.constant([0, 0]),
+      fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })),
+    ),
+    extraDims: fc.integer({ min: -1, max: 1 }),
+    data: fc.uint8Array({ maxLength: 512 }),
+  })
+  .map(({ type, dims, zeros, extraDims, data }) => {
+    const header = new Uint8Array(4 + 4 * dims.length);
+    const view = new DataView(header.buffer);
+    header[0] = zeros[0];
+    header[1] = zeros[1];
+    header[2] = type;
+    header[3] = Math.max(0, dims.length + extraDims);
+    for (const [i, dim] of dims.entries()) view.setUint32(4 + 4 * i, dim, false);
+    return concat(header, data);
+  });
+
+const TOKENIZER_JSON = readFileSync(repo('packages/text/testdata/byte-level-bpe/tokenizer.json'), 'utf8');
+/** tokenizer.json variants: the real one with a value replaced somewhere in its tree, or any JSON. */
+const tokenizerJsons = fc.oneof(
+  fc
+    .record({
+      path: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+      value: fc.jsonValue({ maxDepth: 2 }),
+    })
+    .map(({ path, value }) => {
+      const tree = JSON.parse(TOKENIZER_JSON);
+      let node = tree;
+      for (let i = 0; i < path.length; i++) {
+        if (node === null || typeof node !== 'object') break;
+        const keys = Object.keys(node);
+        if (keys.length === 0) break;
+        const key = keys[path[i] % keys.length];
+        if (i === path.length - 1 || node[key] === null || typeof node[key] !== 'object') {
+          node[key] = value;
+          break;
+        }
+        node = node[key];
+      }
+      return JSON.stringify(tree);
+    }),
+  fc.json({ maxDepth: 3 }),
+  fc.string({ maxLength: 64 }),
+);
+
+function tryTokenizer(json) {
+  const tokenizer = loadTokenizer(json, 'fuzz/tokenizer.json');
+  tokenizer.encode('Once upon a time, a fuzzer met a tokenizer. 🙂 \u0000');
+  return 'accepted';
+}
+
+/** Corpus files: plain text or jsonl, maybe gzipped (validly or not), with odd bytes and long lines. */
+const corpusFiles = fc.record({
+  format: fc.constantFrom('txt', 'jsonl'),
+  gzip: fc.constantFrom('no', 'no', 'valid', 'fake'),
+  lines: fc.array(
+    fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)),
+      fc.string({ maxLength: 20 }).map((text) => JSON.stringify({ text })),
+      fc.constant('<|endoftext|>'),
+      fc.constant(''),
+      fc.nat(3000).map((n) => 'x'.repeat(n)),
+    ),
+    { maxLength: 12 },
+  ),
+});
+let corpusCase = 0;
+async function tryCorpus({ format, gzip, lines }) {
+  let bytes = Buffer.from(lines.join('\n'), 'utf8');
+  if (gzip === 'valid') bytes = gzipSync(bytes);
+  const file = join(scratch, `corpus-${corpusCase++}.${format}${gzip === 'no' ? '' : '.gz'}`);
+  writeFileSync(file, bytes);
+  try {
+    for await (const document of readCorpusDocuments(file, { maxLineLength: 2000 })) void document;
+    return 'accepted';
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** A multipart body written byte by byte: names with NUL, lone surrogates, invalid UTF-8, odd parts. */
+const multipartUploads = fc.record({
+  route: fc.constantFrom('models/import', 'models/import', 'datasets'),
+  nameBytes: fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 24 }).map((text) => Buffer.from(text, 'utf8')),
+    fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes)),
+    fc.constant(Buffer.from('a\u0000b')),
+    fc.constant(Buffer.from([0x61, 0xed, 0xa0, 0x80])), // a lone surrogate, CESU-style
+  ),
+  fileName: fc.oneof(fc.constant('model.safetensors'), fc.string({ unit: 'binary', maxLength: 20 })),
+  file: fc.oneof(mutated([randomMnistModelFile(8)]), fc.uint8Array({ maxLength: 2048 })),
+  fileCount: fc.integer({ min: 0, max: 2 }),
+  breakBoundary: fc.boolean().map((value) => value && Math.random() < 0.2),
+});
+let fuzzProject;
+async function tryUpload({ route, nameBytes, fileName, file, fileCount, breakBoundary }) {
+  const boundary = `----reliability${randomBytes(6).toString('hex')}`;
+  const parts = [
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n`),
+    nameBytes,
+    Buffer.from('\r\n'),
+  ];
+  for (let i = 0; i < fileCount; i++) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName.replace(/["\r\n]/g, '_')}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      Buffer.from(file),
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(breakBoundary ? `--${boundary}` : `--${boundary}--\r\n`));
+  const response = await fetch(`${base}/api/v1/projects/${fuzzProject}/${route}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${adminKey}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
+    body: Buffer.concat(parts),
+    signal: AbortSignal.timeout(HANG_MS * 2),
+  });
+  await response.arrayBuffer();
+  if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
+  return response.status < 300 ? 'accepted' : 'refused';
+}
+
+async function fuzzParsers() {
+  const started = Date.now();
+  fuzzProject = (await must('POST', '/api/v1/projects', { body: { name: 'fuzz' } })).id;
+  const validSafetensors = [randomMnistModelFile(8)];
+  const validIdx = [
+    encodeIdx({ type: 'ubyte', shape: [3, 4, 4], data: new Uint8Array(48).fill(7) }),
+    encodeIdx({ type: 'float32', shape: [5], data: new Float32Array([1, 2, 3, 4, 5]) }),
+  ];
+  const parsers = {
+    safetensors: await fuzz(
+      'safetensors',
+      fc.oneof(safetensorsFiles, mutated(validSafetensors), fc.uint8Array({ maxLength: 64 })),
+      FUZZ_RUNS,
+      trySafetensors,
+      (error) => error instanceof SafetensorsError,
+    ),
+    idx: await fuzz(
+      'idx',
+      fc.oneof(idxFiles, mutated(validIdx), fc.uint8Array({ maxLength: 32 })),
+      FUZZ_RUNS,
+      (bytes) => {
+        parseIdx(bytes, 'fuzz-idx');
+        return 'accepted';
+      },
+      (error) => error instanceof DatasetError,
+    ),
+    tokenizer_json: await fuzz(
+      'tokenizer.json',
+      tokenizerJsons,
+      FUZZ_RUNS,
+      tryTokenizer,
+      (error) => error instanceof TokenizerError,
+    ),
+    corpus: await fuzz('corpus', corpusFiles, FUZZ_RUNS, tryCorpus, (error) => error instanceof CorpusError),
+    multipart_api: await fuzz('multipart', multipartUploads, FUZZ_RUNS, tryUpload, () => false),
+  };
+  return { seed: FUZZ_SEED, parsers, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+// ── main ─────────────────────────────────────────────────────────────────────────────────────────
+
+async function main() {
+  const report = {
+    bench: 'reliability',
+    quick: QUICK,
+    counts: { kills: KILLS, fuzz_runs: FUZZ_RUNS, load_seconds: LOAD_SECONDS },
+  };
+  let peakApiMb = 0;
+  let peakWorkerMb = 0;
+  const sampler = setInterval(() => {
+    if (api?.pid) peakApiMb = Math.max(peakApiMb, rssMb(api.pid));
+    for (const worker of liveWorkers()) peakWorkerMb = Math.max(peakWorkerMb, rssMb(worker.pid));
+  }, 100);
+  sampler.unref();
+
+  let failed = null;
+  try {
+    const setupStarted = Date.now();
+    postgres = await createOwnPostgres();
+    schema = await createTestSchema(postgres.url, 'reliability');
+    db = openDatabase({ url: postgres.url, schema: schema.schema, maxConnections: 2 });
+    redisPort = await freePort();
+    await startRedis();
+    apiPort = await freePort();
+    base = `http://127.0.0.1:${apiPort}`;
+    appEnv = {
+      ...process.env,
+      DATABASE_URL: postgres.url,
+      DATABASE_SCHEMA: schema.schema,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      BILINEAR_REDIS_PREFIX: prefix,
+      BILINEAR_ADMIN_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      // The matrix sends hundreds of bad keys from one address, and the load run thousands of requests
+      // from one key, on purpose: the limits are tested elsewhere (apps/api failures.int.test.ts).
+      BILINEAR_AUTH_FAILURES_PER_MINUTE: '1000000',
+      BILINEAR_RATE_LIMIT_PER_MINUTE: '100000000',
+    };
+    await startApi();
+    startWorker();
+    log(
+      `own Postgres on ${postgres.port}, own Redis on ${redisPort}, API on ${apiPort} (${Date.now() - setupStarted} ms)`,
+    );
+
+    if (PARTS.has('authz')) {
+      const started = Date.now();
+      const world = await seedWorld();
+      report.authz = await authorizationMatrix(world);
+      report.authz.seconds = Math.round((Date.now() - started) / 100) / 10;
+      log(`authorization matrix: ${JSON.stringify(report.authz)}`);
+    }
+    if (PARTS.has('fuzz')) report.fuzz = await fuzzParsers();
+    if (PARTS.has('faults')) report.faults = await faultTrials();
+    if (PARTS.has('load')) report.load = await loadRun();
+  } catch (error) {
+    failed = error;
+    log(`failed: ${error.stack ?? error}`);
+    log(`last process output:\n${output.slice(-60).join('')}`);
+  } finally {
+    clearInterval(sampler);
+    report.peak_rss_mb = { api: Math.round(peakApiMb), worker: Math.round(peakWorkerMb) };
+    await Promise.all([
+      ...(api ? [stopChild(api)] : []),
+      ...liveWorkers().map((worker) => stopChild(worker)),
+    ]);
+    if (redisServer) await stopChild(redisServer);
+    await db?.$disconnect().catch(() => {});
+    await schema?.drop().catch(() => {});
+    await postgres?.destroy().catch(() => {});
+    killGroups();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  report.machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+  };
+  report.date = STARTED_AT.toISOString();
+  report.seconds = Math.round((Date.now() - STARTED_AT.getTime()) / 1000);
+  report.ok = failed === null;
+  printTable(report);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (flags.write && failed === null) writeReliabilityMd(report);
+  process.exit(failed === null ? 0 : 1);
+}
+
+// ── 3. fault trials ──────────────────────────────────────────────────────────────────────────────
+
+/** Every job the trials submitted: [jobId, queue, trial]. Checked together at the end. */
+const submitted = [];
+async function submitTrain(projectId, trial) {
+  const queued = await must('POST', `/api/v1/projects/${projectId}/models/train`, { body: trainBody(trial) });
+  submitted.push({ jobId: queued.jobId, queue: 'train', trial, subject: queued.modelId });
+  return queued.jobId;
+}
+let decompositionCount = 0;
+async function submitDecompose(modelId, trial) {
+  // Distinct parameters each time: identical requests would share one decomposition (deduplication).
+  decompositionCount++;
+  const body = {
+    topK: 1 + (decompositionCount % 32),
+    truncationK: [1 + Math.floor(decompositionCount / 32)],
+  };
+  const queued = await must('POST', `/api/v1/models/${modelId}/decompositions`, { body });
+  submitted.push({ jobId: queued.jobId, queue: 'decompose', trial, subject: queued.decompositionId });
+  return queued.jobId;
+}
+async function waitForStatus(jobId, wanted, timeoutMs) {
+  return until(
+    `job ${jobId} ${wanted.join('/')}`,
+    async () => {
+      const status = await jobStatus(jobId);
+      return wanted.includes(status) ? status : null;
+    },
+    timeoutMs,
+    25,
+  );
+}
+
+/**
+ * SIGKILL the worker (its process only, as the kernel's OOM killer or a crash would) while it runs
+ * `jobId`; then count the job processes it had started that are still alive after 5 s, end them,
+ * and start a new worker.
+ */
+async function killWorkerDuring(jobId, delayMs) {
+  const worker = liveWorkers()[0] ?? startWorker();
+  await waitForStatus(jobId, ['running', 'completed', 'failed'], 180_000);
+  await sleep(delayMs);
+  if ((await jobStatus(jobId)) !== 'running') return { killed: false, orphans: 0 };
+  const children = descendants(worker.pid);
+  worker.keepGroupOnExit = true;
+  process.kill(worker.pid, 'SIGKILL');
+  await worker.exited;
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && children.some(alive)) await sleep(100);
+  const orphans = children.filter(alive).length;
+  for (const pid of [worker.pid, ...children]) {
+    try {
+      process.kill(pid === worker.pid ? -pid : pid, 'SIGKILL');
+    } catch {}
+  }
+  groups.delete(worker.pid);
+  startWorker();
+  return { killed: true, orphans, children: children.length };
+}
+
+async function workerKillTrials(kind, count, submit) {
+  const trial = {
+    trials: count,
+    killed: 0,
+    finished_before_kill: 0,
+    orphaned_processes: 0,
+    job_processes_seen: 0,
+  };
+  for (let i = 0; i < count; i++) {
+    const jobId = await submit(`${kind} ${i}`);
+    const outcome = await killWorkerDuring(jobId, 100 + Math.floor(Math.random() * 900));
+    if (outcome.killed) trial.killed++;
+    else trial.finished_before_kill++;
+    trial.orphaned_processes += outcome.orphans;
+    trial.job_processes_seen += outcome.children ?? 0;
+  }
+  log(`worker SIGKILL mid-${kind}: ${JSON.stringify(trial)}`);
+  return trial;
+}
+
+/** Redis SIGKILLed while jobs are queued and running, restarted on the same port and append-only file. */
+async function redisKillTrial(projectId, modelId, index) {
+  const jobs = [
+    await submitTrain(projectId, `redis ${index}`),
+    await submitDecompose(modelId, `redis ${index}`),
+  ];
+  jobs.push(await submitTrain(projectId, `redis ${index}`));
+  await waitForStatus(jobs[0], ['running', 'completed', 'failed'], 180_000);
+  await sleep(300);
+  redisServer.keepGroupOnExit = false;
+  process.kill(-redisServer.pid, 'SIGKILL');
+  await redisServer.exited;
+  await sleep(2_000);
+  await startRedis();
+  return { jobs: jobs.length };
+}
+
+/** Our Postgres stopped (fast shutdown: sessions cut) for 3 s while a job runs, then started again. */
+async function postgresRestartTrial(projectId, modelId, index) {
+  const jobs = [
+    await submitTrain(projectId, `postgres ${index}`),
+    await submitDecompose(modelId, `postgres ${index}`),
+  ];
+  await waitForStatus(jobs[0], ['running', 'completed', 'failed'], 180_000);
+  await sleep(300);
+  await postgres.stop();
+  await sleep(3_000);
+  await postgres.start();
+  return { jobs: jobs.length };
+}
+
+/** Reads a job's event stream; stops after `stopAfter` events (or at its end). */
+async function readEvents(jobId, { lastEventId, stopAfter = Number.POSITIVE_INFINITY, timeoutMs = 180_000 }) {
+  const headers = { authorization: `Bearer ${adminKey}`, accept: 'text/event-stream' };
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events = [];
+  let ended = false;
+  try {
+    const response = await fetch(`${base}/api/v1/jobs/${jobId}/events`, {
+      headers,
+      signal: controller.signal,
+    });
+    if (response.status !== 200) throw new Error(`event stream: HTTP ${response.status}`);
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of response.body) {
+      buffered += decoder.decode(chunk, { stream: true });
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const id = /^id:\s*(.*)$/m.exec(block)?.[1];
+        const data = /^data:\s*(.*)$/m.exec(block)?.[1];
+        if (data !== undefined) events.push({ id, data: JSON.parse(data) });
+      }
+      if (events.length >= stopAfter) {
+        controller.abort();
+        break;
+      }
+    }
+    ended = events.length < stopAfter;
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { events, ended };
+}
+
+/** The API SIGKILLed mid-stream; the client reconnects with Last-Event-ID and must miss nothing. */
+async function apiRestartTrial(projectId, index) {
+  const jobId = await submitTrain(projectId, `api ${index}`);
+  const first = await readEvents(jobId, { stopAfter: 3 });
+  const lastId = first.events.filter((event) => event.id).at(-1)?.id;
+  api.keepGroupOnExit = false;
+  process.kill(-api.pid, 'SIGKILL');
+  await api.exited;
+  await startApi();
+  const second = await readEvents(jobId, { lastEventId: lastId });
+  const replay = await readEvents(jobId, {});
+  const seen = [...first.events, ...second.events].map((event) => event.id).filter(Boolean);
+  const full = replay.events.map((event) => event.id).filter(Boolean);
+  const seenSet = new Set(seen);
+  return {
+    events_before_kill: first.events.length,
+    events_after_resume: second.events.length,
+    missed: full.filter((id) => !seenSet.has(id)).length,
+    repeated: seen.length - seenSet.size,
+    ended_with_final_state: second.events.at(-1)?.data?.type === 'state',
+  };
+}
+
+/** Lost, duplicated and stuck, over every job the trials submitted. */
+async function convergence(timeoutMs) {
+  const final = await waitForJobs(
+    submitted.map((job) => job.jobId),
+    timeoutMs,
+  );
+  const lost = [];
+  for (const job of final.filter((each) => each.status !== 'completed')) {
+    const record = submitted.find((each) => each.jobId === job.id);
+    const detail = (await call('GET', `/api/v1/jobs/${job.id}`)).body ?? {};
+    lost.push({
+      ...job,
+      queue: record?.queue,
+      trial: record?.trial,
+      attempts: detail.attempts,
+      error: String(detail.error ?? '').slice(0, 300),
+    });
+  }
+  // Duplicated result sets: the rows a job leaves per subject, against what one run leaves.
+  const decompositionIds = submitted.filter((job) => job.queue === 'decompose').map((job) => job.subject);
+  const modelIds = submitted.filter((job) => job.queue === 'train').map((job) => job.subject);
+  let duplicated = 0;
+  const duplicates = [];
+  for (const id of decompositionIds) {
+    const [spectra, vectors] = await Promise.all([
+      db.spectrum.count({ where: { decompositionId: id } }),
+      db.eigenvectors.count({ where: { decompositionId: id } }),
+    ]);
+    if (spectra > 10 || vectors > 20) {
+      duplicated++;
+      duplicates.push({ decomposition: id, spectra, vectors });
+    }
+  }
+  const models = await db.model.findMany({
+    where: { id: { in: modelIds } },
+    select: { id: true, checkpointArtifactId: true, trainingRun: { select: { id: true } } },
+  });
+  for (const model of models) {
+    const epochs = await db.trainingMetric.count({ where: { runId: model.trainingRun?.id, kind: 'epoch' } });
+    if (epochs > TRAIN_CONFIG.epochs) {
+      duplicated++;
+      duplicates.push({ model: model.id, epoch_rows: epochs });
+    }
+  }
+  // A retried training that committed twice would leave a checkpoint no model points at.
+  const referenced = new Set(
+    (await db.model.findMany({ select: { checkpointArtifactId: true } })).map(
+      (model) => model.checkpointArtifactId,
+    ),
+  );
+  const checkpoints = await db.artifact.findMany({ where: { kind: 'checkpoint' }, select: { id: true } });
+  const unreferencedCheckpoints = checkpoints.filter((artifact) => !referenced.has(artifact.id)).length;
+  // Stuck: a row that says queued/running while BullMQ has finished the job or has no such job.
+  const redis = connectRedis({ url: appEnv.REDIS_URL });
+  let stuck = 0;
+  const stuckRows = [];
+  try {
+    const rows = await db.job.findMany({
+      where: { status: { in: ['queued', 'running'] } },
+      select: { id: true, queue: true, status: true },
+    });
+    const queues = new Map();
+    for (const row of rows) {
+      if (!queues.has(row.queue)) queues.set(row.queue, openQueue(row.queue, { connection: redis, prefix }));
+      const { state } = await readQueueJob(queues.get(row.queue), row.id);
+      if (isAbandoned(state)) {
+        stuck++;
+        stuckRows.push({ job: row.id, row: row.status, queue_state: state });
+      }
+    }
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
+  } finally {
+    redis.disconnect();
+  }
+  return {
+    jobs: submitted.length,
+    lost: lost.length,
+    lost_jobs: lost.slice(0, 10),
+    duplicated_result_sets: duplicated,
+    duplicates: duplicates.slice(0, 10),
+    unreferenced_checkpoints: unreferencedCheckpoints,
+    stuck_rows: stuck,
+    stuck: stuckRows.slice(0, 10),
+  };
+}
+
+async function faultTrials() {
+  const started = Date.now();
+  const restarts = QUICK ? 1 : Math.max(1, Math.round(KILLS / 5));
+  const projectId = (await must('POST', '/api/v1/projects', { body: { name: 'faults' } })).id;
+  // A model whose decomposition takes long enough to be caught mid-way.
+  const form = new FormData();
+  form.append('name', 'random d=384');
+  form.append('file', new Blob([randomMnistModelFile(384)]), 'mnist-d384.safetensors');
+  const { modelId } = await must('POST', `/api/v1/projects/${projectId}/models/import`, { body: form });
+  const faults = {};
+  faults.worker_kill_train = await workerKillTrials('train', KILLS, (trial) => submitTrain(projectId, trial));
+  faults.worker_kill_decompose = await workerKillTrials('decompose', KILLS, (trial) =>
+    submitDecompose(modelId, trial),
+  );
+  faults.redis_kill = { trials: restarts, jobs: 0 };
+  for (let i = 0; i < restarts; i++)
+    faults.redis_kill.jobs += (await redisKillTrial(projectId, modelId, i)).jobs;
+  log(`redis SIGKILL: ${JSON.stringify(faults.redis_kill)}`);
+  faults.postgres_restart = { trials: restarts, jobs: 0 };
+  for (let i = 0; i < restarts; i++)
+    faults.postgres_restart.jobs += (await postgresRestartTrial(projectId, modelId, i)).jobs;
+  log(`postgres restart: ${JSON.stringify(faults.postgres_restart)}`);
+  const resumes = [];
+  for (let i = 0; i < restarts; i++) resumes.push(await apiRestartTrial(projectId, i));
+  faults.api_restart_sse = {
+    trials: restarts,
+    missed_events: resumes.reduce((sum, each) => sum + each.missed, 0),
+    repeated_events: resumes.reduce((sum, each) => sum + each.repeated, 0),
+    streams_ended_with_final_state: resumes.filter((each) => each.ended_with_final_state).length,
+    events_after_resume: resumes.reduce((sum, each) => sum + each.events_after_resume, 0),
+  };
+  log(`API SIGKILL during SSE: ${JSON.stringify(faults.api_restart_sse)}`);
+  faults.outcome = await convergence(180_000 + submitted.length * 15_000);
+  faults.outcome.orphaned_processes =
+    faults.worker_kill_train.orphaned_processes + faults.worker_kill_decompose.orphaned_processes;
+  log(`after the faults: ${JSON.stringify(faults.outcome)}`);
+  faults.seconds = Math.round((Date.now() - started) / 1000);
+  return faults;
+}
+
+await main();
