@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanDocument, packWindows, readCorpusDocuments, splitOf, uniqueDocuments } from './read-corpus.js';
+import {
+  CorpusError,
+  cleanDocument,
+  packWindows,
+  readCorpusDocuments,
+  splitOf,
+  uniqueDocuments,
+} from './read-corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +43,15 @@ describe('readCorpusDocuments', () => {
     await expect(all(readCorpusDocuments(join(dir, 'd.jsonl')))).rejects.toThrow(
       /d\.jsonl:2: not a JSON object/,
     );
+  });
+
+  it('a .gz name on a file that is not gzip, or a cut-off archive: a CorpusError naming the file', async () => {
+    writeFileSync(join(dir, 'e.txt.gz'), 'plain text, not gzip\n');
+    await expect(all(readCorpusDocuments(join(dir, 'e.txt.gz')))).rejects.toThrow(
+      new CorpusError(`${join(dir, 'e.txt.gz')}: not a readable gzip file (incorrect header check)`),
+    );
+    writeFileSync(join(dir, 'f.jsonl.gz'), gzipSync('{"text": "one"}\n'.repeat(100)).subarray(0, 30));
+    await expect(all(readCorpusDocuments(join(dir, 'f.jsonl.gz')))).rejects.toBeInstanceOf(CorpusError);
   });
 });
 

@@ -37,6 +37,21 @@ export async function* readCorpusDocuments(
   path: string,
   options: CorpusReadOptions = {},
 ): AsyncGenerator<string> {
+  try {
+    yield* documentsOf(path, options);
+  } catch (error) {
+    // zlib's own errors (a .gz name on a file that is not gzip, a cut-off archive) name no file.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      throw new CorpusError(`${path}: not a readable gzip file (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+async function* documentsOf(path: string, options: CorpusReadOptions): AsyncGenerator<string> {
   const format = options.format ?? corpusFormatOf(path);
   const maxLine = options.maxLineLength ?? 1 << 20;
   let stream: Readable = createReadStream(path);
