@@ -299,9 +299,9 @@ async function waitForJobs(jobIds, timeoutMs) {
 
 const TRAIN_CONFIG = {
   hiddenDim: 64,
-  epochs: 3,
+  epochs: 4,
   batchSize: 500,
-  trainSubset: 12000,
+  trainSubset: 8000,
   learningRate: 0.01,
   seed: 1,
 };
