@@ -10,7 +10,8 @@ import type { Principal } from './access.js';
 import type { ModelInspectionPool } from './model-inspection-pool.js';
 import { fieldIssues, readUpload } from './multipart-upload.js';
 
-const MODEL_FILE_ERRORS = new Set(['CheckpointError', 'SafetensorsError']);
+// ModelConfigError: a readable safetensors file whose tensors fit no model layout (no "blocks.0.weight", …).
+const MODEL_FILE_ERRORS = new Set(['CheckpointError', 'SafetensorsError', 'ModelConfigError']);
 
 export async function importModel(
   app: FastifyInstance,

@@ -232,6 +232,9 @@ describe('POST /projects/:id/models/import', () => {
     const cases = [
       { bytes: new Uint8Array([1, 2, 3]), fileName: 'tiny.safetensors' },
       { bytes: valid.subarray(0, valid.length - 100), fileName: 'truncated.safetensors' },
+      // Well-formed safetensors that fit no model layout (found by bench/reliability.mjs: they were a 500).
+      { bytes: new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d]), fileName: 'no-tensors.safetensors' },
+      { bytes: renamedTensor(valid, 'blocks.0.weight', 'bloc;s.0.weight'), fileName: 'renamed.safetensors' },
     ];
     for (const { bytes, fileName } of cases) {
       const upload = multipartBody([{ field: 'file', fileName, bytes }]);
@@ -284,3 +287,14 @@ describe('POST /projects/:id/models/import', () => {
     expect(await rowCounts()).toEqual(before);
   });
 });
+
+/** The file with one tensor's name changed in its header (same length, so the offsets still hold). */
+function renamedTensor(file: Uint8Array, from: string, to: string): Uint8Array {
+  const copy = Uint8Array.from(file);
+  const headerLength = Number(new DataView(copy.buffer).getBigUint64(0, true));
+  const header = new TextDecoder().decode(copy.subarray(8, 8 + headerLength));
+  if (!header.includes(`"${from}"`) || from.length !== to.length)
+    throw new Error(`no tensor ${from} to rename`);
+  copy.set(new TextEncoder().encode(header.replace(`"${from}"`, `"${to}"`)), 8);
+  return copy;
+}
