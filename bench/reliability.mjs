@@ -1123,6 +1123,10 @@ Goal zero for each of: ${Object.entries(z)
 
 ## Found by this suite
 
+- \`POST /projects/{id}/models/import\` answered **500** for a well-formed safetensors file whose tensors fit no
+  model layout (an empty header, or \`blocks.0.weight\` renamed): the import let the model-config reader's
+  \`ModelConfigError\` through as an internal error. 2 of 1 000 generated uploads hit it; fixed (400
+  \`invalid-model-file\`) with cases in \`apps/api/src/routes/models/models.int.test.ts\`.
 - The corpus reader let zlib's bare \`Error: incorrect header check\` (no file named, not a \`CorpusError\`)
   escape for a \`.gz\` file that is not gzip or is cut off; fixed in \`packages/text\` with a test.
 - A job that stalls twice fails by design (\`BILINEAR_WORKER_MAX_STALLED_COUNT\` = 1): when a restarted worker
