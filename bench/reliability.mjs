@@ -18,6 +18,10 @@
 //
 //   node bench/reliability.mjs [--quick] [--write] [--kills 20] [--fuzz-runs 1000] [--load-seconds 10]
 //                              [--parts authz,fuzz,faults,load]
+//   node bench/reliability.mjs --render <saved output>   (RELIABILITY.md from a run's JSON line)
+// --quick: 2 kills per job kind, 1 restart of each service, 100 cases per parser, 3 s of load (≈ 90 s);
+// the full counts take ≈ 10 minutes on 2 cores. A failing fuzz case is saved whole under
+// $TMPDIR/bilinear-reliability-failures/ for replay.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -1157,6 +1161,7 @@ async function main() {
     );
     printTable(saved);
     writeReliabilityMd(saved);
+    rmSync(scratch, { recursive: true, force: true });
     return;
   }
   const report = {
