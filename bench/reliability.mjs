@@ -999,8 +999,8 @@ function rows(report) {
     }
     out.push([
       'Redis SIGKILL + restart',
-      `${faults.redis_kill.trials} kills, ${faults.redis_kill.jobs} jobs in flight`,
-      `lost ${o.lost_by_fault.redis ?? 0}`,
+      `${faults.redis_kill.trials} kills (${faults.redis_kill.data_lost_in ?? 0} of them with the data directory lost too), ${faults.redis_kill.jobs} jobs in flight`,
+      `${faults.redis_kill.missing_from_redis_after_restart ?? 0} jobs missing from Redis after the restart; lost ${o.lost_by_fault.redis ?? 0}`,
     ]);
     out.push([
       'Postgres restart mid-job',
@@ -1117,7 +1117,8 @@ Goal zero for each of: ${Object.entries(z)
 3. **Fault trials**, real processes and real signals, one fault at a time on a quiet platform: the worker
    process alone SIGKILLed while it trains or decomposes (its job processes must end by themselves within 5 s,
    checked in /proc; a new worker takes over); Redis SIGKILLed with jobs queued and running, restarted on its
-   append-only file; Postgres stopped (fast shutdown) for 3 s mid-job; the API SIGKILLed while a client reads a
+   append-only file — or, every other time, with its data directory deleted (a lost volume): then the queued and
+   running jobs are gone from Redis and only the worker's reconciler, reading Postgres, can queue them again; Postgres stopped (fast shutdown) for 3 s mid-job; the API SIGKILLed while a client reads a
    job's event stream, the client resuming with \`Last-Event-ID\` and comparing with a full replay afterwards.
    Then, over every job submitted: lost (not completed), duplicated result sets (more spectra/eigenvector rows
    per decomposition or epoch rows per training run than one run writes; checkpoints no model points at),
@@ -1356,21 +1357,38 @@ async function workerKillTrials(kind, count, submit) {
 }
 
 /** Redis SIGKILLed while jobs are queued and running, restarted on the same port and append-only file. */
-async function redisKillTrial(projectId, modelId, index) {
+async function redisKillTrial(projectId, modelId, index, wipe) {
   await settle();
   const jobs = [
     await submitTrain(projectId, `redis ${index}`),
     await submitDecompose(modelId, `redis ${index}`),
   ];
-  jobs.push(await submitTrain(projectId, `redis ${index}`));
   await waitForStatus(jobs[0], ['running', 'completed', 'failed'], 180_000);
   await sleep(300);
+  // One more job just before the kill: the append-only file is synced once a second, so this one is
+  // likely gone from Redis after the restart, and only Postgres still knows it must run.
+  jobs.push(await submitTrain(projectId, `redis ${index}`));
   redisServer.keepGroupOnExit = false;
   process.kill(-redisServer.pid, 'SIGKILL');
   await redisServer.exited;
   await sleep(2_000);
+  // Every other trial the data directory is lost as well (a volume gone, a Redis without
+  // persistence): then no queued job is left in Redis at all.
+  if (wipe) rmSync(redisDir, { recursive: true, force: true });
   await startRedis();
-  return { jobs: jobs.length };
+  const redis = connectRedis({ url: appEnv.REDIS_URL });
+  let missing = 0;
+  try {
+    for (const jobId of jobs) {
+      const { queue } = submitted.find((job) => job.jobId === jobId);
+      const handle = openQueue(queue, { connection: redis, prefix });
+      if ((await readQueueJob(handle, jobId)).state === 'gone') missing++;
+      await handle.close();
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return { jobs: jobs.length, missing };
 }
 
 /** Our Postgres stopped (fast shutdown: sessions cut) for 3 s while a job runs, then started again. */
@@ -1557,9 +1575,18 @@ async function faultTrials() {
   faults.worker_kill_decompose = await workerKillTrials('decompose', KILLS, (trial) =>
     submitDecompose(modelId, trial),
   );
-  faults.redis_kill = { trials: restarts, jobs: 0 };
-  for (let i = 0; i < restarts; i++)
-    faults.redis_kill.jobs += (await redisKillTrial(projectId, modelId, i)).jobs;
+  const redisTrials = Math.max(2, restarts);
+  faults.redis_kill = {
+    trials: redisTrials,
+    data_lost_in: Math.floor(redisTrials / 2),
+    jobs: 0,
+    missing_from_redis_after_restart: 0,
+  };
+  for (let i = 0; i < redisTrials; i++) {
+    const trial = await redisKillTrial(projectId, modelId, i, i % 2 === 1);
+    faults.redis_kill.jobs += trial.jobs;
+    faults.redis_kill.missing_from_redis_after_restart += trial.missing;
+  }
   log(`redis SIGKILL: ${JSON.stringify(faults.redis_kill)}`);
   faults.postgres_restart = { trials: restarts, jobs: 0 };
   for (let i = 0; i < restarts; i++)
