@@ -51,9 +51,8 @@ describe('bench/reliability.mjs --quick', () => {
     expect(report.faults.worker_kill_train.killed).toBe(2);
     expect(report.faults.worker_kill_decompose.killed).toBe(2);
     expect(report.faults.worker_kill_decompose.job_processes_seen).toBeGreaterThan(0);
-    expect(report.faults.redis_kill.trials).toBe(2);
-    // the second Redis kill loses its data directory: the reconciler must queue the jobs again
-    expect(report.faults.redis_kill.missing_from_redis_after_restart).toBeGreaterThan(0);
+    // (the kill that also loses Redis's data runs only in the full run: its requeue takes about a minute)
+    expect(report.faults.redis_kill.trials).toBe(1);
     expect(report.faults.postgres_restart.trials).toBe(1);
     expect(report.faults.api_restart_sse.streams_ended_with_final_state).toBe(1);
     expect(report.faults.api_restart_sse.events_after_resume).toBeGreaterThan(0);
