@@ -7,9 +7,9 @@
 // Needs the built worker (dist/).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '@bilinear-lab/db';
+import { createOwnPostgres, type OwnPostgres } from '@bilinear-lab/db';
 import { enqueue, finishInQueue } from '@bilinear-lab/jobs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { createOwnPostgres, type OwnPostgres } from './testing/own-postgres.js';
 import { createProject, createTrainingJob } from './testing/platform-rows.js';
 import { createTestPlatform, type TestPlatform } from './testing/test-platform.js';
 import { waitFor } from './testing/wait-for.js';

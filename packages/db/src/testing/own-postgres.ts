@@ -4,11 +4,12 @@
 // it with the repository's migration runner). Run as root, the server runs as the system user
 // `postgres` (Postgres refuses root).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openDatabase } from '../database.js';
 
@@ -29,8 +30,8 @@ interface Binaries {
 }
 
 export async function createOwnPostgres(): Promise<OwnPostgres> {
-  const binaries = await embeddedBinaries();
   const account = process.getuid?.() === 0 ? postgresAccount() : undefined;
+  const binaries = await reachableBinaries(await embeddedBinaries(), account);
   const dir = await mkdtemp(join(tmpdir(), 'bilinear-own-pg-'));
   const pgdata = join(dir, 'data');
   if (account) {
@@ -104,6 +105,41 @@ async function embeddedBinaries(): Promise<Binaries> {
   const resolved = createRequire(entry).resolve(platformPackage);
   const binaries = (await import(pathToFileURL(resolved).href)) as Binaries;
   return { initdb: binaries.initdb, postgres: binaries.postgres };
+}
+
+/**
+ * The binaries as `account` can run them: the package's own, or — when a directory above them is
+ * closed to that user (a checkout in a root-only temporary directory) — a copy under the system's
+ * temporary directory, made once and shared by every test (written aside, then renamed into place).
+ */
+async function reachableBinaries(
+  binaries: Binaries,
+  account: { uid: number; gid: number } | undefined,
+): Promise<Binaries> {
+  if (!account || runsAs(binaries.postgres, account)) return binaries;
+  const nativeDir = dirname(dirname(binaries.postgres));
+  const copy = join(tmpdir(), 'bilinear-own-pg-binaries');
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    const staging = await mkdtemp(join(tmpdir(), 'bilinear-own-pg-binaries-'));
+    await cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    // Another test may have put its copy in place meanwhile: then that one serves.
+    await rename(staging, copy).catch(() => rm(staging, { recursive: true, force: true }));
+  }
+  const copied = { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
+  if (!runsAs(copied.postgres, account)) {
+    throw new Error(`the postgres user cannot run ${binaries.postgres}, nor its copy ${copied.postgres}`);
+  }
+  return copied;
+}
+
+function runsAs(binary: string, account: { uid: number; gid: number }): boolean {
+  try {
+    execFileSync(binary, ['--version'], { ...account, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function postgresAccount(): { uid: number; gid: number } {
