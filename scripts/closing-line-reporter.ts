@@ -1,8 +1,9 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Ends every run with one plain line, `vitest: N passed, N failed, N skipped`, after vitest's own
- * coloured summary: the form CI reads to know how many tests ran (it does not parse vitest's).
+ * Ends every run with one plain line, `N passed, N failed, N skipped`, after vitest's own coloured
+ * summary: the form CI reads to know how many tests ran (it does not parse vitest's). The line has
+ * nothing before the counts: a run printing `vitest: …` was still judged to have run no test.
  */
 export default class ClosingLineReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -19,7 +20,7 @@ export default class ClosingLineReporter implements Reporter {
         counts.failed += 1;
     }
     process.stdout.write(
-      `\nvitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+      `\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
     );
   }
 }
