@@ -1,7 +1,7 @@
 // What a model file says about itself, decided in one place for every reader: the configuration in
 // its safetensors metadata, the config file that came with it, and — only for a file that records
 // neither — what the caller declares. A declaration that contradicts the file is an error.
-import type { SafetensorsFile } from '../safetensors/read.js';
+import type { SafetensorsHeader } from '../safetensors/read.js';
 import {
   CONFIG_METADATA_KEY,
   describeConfig,
@@ -59,7 +59,7 @@ export interface ClassifierFileConfig {
 }
 
 export function classifierFileConfig(
-  file: SafetensorsFile,
+  file: SafetensorsHeader,
   options: ModelConfigOptions,
   shape: ClassifierShape,
 ): ClassifierFileConfig {
@@ -142,7 +142,7 @@ export interface LanguageModelFileConfig {
 }
 
 export function languageModelFileConfig(
-  file: SafetensorsFile,
+  file: SafetensorsHeader,
   options: ModelConfigOptions,
   shape: LanguageModelShape,
 ): LanguageModelFileConfig {

@@ -1,9 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SafetensorsError } from '../safetensors/errors.js';
-import { parseSafetensors, type SafetensorsFile } from '../safetensors/read.js';
+import {
+  parseSafetensors,
+  readSafetensorsHeader,
+  type SafetensorsFile,
+  safetensorsHeaderBytes,
+} from '../safetensors/read.js';
 import { type TensorToWrite, writeSafetensors } from '../safetensors/write.js';
-import { importModel, ModelLayoutError, type ModelLayoutErrorCode } from './import.js';
+import { importModel, inspectLanguageModel, ModelLayoutError, type ModelLayoutErrorCode } from './import.js';
 import type { ImageClassifierModel, LanguageModel } from './types.js';
 
 const FIXTURE = new URL('../../../../../shared/fixtures/torch_mnist_d64.safetensors', import.meta.url);
@@ -322,6 +327,61 @@ describe('importModel: unrecognised files', () => {
     expect((caught as SafetensorsError).code).toBe('non-finite');
     expect((caught as SafetensorsError).tensor).toBe('blocks.1.weight');
     expect((caught as SafetensorsError).message).toMatch(/element 3 at index \[1,1\] is Infinity/);
+  });
+});
+
+describe('inspectLanguageModel: the header alone', () => {
+  /** The first bytes of a file up to the end of its header, and its whole length: what a stream gives first. */
+  function headOf(tensors: TensorToWrite[]) {
+    const bytes = writeSafetensors(tensors);
+    return { head: bytes.slice(0, safetensorsHeaderBytes(bytes)), length: bytes.length };
+  }
+
+  it('reports what importModel reads, from the header without the weights', () => {
+    const { head, length } = headOf(languageTensors());
+    const config = {
+      vocab_size: 5,
+      d_model: 2,
+      d_hidden: 3,
+      n_layer: 2,
+      n_head: 1,
+      n_ctx: 8,
+      bilinear: true,
+    };
+    const shape = inspectLanguageModel(readSafetensorsHeader(head, length), { config });
+    const model = importModel(fileOf(languageTensors()), { config }) as LanguageModel;
+    expect(shape).toEqual({
+      vocabSize: model.vocabSize,
+      modelDim: model.modelDim,
+      hiddenDim: model.hiddenDim,
+      layers: model.layers.length,
+      attention: true,
+      gate: model.gate,
+      configSource: model.configSource,
+      config: model.config,
+    });
+  });
+
+  it('refuses what importModel refuses: wrong shapes, a contradicting config, a classifier', () => {
+    const wrong = headOf(replace(languageTensors(), labelled('transformer.h.1.mlp.p.weight', 2, 4)));
+    expect(() => inspectLanguageModel(readSafetensorsHeader(wrong.head, wrong.length))).toThrow(
+      /transformer\.h\.1\.mlp\.p\.weight has shape \[2,4\] but \[2,3\] is expected/,
+    );
+    const { head, length } = headOf(languageTensors());
+    expect(() =>
+      inspectLanguageModel(readSafetensorsHeader(head, length), {
+        config: { vocab_size: 5, d_model: 4, d_hidden: 3, n_layer: 2 },
+      }),
+    ).toThrow(/d_model = 4/);
+    const image = headOf(imageTensors());
+    expect(() => inspectLanguageModel(readSafetensorsHeader(image.head, image.length))).toThrow(
+      /image-classifier layout, not a language model/,
+    );
+  });
+
+  it('checks the tensors against the length of the whole file: a cut-short upload is refused', () => {
+    const { head, length } = headOf(languageTensors());
+    expect(() => readSafetensorsHeader(head, length - 1)).toThrow(/past the .*buffer after the header/);
   });
 });
 

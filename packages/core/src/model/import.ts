@@ -1,8 +1,23 @@
 import type { Dtype } from '../safetensors/dtypes.js';
-import { decodeTensor, formatShape, type SafetensorsFile, type TensorInfo } from '../safetensors/read.js';
+import {
+  decodeTensor,
+  formatShape,
+  type SafetensorsFile,
+  type SafetensorsHeader,
+  type TensorInfo,
+} from '../safetensors/read.js';
+import type { Gate } from './config.js';
 import { classifierFileConfig, languageModelFileConfig, type ModelConfigOptions } from './file-config.js';
+import type { LanguageModelConfig } from './language-model-config.js';
 import { matrix } from './matrix.js';
-import type { BilinearLayer, BilinearModel, ImageClassifierModel, LanguageModel, Matrix } from './types.js';
+import type {
+  BilinearLayer,
+  BilinearModel,
+  ConfigSource,
+  ImageClassifierModel,
+  LanguageModel,
+  Matrix,
+} from './types.js';
 
 export type ModelLayoutErrorCode =
   /** The tensor names match neither reference layout (or mix both, or carry tensors a layout has no use for). */
@@ -59,6 +74,18 @@ const LM_FIXED = ['transformer.wte.weight', 'lm_head.weight'];
  * 'non-finite' naming the tensor.
  */
 export function importModel(file: SafetensorsFile, options: ImportModelOptions = {}): BilinearModel {
+  return modelLayoutOf(file) === 'image-classifier'
+    ? importImageClassifier(file, options)
+    : importLanguageModel(file, options);
+}
+
+export type ModelLayout = BilinearModel['layout'];
+
+/**
+ * The layout a file's tensor names follow, with its required keys present and no key it has no
+ * place for. Reads the header only.
+ */
+export function modelLayoutOf(file: SafetensorsHeader): ModelLayout {
   const names = [...file.tensors.keys()];
   const imageKeys = names.filter((name) => IMAGE_FIXED.includes(name) || IMAGE_BLOCK.test(name));
   const lmKeys = names.filter(
@@ -74,7 +101,7 @@ export function importModel(file: SafetensorsFile, options: ImportModelOptions =
       'blocks.0.weight',
     );
     rejectUnusedKeys(file, 'image-classifier', imageKeys);
-    return importImageClassifier(file, options);
+    return 'image-classifier';
   }
   if (lmKeys.length > 0 && imageKeys.length === 0) {
     requireLayoutKeys(
@@ -85,7 +112,7 @@ export function importModel(file: SafetensorsFile, options: ImportModelOptions =
       'transformer.h.0.mlp.w.weight',
     );
     rejectUnusedKeys(file, 'language-model', lmKeys);
-    return importLanguageModel(file, options);
+    return 'language-model';
   }
   const why =
     names.length === 0
@@ -131,7 +158,46 @@ function importImageClassifier(file: SafetensorsFile, options: ImportModelOption
   };
 }
 
-function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions): LanguageModel {
+/** A language model as its header describes it: every shape checked and the config decided, nothing decoded. */
+export interface InspectedLanguageModel {
+  vocabSize: number;
+  modelDim: number;
+  hiddenDim: number;
+  layers: number;
+  /** Whether the file holds attention weights (a file of MLPs alone decomposes but cannot run). */
+  attention: boolean;
+  gate: Gate;
+  configSource: ConfigSource;
+  config: LanguageModelConfig | null;
+}
+
+/**
+ * What importModel would make of a language model's file, from its header alone (a checkpoint of
+ * hundreds of MB can be judged while it streams in): throws the same errors, decodes no weight.
+ */
+export function inspectLanguageModel(
+  header: SafetensorsHeader,
+  options: ImportModelOptions = {},
+): InspectedLanguageModel {
+  const layout = modelLayoutOf(header);
+  if (layout !== 'language-model') {
+    throw new ModelLayoutError(
+      'unknown-layout',
+      `the tensor names are the ${layout} layout, not a language model's.\n${describeKeys(header)}`,
+    );
+  }
+  const { shape } = languageModelLayout(header, options);
+  return shape;
+}
+
+interface LanguageModelLayout {
+  shape: InspectedLanguageModel;
+  embedding: TensorInfo;
+  unembedding: TensorInfo;
+  layers: { w: TensorInfo; p: TensorInfo; attention: AttentionInfo | null }[];
+}
+
+function languageModelLayout(file: SafetensorsHeader, options: ImportModelOptions): LanguageModelLayout {
   const embedding = weightInfo(file, 'transformer.wte.weight');
   const [vocabSize, d] = matrixShape(embedding, '[V, d]');
 
@@ -146,7 +212,7 @@ function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions)
     );
   }
   const h = twiceHidden / 2;
-  const layers: { w: TensorInfo; p: TensorInfo; attention: AttentionInfo | null }[] = [];
+  const layers: LanguageModelLayout['layers'] = [];
   const withAttention = file.tensors.has('transformer.h.0.attn.qkv.weight');
   for (let i = 0; i < layerCount; i++) {
     const w = requiredWeight(file, `transformer.h.${i}.mlp.w.weight`, layerCount);
@@ -178,12 +244,30 @@ function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions)
     hiddenDim: h,
     layers: layerCount,
   });
+  return {
+    shape: {
+      vocabSize,
+      modelDim: d,
+      hiddenDim: h,
+      layers: layerCount,
+      attention: withAttention,
+      gate: config.gate,
+      configSource: config.source,
+      config: config.recorded,
+    },
+    embedding,
+    unembedding,
+    layers,
+  };
+}
 
+function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions): LanguageModel {
+  const { shape, embedding, unembedding, layers } = languageModelLayout(file, options);
   return {
     layout: 'language-model',
-    vocabSize,
-    modelDim: d,
-    hiddenDim: h,
+    vocabSize: shape.vocabSize,
+    modelDim: shape.modelDim,
+    hiddenDim: shape.hiddenDim,
     embedding: decodeMatrix(file, embedding),
     unembedding: decodeMatrix(file, unembedding),
     layers: layers.map(({ w, p, attention }) => ({
@@ -201,9 +285,9 @@ function importLanguageModel(file: SafetensorsFile, options: ImportModelOptions)
                   : decodeTensor(file, attention.inverseFrequencies.name),
             },
     })),
-    gate: config.gate,
-    config: config.recorded,
-    configSource: config.source,
+    gate: shape.gate,
+    config: shape.config,
+    configSource: shape.configSource,
   };
 }
 
@@ -214,7 +298,7 @@ interface AttentionInfo {
 }
 
 /** Layer i's attention tensors: qkv [3d, d], o [d, d], and inv_freq [d_head / 2] when stored. */
-function attentionInfo(file: SafetensorsFile, i: number, d: number, layerCount: number): AttentionInfo {
+function attentionInfo(file: SafetensorsHeader, i: number, d: number, layerCount: number): AttentionInfo {
   const name = (part: string) => `transformer.h.${i}.attn.${part}`;
   for (const part of ['qkv.weight', 'o.weight']) {
     if (!file.tensors.has(name(part))) {
@@ -266,7 +350,7 @@ function squareImageShape(inputDim: number): [number, number] | null {
 }
 
 /** The names a pattern's index fills, checked to run 0..L-1 without holes. */
-function indexedNames(file: SafetensorsFile, pattern: RegExp, nameOf: (index: number) => string): string[] {
+function indexedNames(file: SafetensorsHeader, pattern: RegExp, nameOf: (index: number) => string): string[] {
   const indices = [...file.tensors.keys()].flatMap((name) => {
     const match = pattern.exec(name);
     return match ? [Number(match[1])] : [];
@@ -288,7 +372,7 @@ function indexedNames(file: SafetensorsFile, pattern: RegExp, nameOf: (index: nu
 }
 
 /** Layers are 0..L-1 where L - 1 is the largest index any transformer.h.{i} key mentions. */
-function layerIndexCount(file: SafetensorsFile): number {
+function layerIndexCount(file: SafetensorsHeader): number {
   let largest = -1;
   for (const name of file.tensors.keys()) {
     const match = LM_MLP.exec(name) ?? LM_ATTENTION.exec(name);
@@ -297,7 +381,7 @@ function layerIndexCount(file: SafetensorsFile): number {
   return largest + 1;
 }
 
-function requiredWeight(file: SafetensorsFile, name: string, layerCount: number): TensorInfo {
+function requiredWeight(file: SafetensorsHeader, name: string, layerCount: number): TensorInfo {
   if (!file.tensors.has(name)) {
     throw new ModelLayoutError(
       'inconsistent-shapes',
@@ -308,7 +392,7 @@ function requiredWeight(file: SafetensorsFile, name: string, layerCount: number)
   return weightInfo(file, name);
 }
 
-function weightInfo(file: SafetensorsFile, name: string): TensorInfo {
+function weightInfo(file: SafetensorsHeader, name: string): TensorInfo {
   const info = file.tensors.get(name);
   if (info === undefined) {
     // requireLayoutKeys has already checked the fixed names, so this is a programming error.
@@ -350,7 +434,7 @@ function expectShape(info: TensorInfo, expected: readonly number[], explanation:
 }
 
 function requireLayoutKeys(
-  file: SafetensorsFile,
+  file: SafetensorsHeader,
   layout: string,
   fixed: readonly string[],
   hasLayers: boolean,
@@ -367,7 +451,7 @@ function requireLayoutKeys(
 }
 
 /** A tensor the layout has no place for (a bias, a norm weight) would change the maths if ignored. */
-function rejectUnusedKeys(file: SafetensorsFile, layout: string, used: readonly string[]): void {
+function rejectUnusedKeys(file: SafetensorsHeader, layout: string, used: readonly string[]): void {
   const usedSet = new Set(used);
   const unused = [...file.tensors.keys()].filter((name) => !usedSet.has(name));
   if (unused.length > 0) {
@@ -381,7 +465,7 @@ function rejectUnusedKeys(file: SafetensorsFile, layout: string, used: readonly 
   }
 }
 
-function describeKeys(file: SafetensorsFile): string {
+function describeKeys(file: SafetensorsHeader): string {
   const infos = [...file.tensors.values()];
   const listed = infos
     .slice(0, LISTED_KEYS)

@@ -30,9 +30,13 @@ export { gateActivation, notBilinearReason } from './gate.js';
 export {
   EXPECTED_LAYOUTS,
   type ImportModelOptions,
+  type InspectedLanguageModel,
   importModel,
+  inspectLanguageModel,
+  type ModelLayout,
   ModelLayoutError,
   type ModelLayoutErrorCode,
+  modelLayoutOf,
 } from './import.js';
 export {
   isLanguageModelConfigJson,

@@ -16,7 +16,10 @@ export {
   MAX_HEADER_BYTES,
   multiIndex,
   parseSafetensors,
+  readSafetensorsHeader,
   type SafetensorsFile,
+  type SafetensorsHeader,
+  safetensorsHeaderBytes,
   type TensorInfo,
   tensorBytes,
 } from './read.js';

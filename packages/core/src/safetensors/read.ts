@@ -18,14 +18,18 @@ export interface TensorInfo {
   byteLength: number;
 }
 
-export interface SafetensorsFile {
-  /** Every tensor, in the order of its bytes in the file. Nothing is decoded until asked. */
+/** What a safetensors file says about itself: everything but the tensors' bytes. */
+export interface SafetensorsHeader {
+  /** Every tensor, in the order of its bytes in the file. */
   tensors: Map<string, TensorInfo>;
   metadata: Record<string, string>;
-  /** The file as given to parseSafetensors (not copied; decoding reads from it). */
-  bytes: Uint8Array;
-  /** Where the byte buffer starts within `bytes`: 8 + the header length. */
+  /** Where the byte buffer starts within the file: 8 + the header length. */
   dataStart: number;
+}
+
+export interface SafetensorsFile extends SafetensorsHeader {
+  /** The file as given to parseSafetensors (not copied; decoding reads from it). Nothing is decoded until asked. */
+  bytes: Uint8Array;
 }
 
 export interface DecodeOptions {
@@ -43,32 +47,40 @@ const METADATA_KEY = '__metadata__';
  * (no overlaps, no holes, nothing past the end). Tensor data is decoded lazily by decodeTensor.
  */
 export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (bytes.length < 8) {
-    throw new SafetensorsError(
-      'truncated',
-      `file is ${bytes.length} bytes long; a safetensors file starts with an 8-byte header length`,
-    );
-  }
-  const prefix = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  // u64 as two u32 halves: exact up to 2^53, and anything near that is rejected just below.
-  const headerLength = prefix.getUint32(0, true) + prefix.getUint32(4, true) * 2 ** 32;
-  const available = bytes.length - 8;
+  return { ...readSafetensorsHeader(bytes, bytes.length), bytes };
+}
+
+/**
+ * How many bytes from the start of a file its header takes (8 + the length the prefix states), from
+ * at least its first 8 bytes: what a reader of a stream must hold before readSafetensorsHeader.
+ */
+export function safetensorsHeaderBytes(prefix: Uint8Array): number {
+  const headerLength = statedHeaderLength(prefix);
+  checkHeaderLimit(headerLength);
+  return 8 + headerLength;
+}
+
+/**
+ * The header of a file of `fileLength` bytes from its first bytes (`head`, at least
+ * safetensorsHeaderBytes of them): the same checks as parseSafetensors, the tiling against the
+ * length the whole file has, so a file can be judged while it streams past.
+ */
+export function readSafetensorsHeader(head: Uint8Array, fileLength: number): SafetensorsHeader {
+  const headerLength = statedHeaderLength(head);
+  const available = fileLength - 8;
   if (headerLength > available) {
     throw new SafetensorsError(
       'header-too-large',
       `header length ${headerLength} runs past the end of the file (${available} bytes follow the 8-byte length prefix); the file is truncated or not safetensors`,
     );
   }
-  if (headerLength > MAX_HEADER_BYTES) {
-    throw new SafetensorsError(
-      'header-too-large',
-      `header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit of the format`,
-    );
+  checkHeaderLimit(headerLength);
+  const headerEnd = 8 + headerLength;
+  if (head.length < headerEnd) {
+    throw new RangeError(`readSafetensorsHeader needs the first ${headerEnd} bytes, got ${head.length}`);
   }
-
-  const header = parseHeaderJson(bytes.subarray(8, 8 + headerLength));
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+  const header = parseHeaderJson(head.subarray(8, headerEnd));
+  const dataLength = fileLength - headerEnd;
 
   let metadata: Record<string, string> = {};
   const infos: TensorInfo[] = [];
@@ -80,7 +92,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   infos.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
   checkTiling(infos, dataLength);
 
-  return { tensors: new Map(infos.map((info) => [info.name, info])), metadata, bytes, dataStart };
+  return { tensors: new Map(infos.map((info) => [info.name, info])), metadata, dataStart: headerEnd };
 }
 
 /** The raw bytes of one tensor (a view into the file, not a copy). */
@@ -200,6 +212,28 @@ function tensorInfo(file: SafetensorsFile, name: string): TensorInfo {
     );
   }
   return info;
+}
+
+/** The header length the 8-byte little-endian prefix states. */
+function statedHeaderLength(prefix: Uint8Array): number {
+  if (prefix.length < 8) {
+    throw new SafetensorsError(
+      'truncated',
+      `file is ${prefix.length} bytes long; a safetensors file starts with an 8-byte header length`,
+    );
+  }
+  const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  // u64 as two u32 halves: exact up to 2^53, and anything near that is refused by checkHeaderLimit.
+  return view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+}
+
+function checkHeaderLimit(headerLength: number): void {
+  if (headerLength > MAX_HEADER_BYTES) {
+    throw new SafetensorsError(
+      'header-too-large',
+      `header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit of the format`,
+    );
+  }
 }
 
 function parseHeaderJson(headerBytes: Uint8Array): Record<string, unknown> {
