@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SafetensorsError } from '../safetensors/errors.js';
 import {
   parseSafetensors,
+  readSafetensorsHead,
   readSafetensorsHeader,
   type SafetensorsFile,
   safetensorsHeaderBytes,
@@ -382,6 +383,13 @@ describe('inspectLanguageModel: the header alone', () => {
   it('checks the tensors against the length of the whole file: a cut-short upload is refused', () => {
     const { head, length } = headOf(languageTensors());
     expect(() => readSafetensorsHeader(head, length - 1)).toThrow(/past the .*buffer after the header/);
+  });
+
+  it('states the length the whole file must have from its head, before the rest arrives', () => {
+    const { head, length } = headOf(languageTensors());
+    const { header, fileLength } = readSafetensorsHead(head);
+    expect(fileLength).toBe(length);
+    expect(header).toEqual(readSafetensorsHeader(head, length));
   });
 });
 

@@ -16,6 +16,7 @@ export {
   MAX_HEADER_BYTES,
   multiIndex,
   parseSafetensors,
+  readSafetensorsHead,
   readSafetensorsHeader,
   type SafetensorsFile,
   type SafetensorsHeader,

@@ -79,18 +79,38 @@ export function readSafetensorsHeader(head: Uint8Array, fileLength: number): Saf
   if (head.length < headerEnd) {
     throw new RangeError(`readSafetensorsHeader needs the first ${headerEnd} bytes, got ${head.length}`);
   }
-  const header = parseHeaderJson(head.subarray(8, headerEnd));
-  const dataLength = fileLength - headerEnd;
+  return headerOf(head, headerEnd, fileLength - headerEnd);
+}
 
+/**
+ * The header from a file's first bytes while the rest is still to come, with the length the whole
+ * file must have: the format allows no holes and no trailing bytes, so the header states it. A reader
+ * of a stream checks that length when the stream ends (a shorter one was cut short).
+ */
+export function readSafetensorsHead(head: Uint8Array): { header: SafetensorsHeader; fileLength: number } {
+  const headerEnd = safetensorsHeaderBytes(head);
+  if (head.length < headerEnd) {
+    throw new RangeError(`readSafetensorsHead needs the first ${headerEnd} bytes, got ${head.length}`);
+  }
+  const header = headerOf(head, headerEnd, null);
+  // The tensors tile [0, last end) without holes or overlaps (checked), so the last end is the data's length.
+  let dataLength = 0;
+  for (const info of header.tensors.values()) dataLength = Math.max(dataLength, info.dataOffsets[1]);
+  return { header, fileLength: headerEnd + dataLength };
+}
+
+/** The parsed header; its tensors tile `dataLength` bytes exactly (or, when null, bytes from 0 on without holes). */
+function headerOf(head: Uint8Array, headerEnd: number, dataLength: number | null): SafetensorsHeader {
+  const header = parseHeaderJson(head.subarray(8, headerEnd));
   let metadata: Record<string, string> = {};
   const infos: TensorInfo[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === METADATA_KEY) metadata = parseMetadata(entry);
-    else infos.push(parseTensorEntry(name, entry, dataLength));
+    else infos.push(parseTensorEntry(name, entry, dataLength ?? Number.POSITIVE_INFINITY));
   }
 
   infos.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
-  checkTiling(infos, dataLength);
+  checkTiling(infos, dataLength ?? infos.at(-1)?.dataOffsets[1] ?? 0);
 
   return { tensors: new Map(infos.map((info) => [info.name, info])), metadata, dataStart: headerEnd };
 }
