@@ -42,6 +42,8 @@ export const ApiEnvSchema = z.object({
       .optional(),
   ),
   BILINEAR_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(10_000).default(100),
+  /** Language-model checkpoints stream into the artifact store rather than memory: a limit of their own. */
+  BILINEAR_MODEL_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(1_000_000).default(4096),
   BILINEAR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   BILINEAR_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
   BILINEAR_TRUST_PROXY: z
@@ -76,6 +78,8 @@ export interface ApiConfig {
   /** The bootstrap admin's key, used only when no admin exists yet. */
   adminKey?: string | undefined;
   uploadLimitMb: number;
+  /** Language-model checkpoints (streamed, never held in memory). */
+  modelUploadLimitMb: number;
   rateLimitPerMinute: number;
   /** Failed authentications per client address per minute before 429 (default 30). */
   authFailuresPerMinute?: number;
@@ -140,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     host: e.HOST,
     adminKey: e.BILINEAR_ADMIN_KEY,
     uploadLimitMb: e.BILINEAR_UPLOAD_LIMIT_MB,
+    modelUploadLimitMb: e.BILINEAR_MODEL_UPLOAD_LIMIT_MB,
     rateLimitPerMinute: e.BILINEAR_RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: e.BILINEAR_AUTH_FAILURES_PER_MINUTE,
     trustProxy: e.BILINEAR_TRUST_PROXY,

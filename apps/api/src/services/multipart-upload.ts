@@ -1,6 +1,7 @@
 // Reads a multipart upload into memory (every upload is validated whole before anything is stored),
 // enforcing BILINEAR_UPLOAD_LIMIT_MB over all its files together.
 import { textProblem } from '@bilinear-lab/contracts';
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError, badRequest, payloadTooLarge } from '../errors.js';
 
@@ -47,15 +48,7 @@ export async function readUpload(
         upload.fields[part.fieldname] = String(part.value);
         continue;
       }
-      const fileName = part.filename || 'upload';
-      const problem = textProblem(fileName);
-      if (problem !== null) {
-        part.file.resume();
-        throw badRequest('invalid-file-name', `the file name ${JSON.stringify(fileName)} ${problem}`, {
-          field: part.fieldname,
-          fileName,
-        });
-      }
+      const fileName = checkedFileName(part);
       if (part.fieldname !== FILE_FIELD) {
         part.file.resume();
         throw badRequest(
@@ -69,33 +62,57 @@ export async function readUpload(
       upload.files.push({ fileName, bytes });
     }
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
-    if (code === 'FST_FILES_LIMIT') {
-      throw badRequest(
-        'too-many-files',
-        `at most ${options.maxFiles} file${options.maxFiles === 1 ? '' : 's'} in the field "${FILE_FIELD}"`,
-      );
-    }
-    if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
-      throw badRequest('too-many-parts', 'the upload has more parts or fields than this route accepts');
-    }
-    if (TRUNCATED.test((error as Error).message ?? '')) {
-      throw badRequest(
-        'invalid-multipart',
-        'the multipart body ended before its closing boundary: the upload was cut short; send it again whole',
-        { filesReceived: upload.files.map((file) => file.fileName) },
-      );
-    }
-    if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || (error as Error).message?.includes('Multipart')) {
-      throw badRequest(
-        'invalid-multipart',
-        `the multipart body could not be read: ${(error as Error).message}`,
-      );
-    }
-    throw error;
+    throw multipartProblem(error, {
+      tooLarge,
+      tooManyFiles: `at most ${options.maxFiles} file${options.maxFiles === 1 ? '' : 's'} in the field "${FILE_FIELD}"`,
+      received: upload.files.map((file) => file.fileName),
+    });
   }
   return upload;
+}
+
+/** A file part's name, refused (400, the part drained) when it is not text we can store and echo. */
+export function checkedFileName(part: MultipartFile): string {
+  const fileName = part.filename || 'upload';
+  const problem = textProblem(fileName);
+  if (problem !== null) {
+    part.file.resume();
+    throw badRequest('invalid-file-name', `the file name ${JSON.stringify(fileName)} ${problem}`, {
+      field: part.fieldname,
+      fileName,
+    });
+  }
+  return fileName;
+}
+
+/**
+ * What went wrong while reading a multipart body, in the API's words: limits passed, a body cut
+ * short, a body that is not multipart. Errors of our own (AppError) and unexpected ones pass through.
+ */
+export function multipartProblem(
+  error: unknown,
+  context: { tooLarge: () => AppError; tooManyFiles: string; received: string[] },
+): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return context.tooLarge();
+  if (code === 'FST_FILES_LIMIT') return badRequest('too-many-files', context.tooManyFiles);
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
+    return badRequest('too-many-parts', 'the upload has more parts or fields than this route accepts');
+  }
+  if (TRUNCATED.test((error as Error).message ?? '')) {
+    return badRequest(
+      'invalid-multipart',
+      'the multipart body ended before its closing boundary: the upload was cut short; send it again whole',
+      { filesReceived: context.received },
+    );
+  }
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || (error as Error).message?.includes('Multipart')) {
+    return badRequest(
+      'invalid-multipart',
+      `the multipart body could not be read: ${(error as Error).message}`,
+    );
+  }
+  return error;
 }
 
 /** Text fields → an object for a zod schema, with issues reported as body.<field>. */

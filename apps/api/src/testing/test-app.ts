@@ -50,6 +50,7 @@ export async function startTestApp(
     host: '127.0.0.1',
     adminKey,
     uploadLimitMb: 100,
+    modelUploadLimitMb: 4096,
     rateLimitPerMinute: 1_000_000,
     tuning: { sseHeartbeatMs: 300, databaseConnections: 4 },
     ...overrides,

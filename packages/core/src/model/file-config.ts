@@ -10,6 +10,7 @@ import {
   ModelConfigError,
   modelConfigFromJson,
 } from './config.js';
+import type { InspectedLanguageModel } from './import.js';
 import {
   isLanguageModelConfigJson,
   type LanguageModelConfig,
@@ -38,8 +39,31 @@ export interface ModelConfigOptions {
  * config, when it has one, must agree with.
  */
 export function declaredConfigOptions(record: unknown): ModelConfigOptions {
-  const residual = (record as { residual?: unknown } | null)?.residual;
+  const { residual, fileConfig } = (record ?? {}) as { residual?: unknown; fileConfig?: unknown };
+  // A language model's record keeps the config.json it came with: the file is read through it again.
+  if (fileConfig !== undefined) return { config: fileConfig, configName: 'config.json' };
   return typeof residual === 'boolean' ? { residual } : {};
+}
+
+/**
+ * A language model's platform record (Model.config): its shapes and config as inspectLanguageModel
+ * read them, and the config.json itself (`fileConfig`), which declaredConfigOptions hands back to
+ * every later reader of the file.
+ */
+export function languageModelRecord(
+  inspected: InspectedLanguageModel,
+  fileConfig: unknown,
+): Record<string, unknown> {
+  const { config, ...shape } = inspected;
+  return {
+    kind: 'language-model',
+    ...shape,
+    heads: config?.heads ?? null,
+    context: config?.context ?? null,
+    scaleAttention: config?.scaleAttention ?? null,
+    normalization: config?.normalization ?? null,
+    fileConfig,
+  };
 }
 
 /** The shapes read off a classifier's weights, which a recorded config must agree with. */

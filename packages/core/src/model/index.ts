@@ -24,6 +24,7 @@ export {
   declaredConfigOptions,
   type LanguageModelFileConfig,
   languageModelFileConfig,
+  languageModelRecord,
   type ModelConfigOptions,
 } from './file-config.js';
 export { gateActivation, notBilinearReason } from './gate.js';

@@ -77,9 +77,12 @@ const modelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { 
       schema: {
         tags: ['models'],
         summary:
-          'Import a safetensors model in the reference layout (multipart: field "file", optional "name" and "residual")',
+          'Import a safetensors model (multipart): an image classifier in the field "file" (optional "residual"), or a language model\'s HF folder as the parts "file" (model.safetensors), "config" (config.json) and optionally "tokenizer" (tokenizer.json); optional "name"',
         description:
-          'Model files are read and scored by a small pool of threads; when too many imports are already waiting, ' +
+          'The file streams into the artifact store as it arrives; its safetensors header decides the layout and the ' +
+          'limit that applies (BILINEAR_UPLOAD_LIMIT_MB for classifiers, BILINEAR_MODEL_UPLOAD_LIMIT_MB for language ' +
+          'models, which are never held in memory). A language model answers with config.kind "language-model". ' +
+          'Classifier files are read and scored by a small pool of threads; when too many imports are already waiting, ' +
           'the request is refused with 503 `unavailable` and a Retry-After header (seconds): retry then.',
         consumes: ['multipart/form-data'],
         params: ProjectParamsSchema,
@@ -94,7 +97,7 @@ const modelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { 
         request,
         principalOf(request),
         projectId,
-        config.uploadLimitMb,
+        { uploadLimitMb: config.uploadLimitMb, modelUploadLimitMb: config.modelUploadLimitMb },
         inspector,
       );
       return reply.status(201).send({

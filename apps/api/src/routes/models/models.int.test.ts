@@ -264,8 +264,22 @@ describe('POST /projects/:id/models/import', () => {
 
   it('refuses a file over the upload limit (413) and a body that is not multipart (415)', async () => {
     const before = await rowCounts();
+    // A classifier whose header states 2 MB: refused from its header, before the rest is stored.
+    const header = Buffer.from(
+      JSON.stringify({
+        'embed.weight': { dtype: 'F32', shape: [350, 784], data_offsets: [0, 1_097_600] },
+        'blocks.0.weight': { dtype: 'F32', shape: [700, 350], data_offsets: [1_097_600, 2_077_600] },
+        'head.weight': { dtype: 'F32', shape: [10, 350], data_offsets: [2_077_600, 2_091_600] },
+      }),
+    );
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(header.length));
     const upload = multipartBody([
-      { field: 'file', fileName: 'big.safetensors', bytes: new Uint8Array(1_100_000) },
+      {
+        field: 'file',
+        fileName: 'big.safetensors',
+        bytes: Buffer.concat([prefix, header, Buffer.alloc(2_091_600)]),
+      },
     ]);
     const response = await test.call({
       method: 'POST',
