@@ -12,6 +12,9 @@ export function readSettings(repoRoot) {
     redisUrl: env.REDIS_URL || null,
     adminKey: env.BILINEAR_ADMIN_KEY || null,
     seedDemo: env.BILINEAR_SEED_DEMO !== '0',
+    // Loopback unless told otherwise: a laptop's platform is not for the café's network. A team
+    // server sets HOST=0.0.0.0 (or its own address).
+    host: env.HOST?.trim() || '127.0.0.1',
     ports: {
       api: port('PORT', 4000),
       web: port('BILINEAR_WEB_PORT', 3000),

@@ -35,8 +35,8 @@ const USAGE = `usage: npm start [-- --services-only] [-- --no-seed]
                    migrations, print DATABASE_URL and REDIS_URL, and wait: for running the apps yourself
   --no-seed        do not create the demo project
 
-environment: BILINEAR_DATA_DIR (default .bilinear/), DATABASE_URL, REDIS_URL, PORT (API, 4000),
-BILINEAR_WEB_PORT (3000), BILINEAR_POSTGRES_PORT (54329), BILINEAR_REDIS_PORT (63799),
+environment: BILINEAR_DATA_DIR (default .bilinear/), DATABASE_URL, REDIS_URL, HOST (the API's and the
+dashboard's address, 127.0.0.1; 0.0.0.0 for every interface), PORT (API, 4000), BILINEAR_WEB_PORT (3000), BILINEAR_POSTGRES_PORT (54329), BILINEAR_REDIS_PORT (63799),
 BILINEAR_ADMIN_KEY, BILINEAR_SEED_DEMO=0; see docs/deploy.md`;
 
 const log = createLogger('launcher');
@@ -172,8 +172,8 @@ async function adminKey(settings) {
   return { value, source: file };
 }
 
-async function requireFreePort(port, what, variable) {
-  if (!(await isPortFree(port, '0.0.0.0'))) {
+async function requireFreePort(host, port, what, variable) {
+  if (!(await isPortFree(port, host))) {
     throw new Error(
       `port ${port} (${what}) is in use: stop what holds it, or set ${variable} to another port`,
     );
@@ -249,8 +249,8 @@ async function main() {
   if (!options.servicesOnly) {
     requireBuilt(ENTRY_POINTS.api);
     requireBuilt(ENTRY_POINTS.worker);
-    await requireFreePort(apiPort, 'API', 'PORT');
-    if (withWeb) await requireFreePort(webPort, 'dashboard', 'BILINEAR_WEB_PORT');
+    await requireFreePort(settings.host, apiPort, 'API', 'PORT');
+    if (withWeb) await requireFreePort(settings.host, webPort, 'dashboard', 'BILINEAR_WEB_PORT');
   }
 
   const databaseUrl = await startDatabase(settings);
@@ -266,7 +266,7 @@ async function main() {
     log.info('services ready (Ctrl-C stops them); for apps you run yourself:');
     log.info(`DATABASE_URL=${databaseUrl}`);
     log.info(`REDIS_URL=${redisUrl}`);
-    log.info(`BILINEAR_ADMIN_KEY=${key.value}`);
+    log.info(adminKeyForTerminal(key, 'BILINEAR_ADMIN_KEY=').join('\n'));
     return;
   }
 
@@ -276,14 +276,19 @@ async function main() {
     REDIS_URL: redisUrl,
     BILINEAR_ADMIN_KEY: key.value,
   };
-  const apiUrl = `http://localhost:${apiPort}`;
-  const api = startApp('api', process.execPath, [ENTRY_POINTS.api], { ...appEnv, PORT: String(apiPort) });
+  const apiUrl = `http://${browsableHost(settings.host)}:${apiPort}`;
+  const api = startApp('api', process.execPath, [ENTRY_POINTS.api], {
+    ...appEnv,
+    PORT: String(apiPort),
+    HOST: settings.host,
+  });
   startApp('worker', process.execPath, [ENTRY_POINTS.worker], appEnv);
   if (withWeb) {
     startApp(
       'web',
       'npm',
-      ['run', 'start', '-w', '@bilinear-lab/web'],
+      // Arguments after `--` reach `next start`, which binds every interface unless given -H.
+      ['run', 'start', '-w', '@bilinear-lab/web', '--', '-H', settings.host],
       {
         ...appEnv,
         PORT: String(webPort),
@@ -296,7 +301,13 @@ async function main() {
   }
   await waitForHealth(`http://127.0.0.1:${apiPort}/health`, api);
   await checkAdminKey(apiUrl, key.value);
-  printBanner({ apiUrl, webUrl: withWeb ? `http://localhost:${webPort}` : null, key, dataDir });
+  printBanner({
+    apiUrl,
+    webUrl: withWeb ? `http://${browsableHost(settings.host)}:${webPort}` : null,
+    key,
+    dataDir,
+    host: settings.host,
+  });
 
   if (options.seed) {
     const seedLog = createLogger('seed');
@@ -306,17 +317,37 @@ async function main() {
   }
 }
 
-function printBanner({ apiUrl, webUrl, key, dataDir }) {
+/** The address a browser on this machine uses for a server bound to `host`. */
+function browsableHost(host) {
+  return ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(host) ? 'localhost' : host;
+}
+
+/**
+ * The admin key as the banner shows it: whole only on a terminal, which no log file reads. Redirected
+ * output (a log file, a CI log, a service manager's journal) gets a masked prefix and where the key is.
+ */
+function adminKeyForTerminal(key, label) {
+  const where = key.source === 'BILINEAR_ADMIN_KEY' ? 'your BILINEAR_ADMIN_KEY' : key.source;
+  if (process.stdout.isTTY) return [`${label}${key.value}`, `${' '.repeat(label.length)}(from ${where})`];
+  const shown = key.value.slice(0, Math.min(12, Math.floor(key.value.length / 4)));
+  return [`${label}${shown}… (the whole key is in ${where}; shown only when the output is a terminal)`];
+}
+
+function printBanner({ apiUrl, webUrl, key, dataDir, host }) {
+  // The curl line reads the key where it is kept, so that the key itself is printed once at most.
+  const keyInShell = key.source === 'BILINEAR_ADMIN_KEY' ? '$BILINEAR_ADMIN_KEY' : `$(cat ${key.source})`;
   const lines = [
     '',
     'bilinear-lab is running',
     `  API        ${apiUrl}`,
     `  API docs   ${apiUrl}/api/docs`,
     `  dashboard  ${webUrl ?? '(apps/web is not there yet)'}`,
-    `  admin key  ${key.value}`,
-    `             (from ${key.source === 'BILINEAR_ADMIN_KEY' ? 'your BILINEAR_ADMIN_KEY' : key.source})`,
+    ...adminKeyForTerminal(key, '  admin key  '),
     `  data       ${dataDir}`,
-    `  try        curl -H 'Authorization: Bearer ${key.value}' ${apiUrl}/api/v1/projects`,
+    `  try        curl -H "Authorization: Bearer ${keyInShell}" ${apiUrl}/api/v1/projects`,
+    host === '127.0.0.1'
+      ? '  listening  on 127.0.0.1 only (set HOST=0.0.0.0 to serve other machines)'
+      : `  listening  on ${host}: other machines can reach the API and the dashboard`,
     'Ctrl-C stops everything; the data stays for the next npm start.',
     '',
   ];

@@ -67,6 +67,7 @@ interface Launch {
   output: () => string;
   databaseUrl: string;
   redisUrl: string;
+  /** Read from the data directory: output that is not a terminal never shows the whole key. */
   adminKey: string;
 }
 
@@ -84,7 +85,7 @@ async function launch(env: NodeJS.ProcessEnv): Promise<Launch> {
   });
   const value = (name: string) => output.match(new RegExp(`${name}=(\\S+)`))?.[1];
   const deadline = Date.now() + 60_000;
-  while (!value('BILINEAR_ADMIN_KEY')) {
+  while (!value('REDIS_URL') || !/BILINEAR_ADMIN_KEY=/.test(output)) {
     if (child.exitCode !== null) throw new Error(`the launcher exited (${child.exitCode}):\n${output}`);
     if (Date.now() > deadline) throw new Error(`the services were not ready within 60 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -94,7 +95,7 @@ async function launch(env: NodeJS.ProcessEnv): Promise<Launch> {
     output: () => output,
     databaseUrl: value('DATABASE_URL') ?? '',
     redisUrl: value('REDIS_URL') ?? '',
-    adminKey: value('BILINEAR_ADMIN_KEY') ?? '',
+    adminKey: (await readFile(join(env.BILINEAR_DATA_DIR ?? '', 'admin-key'), 'utf8')).trim(),
   };
 }
 
@@ -159,8 +160,13 @@ describe.skipIf(missing !== null)('npm start --services-only (embedded Postgres 
     await redis.quit();
 
     const adminKeyFile = join(dataDir, 'admin-key');
-    expect((await readFile(adminKeyFile, 'utf8')).trim()).toBe(first.adminKey);
+    expect(first.adminKey).toMatch(/^bl_admin_.{40,}/);
     expect(statSync(adminKeyFile).mode & 0o777).toBe(0o600);
+    // Not a terminal (a pipe, as a log file would be): a masked prefix and where the key is.
+    expect(first.output()).not.toContain(first.adminKey);
+    expect(first.output()).toContain(
+      `BILINEAR_ADMIN_KEY=${first.adminKey.slice(0, 12)}… (the whole key is in ${adminKeyFile};`,
+    );
 
     expect(await stop(first)).toBe(0);
     expect(first.output()).toMatch(/stopping: apps first, then Redis, then Postgres/);
@@ -172,6 +178,7 @@ describe.skipIf(missing !== null)('npm start --services-only (embedded Postgres 
     expect(second.output()).toMatch(/reusing Redis's append-only file/);
     expect(second.output()).toMatch(/db:migrate: 0 applied/);
     expect(second.adminKey).toBe(first.adminKey);
+    expect(second.output()).not.toContain(first.adminKey);
     const note = await withDatabase(second.databaseUrl, async (client) => {
       const { rows } = await client.query<{ note: string }>('SELECT note FROM start_test_marker');
       return rows[0]?.note;

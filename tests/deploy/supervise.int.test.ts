@@ -1,5 +1,6 @@
 // `npm start` keeps its apps running and leaves nothing behind, for real: the launcher starts the
 // whole platform (embedded Postgres, redis-server, API, worker, dashboard) in a fresh data directory;
+// it listens on loopback only and keeps the admin key out of output that is not a terminal;
 // a SIGKILLed worker and a SIGKILLed API are restarted; a SIGKILL of the launcher itself takes every
 // process it started with it (reaper.mjs); and a worker that keeps crashing makes the launcher give
 // up, say why, exit 1 and stop everything.
@@ -100,10 +101,28 @@ async function waitFor<T>(
   }
 }
 
+/** The local addresses with a listening TCP socket on `port` (/proc/net/tcp and tcp6, hex as there). */
+function listeningAddresses(port: number): string[] {
+  const addresses: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      const [address, hexPort] = local?.split(':') ?? [];
+      // 0A: LISTEN.
+      if (state === '0A' && address && Number.parseInt(hexPort ?? '', 16) === port) addresses.push(address);
+    }
+  }
+  return addresses;
+}
+/** 127.0.0.1 as /proc/net/tcp writes it (little-endian). */
+const LOOPBACK_HEX = '0100007F';
+
 interface Launch {
   child: ChildProcess;
   output(): string;
+  dataDir: string;
   apiPort: number;
+  webPort: number;
   /** Every process seen under the launcher so far (pids polled while it runs). */
   seen: Set<number>;
   exited: Promise<number | null>;
@@ -146,7 +165,7 @@ async function launch(extraEnv: Record<string, string> = {}): Promise<Launch> {
       resolve(code);
     }),
   );
-  const started = { child, output: () => output, apiPort: api, seen, exited };
+  const started = { child, output: () => output, dataDir, apiPort: api, webPort: web, seen, exited };
   launches.push(started);
   return started;
 }
@@ -185,6 +204,18 @@ describe.skipIf(missing !== null)('npm start supervises its apps', () => {
   it('restarts a SIGKILLed worker and API; a SIGKILLed launcher leaves no process behind', async () => {
     const launched = await launch();
     await waitFor('the platform to start', () => /bilinear-lab is running/.test(launched.output()), 120_000);
+
+    // No HOST: the API and the dashboard listen on loopback only.
+    expect(listeningAddresses(launched.apiPort)).toEqual([LOOPBACK_HEX]);
+    await waitFor('the dashboard to listen', () => listeningAddresses(launched.webPort).length > 0, 60_000);
+    expect(listeningAddresses(launched.webPort)).toEqual([LOOPBACK_HEX]);
+    // Its output is a pipe, not a terminal: the admin key masked, and where it is kept.
+    const keyFile = join(launched.dataDir, 'admin-key');
+    const adminKey = readFileSync(keyFile, 'utf8').trim();
+    expect(launched.output()).not.toContain(adminKey);
+    expect(launched.output()).toContain(
+      `admin key  ${adminKey.slice(0, 12)}… (the whole key is in ${keyFile};`,
+    );
 
     const worker = await waitFor('the worker', () => appPid(launched, 'apps/worker/dist/main.js'), 10_000);
     process.kill(worker, 'SIGKILL');
