@@ -2,6 +2,8 @@
 // analyses, and one output's top-k eigenvectors in JSON, raw float32 or .npy.
 
 import {
+  DECOMPOSITION_PAGE,
+  type DecompositionQuery,
   type DecompositionView,
   type EigenvectorQuery,
   eigenvectorBlockHeaders,
@@ -19,16 +21,34 @@ export interface ResponseBody {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export async function decompositionBody(db: Database, decomposition: Decomposition): Promise<ResponseBody> {
-  const [spectra, analyses, linearTerms] = await Promise.all([
-    db.spectrum.findMany({ where: { decompositionId: decomposition.id }, orderBy: { outputIndex: 'asc' } }),
-    db.analysis.findMany({ where: { decompositionId: decomposition.id }, orderBy: { kind: 'asc' } }),
-    // A residual block's linear term lives with its model-space eigenvectors.
-    db.eigenvectors.findMany({
-      where: { decompositionId: decomposition.id, space: 'model', linearTerm: { not: null } },
-      select: { outputIndex: true, linearTerm: true },
+export async function decompositionBody(
+  db: Database,
+  decomposition: Decomposition,
+  query: DecompositionQuery = {},
+): Promise<ResponseBody> {
+  const where = { decompositionId: decomposition.id };
+  const total = await db.spectrum.count({ where });
+  // Small decompositions list every output, as they always have; large ones a page at a time.
+  const paged = query.offset !== undefined || query.limit !== undefined || total > DECOMPOSITION_PAGE;
+  const page = { offset: query.offset ?? 0, limit: query.limit ?? DECOMPOSITION_PAGE, total };
+  const [spectra, analyses] = await Promise.all([
+    db.spectrum.findMany({
+      where,
+      orderBy: { outputIndex: 'asc' },
+      ...(paged ? { skip: page.offset, take: page.limit } : {}),
     }),
+    db.analysis.findMany({ where, orderBy: { kind: 'asc' } }),
   ]);
+  // A residual block's linear term lives with its model-space eigenvectors.
+  const linearTerms = await db.eigenvectors.findMany({
+    where: {
+      ...where,
+      space: 'model',
+      linearTerm: { not: null },
+      ...(paged ? { outputIndex: { in: spectra.map((spectrum) => spectrum.outputIndex) } } : {}),
+    },
+    select: { outputIndex: true, linearTerm: true },
+  });
   const linearModel = new Map(
     linearTerms.map((row) => [row.outputIndex, Array.from(readFloat64Column(row.linearTerm as Uint8Array))]),
   );
@@ -49,6 +69,7 @@ export async function decompositionBody(db: Database, decomposition: Decompositi
       exactness: spectrum.exactness,
       linear_model: linearModel.get(spectrum.outputIndex) ?? null,
     })),
+    ...(paged ? { page } : {}),
     analyses: Object.fromEntries(analyses.map((analysis) => [analysis.kind, analysis.result])),
   };
   return { body: Buffer.from(JSON.stringify(view)), contentType: JSON_TYPE, headers: {} };
@@ -112,7 +133,9 @@ export async function eigenvectorBody(
       `{"outputIndex":${outputIndex},"space":${JSON.stringify(query.space)},"dimension":${dimension},` +
       `"eigenvalues":${JSON.stringify(selectedValues)},"positiveCount":${positiveCount},` +
       `"negativeCount":${negativeCount},"vectors":${float32RowsJson(selected, rows, dimension)},` +
-      `"linearTerm":${linearTerm === null ? 'null' : JSON.stringify(Array.from(linearTerm))}}`;
+      `"linearTerm":${linearTerm === null ? 'null' : JSON.stringify(Array.from(linearTerm))}` +
+      // A language model's rows as read (tokens or input features), in the rows' order.
+      `${Array.isArray(row.readings) ? `,"readings":${JSON.stringify(picked.map((source) => (row.readings as unknown[])[source]))}` : ''}}`;
     return { body: Buffer.from(json), contentType: JSON_TYPE, headers: {} };
   }
   const headers = eigenvectorBlockHeaders({
@@ -145,15 +168,23 @@ async function missingOutput(db: Database, decompositionId: string, outputIndex:
   });
   const indices = outputs.map((output) => output.outputIndex);
   if (!indices.includes(outputIndex)) {
+    const listed =
+      indices.length > 20
+        ? `${indices.slice(0, 20).join(', ')}, … (${indices.length} in all)`
+        : indices.join(', ');
     return new AppError(
       404,
       'not-found',
-      `decomposition ${decompositionId} has no output ${outputIndex} (its outputs: ${indices.join(', ') || 'none'})`,
+      `decomposition ${decompositionId} has no output ${outputIndex} (its outputs: ${listed || 'none'})`,
     );
   }
+  const languageModel =
+    space === 'input'
+      ? ' (a language model’s are stored in model space, space=model, with their readings as tokens)'
+      : '';
   return new AppError(
     404,
     'not-found',
-    `decomposition ${decompositionId} stored no ${space}-space eigenvectors for output ${outputIndex}`,
+    `decomposition ${decompositionId} stored no ${space}-space eigenvectors for output ${outputIndex}${languageModel}`,
   );
 }

@@ -97,18 +97,36 @@ function canonicalParameters(request: DecompositionRequest): Record<string, unkn
     hosvd: request.hosvd,
     adversarial: request.adversarial,
     ...(request.outputs ? { outputs: sorted(request.outputs) } : {}),
+    ...(request.layer !== undefined ? { layer: request.layer } : {}),
+    ...(request.allTokens ? { allTokens: true } : {}),
+    ...(request.comparison ? { comparison: sorted(request.comparison) } : {}),
   };
 }
 
+const invalid = (path: string, message: string) =>
+  badRequest('invalid-request', `${path}: ${message}`, { issues: [{ path, message, code: 'custom' }] });
+
 /**
  * The request as it applies to this model: topK beyond the width d keeps all d eigenvectors (so
- * such requests share one decomposition); outputs must be among the model's classes.
+ * such requests share one decomposition); outputs must be among the model's classes or tokens.
  */
 async function fitToModel(
   app: FastifyInstance,
   model: Model,
   request: DecompositionRequest,
 ): Promise<DecompositionRequest> {
+  if ((model.config as { kind?: unknown } | null)?.kind === 'language-model') {
+    return fitToLanguageModel(model, request);
+  }
+  const languageOnly = (['layer', 'allTokens', 'comparison'] as const).find(
+    (key) => request[key] !== undefined,
+  );
+  if (languageOnly !== undefined) {
+    throw invalid(
+      `body.${languageOnly}`,
+      `applies to language models; model ${model.id} is an image classifier`,
+    );
+  }
   const config = model.config as { hiddenDim?: unknown; outputDim?: unknown };
   const hiddenDim = typeof config.hiddenDim === 'number' ? config.hiddenDim : null;
   const classes = await outputCount(app, model, config.outputDim);
@@ -134,4 +152,50 @@ async function outputCount(app: FastifyInstance, model: Model, outputDim: unknow
   const dataset = await app.db.dataset.findUnique({ where: { id: model.datasetId } });
   const classes = (dataset?.metadata as { classes?: unknown } | undefined)?.classes;
   return typeof classes === 'number' ? classes : null;
+}
+
+/**
+ * A language model's request: one layer (default 0) along token directions — the tokens named, or
+ * every token — optionally against comparison tokens. The image analyses do not apply.
+ */
+function fitToLanguageModel(model: Model, request: DecompositionRequest): DecompositionRequest {
+  const config = model.config as { vocabSize: number; modelDim: number; layers: number };
+  const imageOnly = (['hosvd', 'adversarial'] as const).find((key) => request[key]);
+  if (imageOnly !== undefined) {
+    throw invalid(`body.${imageOnly}`, `applies to image classifiers; model ${model.id} is a language model`);
+  }
+  const layer = request.layer ?? 0;
+  if (layer >= config.layers) {
+    throw invalid(
+      'body.layer',
+      `layer ${layer} does not exist: model ${model.id} has layers 0..${config.layers - 1}`,
+    );
+  }
+  if (request.allTokens === true && request.outputs !== undefined) {
+    throw invalid('body.allTokens', 'name the tokens in outputs or ask for allTokens, not both');
+  }
+  if (request.allTokens !== true && request.outputs === undefined) {
+    throw invalid(
+      'body.outputs',
+      `a language model has one output per token: name the token ids (0..${config.vocabSize - 1}) or set allTokens`,
+    );
+  }
+  if (request.allTokens === true && request.comparison !== undefined) {
+    throw invalid('body.comparison', 'compares named tokens: give outputs rather than allTokens');
+  }
+  for (const key of ['outputs', 'comparison'] as const) {
+    const outside = (request[key] ?? []).filter((token) => token >= config.vocabSize);
+    if (outside.length > 0) {
+      throw invalid(
+        `body.${key}`,
+        `${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', …' : ''} outside the vocabulary 0..${config.vocabSize - 1}`,
+      );
+    }
+  }
+  return {
+    ...request,
+    layer,
+    allTokens: request.allTokens === true ? true : undefined,
+    topK: Math.min(request.topK, config.modelDim),
+  };
 }

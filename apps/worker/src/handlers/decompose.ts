@@ -1,6 +1,7 @@
 // The decompose job: what `bilinear decompose` does to a stored model's checkpoint, one output at a
 // time (so a cancel is seen between outputs), plus the truncation curve, HOSVD and adversarial masks,
-// stored in one transaction that replaces whatever an earlier attempt wrote.
+// stored in one transaction that replaces whatever an earlier attempt wrote. Language models go to
+// decompose-language-model.ts, which stores as it goes.
 import { type DecompositionRequest, DecompositionRequestSchema } from '@bilinear-lab/contracts';
 import {
   analysisObstacle,
@@ -11,6 +12,7 @@ import {
   declaredConfigOptions,
   decomposeModel,
   HOSVD_TOP_K,
+  type ImportModelOptions,
   importModel,
   mergeShards,
   notBilinearReason,
@@ -37,6 +39,7 @@ import {
   truncationAnalysis,
 } from '../results/analyses.js';
 import { eigenvectorRows, spectrumRows } from '../results/decomposition-rows.js';
+import { decomposeLanguageModel } from './decompose-language-model.js';
 
 export interface DecomposeJobResult {
   decompositionId: string;
@@ -55,7 +58,17 @@ export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJ
     throw inputError(`decomposition ${decompositionId} does not exist in project ${projectId}`);
   }
   const parameters = parseParameters(row.parameters, decompositionId);
-  const { model, reference } = await loadModel(run, row.model);
+  const { model, reference, bytes, importOptions } = await loadModel(run, row.model);
+  if (model.layout === 'language-model') {
+    return decomposeLanguageModel(run, {
+      decompositionId,
+      parameters,
+      row: row.model,
+      model,
+      modelBytes: bytes,
+      importOptions,
+    });
+  }
 
   // The truncation curve ranks each class's pairs by |λ|, so it needs as many of each sign as its largest k.
   const truncationBlocked = analysisObstacle(model, 'truncation', parameters);
@@ -145,7 +158,12 @@ function parseParameters(parameters: unknown, decompositionId: string): Decompos
 async function loadModel(
   run: JobRun<'decompose'>,
   model: Model,
-): Promise<{ model: BilinearModel; reference: ReferenceForward }> {
+): Promise<{
+  model: BilinearModel;
+  reference: ReferenceForward;
+  bytes: Uint8Array;
+  importOptions: ImportModelOptions;
+}> {
   if (model.status !== 'completed' || !model.checkpointArtifactId) {
     throw inputError(`model ${model.id} has no checkpoint to decompose (its status is ${model.status})`);
   }
@@ -165,7 +183,7 @@ async function loadModel(
   }
   const notBilinear = notBilinearReason(imported.model.gate);
   if (notBilinear !== null) throw inputError(`model ${model.id} cannot be decomposed: ${notBilinear}`);
-  return imported;
+  return { ...imported, bytes, importOptions: options };
 }
 
 /**

@@ -139,6 +139,27 @@ export class JobRun<Q extends QueueName> {
     await whileDatabaseAway(commitOnce, this.databaseWait('store its results'));
   }
 
+  /**
+   * Writes part of the results in one transaction while this attempt still owns the job, without
+   * completing it: a long job stores as it goes, and a retry after a crash keeps what was stored.
+   * The writes must be idempotent (a retry may repeat the last of them).
+   */
+  async storePart(write: (tx: Prisma.TransactionClient) => Promise<void>): Promise<void> {
+    const storeOnce = () =>
+      this.context.db.$transaction(
+        async (tx) => {
+          if ((await tx.job.count({ where: this.fence })) !== 1) {
+            throw new JobSupersededError(
+              `job ${this.jobId}: attempt ${this.attempt} on ${this.workerId} no longer owns the job (another worker took it over); its results are discarded`,
+            );
+          }
+          await write(tx);
+        },
+        { timeout: COMMIT_TIMEOUT_MS, maxWait: 10_000 },
+      );
+    await whileDatabaseAway(storeOnce, this.databaseWait('store part of its results'));
+  }
+
   /** How this run's own writes wait for an unavailable database. */
   databaseWait(what: string): DatabaseWaitOptions {
     return databaseWaitOf(this.context, `job ${this.jobId}: ${what}`);

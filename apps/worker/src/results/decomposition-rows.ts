@@ -1,12 +1,18 @@
 // A decomposition as the rows the API serves: one Spectrum per output, one Eigenvectors row per
 // output and space. Pure: typed arrays in, Prisma create inputs out.
-import type { Decomposition, Eigenpair } from '@bilinear-lab/core';
+import type { Eigenpair, EigenvectorReading, OutputDecomposition } from '@bilinear-lab/core';
 import { float32Column, float64Column, type Prisma } from '@bilinear-lab/db';
 
 export type SpectrumRow = Prisma.SpectrumCreateManyInput;
 export type EigenvectorsRow = Prisma.EigenvectorsCreateManyInput;
 
-export function spectrumRows(decompositionId: string, decomposition: Decomposition): SpectrumRow[] {
+/** The outputs of a decomposition, or of the part of one a long job stores as it goes. */
+type Outputs = { outputs: readonly OutputDecomposition[] };
+
+/** A token's text for readings and labels, when the model came with a tokenizer. */
+export type TokenText = (token: number) => string | null;
+
+export function spectrumRows(decompositionId: string, decomposition: Outputs): SpectrumRow[] {
   return decomposition.outputs.map((output) => ({
     decompositionId,
     outputIndex: output.index,
@@ -26,8 +32,9 @@ export function spectrumRows(decompositionId: string, decomposition: Decompositi
  */
 export function eigenvectorRows(
   decompositionId: string,
-  decomposition: Decomposition,
+  decomposition: Outputs,
   topK: number,
+  tokenText: TokenText | null = null,
 ): EigenvectorsRow[] {
   const rows: EigenvectorsRow[] = [];
   for (const output of decomposition.outputs) {
@@ -48,6 +55,7 @@ export function eigenvectorRows(
       dimension: d,
       vectors: stackRows(pairs, (pair) => pair.vectorModel, d),
       linearTerm: output.linearModel === null ? null : float64Column(output.linearModel),
+      ...readingsOf(pairs, tokenText),
     });
     const inputDim = pairs[0]?.vectorInput?.length;
     if (inputDim !== undefined) {
@@ -69,4 +77,27 @@ function stackRows(pairs: Eigenpair[], vector: (pair: Eigenpair) => Float64Array
     stacked.set(vector(pair), row * dimension);
   });
   return float32Column(stacked);
+}
+
+/** A language model's rows as read (tokens with their text, or input features); nothing for a classifier's. */
+function readingsOf(
+  pairs: readonly Eigenpair[],
+  tokenText: TokenText | null,
+): { readings?: Prisma.InputJsonValue } {
+  if (pairs.length === 0 || pairs.some((pair) => pair.reading === null)) return {};
+  const entries = (reading: EigenvectorReading, list: EigenvectorReading['top']) =>
+    list.map(({ index, value }) => {
+      const token = reading.space === 'tokens' ? tokenText?.(index) : null;
+      return token === null || token === undefined ? { index, value } : { index, value, token };
+    });
+  return {
+    readings: pairs.map((pair) => {
+      const reading = pair.reading as EigenvectorReading;
+      return {
+        space: reading.space,
+        top: entries(reading, reading.top),
+        bottom: entries(reading, reading.bottom),
+      };
+    }),
+  };
 }

@@ -12,8 +12,20 @@ export const DecompositionRequestSchema = z
     hosvd: z.boolean().default(false),
     /** Also build adversarial masks from the top positive eigenvectors and measure how often they flip predictions. */
     adversarial: z.boolean().default(false),
-    /** Which outputs (class indices) to decompose; all when absent. */
+    /**
+     * Which outputs to decompose: class indices (all when absent), or a language model's token ids
+     * (each token's unembedding row W_U[t] as the output direction).
+     */
     outputs: z.array(z.number().int().min(0)).min(1).max(100_000).optional(),
+    /** Language models: the layer whose MLP is decomposed (default 0). */
+    layer: z.number().int().min(0).max(10_000).optional(),
+    /** Language models: every token of the vocabulary, instead of `outputs`. */
+    allTokens: z.boolean().optional(),
+    /**
+     * Language models: compare each token of `outputs` with these — the direction W_U[t] − mean of
+     * W_U[c] over them (the paper's "swim" against "run, climb, …").
+     */
+    comparison: z.array(z.number().int().min(0)).min(1).max(1024).optional(),
   })
   .strict();
 export type DecompositionRequest = z.infer<typeof DecompositionRequestSchema>;
@@ -25,14 +37,47 @@ export type DecompositionRequest = z.infer<typeof DecompositionRequestSchema>;
 export function decompositionKey(request: DecompositionRequest): string {
   const outputs = request.outputs ? [...new Set(request.outputs)].sort((a, b) => a - b) : null;
   const truncationK = [...new Set(request.truncationK)].sort((a, b) => a - b);
+  const comparison = request.comparison ? [...new Set(request.comparison)].sort((a, b) => a - b) : null;
   return JSON.stringify({
     topK: request.topK,
     truncationK,
     hosvd: request.hosvd,
     outputs,
     ...(request.adversarial ? { adversarial: true } : {}),
+    // Language-model fields enter only when given, so the classifiers' keys stay what they were.
+    ...(request.layer !== undefined ? { layer: request.layer } : {}),
+    ...(request.allTokens ? { allTokens: true } : {}),
+    ...(comparison ? { comparison } : {}),
   });
 }
+
+/** Outputs a decomposition lists whole in GET /decompositions/{id}; past this it pages. */
+export const DECOMPOSITION_PAGE = 64;
+
+export const DecompositionQuerySchema = z
+  .object({
+    /** First output (in index order) of the page. */
+    offset: decimalInteger().pipe(z.number().min(0)).optional(),
+    /** Outputs per page (default 64, at most 512). */
+    limit: decimalInteger().pipe(z.number().min(1).max(512)).optional(),
+  })
+  .strict();
+export type DecompositionQuery = z.infer<typeof DecompositionQuerySchema>;
+
+export const ReadingEntrySchema = z.object({
+  index: z.number().int(),
+  value: z.number(),
+  /** The token's text, when the model came with a tokenizer. */
+  token: z.string().optional(),
+});
+
+/** A language model's eigenvector as people read it: its largest and smallest entries. */
+export const ReadingSchema = z.object({
+  space: z.enum(['tokens', 'features']).describe('tokens of W_E v, or the features of an input SAE (DᵀQD)'),
+  top: z.array(ReadingEntrySchema).describe('largest entries, descending'),
+  bottom: z.array(ReadingEntrySchema).describe('smallest entries, ascending'),
+});
+export type ReadingView = z.infer<typeof ReadingSchema>;
 
 export const SpectrumSummarySchema = z.object({
   index: z.number().int(),
@@ -70,13 +115,22 @@ export const DecompositionSchema = z.object({
   createdAt: z.string(),
   completedAt: z.string().nullable(),
   outputs: z.array(SpectrumSummarySchema),
+  /**
+   * Present when the decomposition has more outputs than one response lists (64, or as asked with
+   * ?offset&limit): which of them `outputs` holds, in index order.
+   */
+  page: z.object({ offset: z.number().int(), limit: z.number().int(), total: z.number().int() }).optional(),
   analyses: z.record(z.string(), z.unknown()),
 });
 export type DecompositionView = z.infer<typeof DecompositionSchema>;
 export type SpectrumSummaryView = z.infer<typeof SpectrumSummarySchema>;
 
 /** A decomposition in lists: everything but the spectra and analyses. */
-export const DecompositionSummarySchema = DecompositionSchema.omit({ outputs: true, analyses: true });
+export const DecompositionSummarySchema = DecompositionSchema.omit({
+  outputs: true,
+  page: true,
+  analyses: true,
+});
 export type DecompositionSummaryView = z.infer<typeof DecompositionSummarySchema>;
 
 export const EIGENVECTOR_FORMATS = ['json', 'f32', 'npy'] as const;
@@ -104,5 +158,7 @@ export const EigenvectorsSchema = z.object({
   vectors: z.array(z.array(z.number())),
   /** A residual block's linear term a in this space (aᵀx adds to Σ λ (vᵀx)²); null when there is none. */
   linearTerm: z.array(z.number()).nullable(),
+  /** A language model's rows read as tokens or input features, one per row; absent for classifiers. */
+  readings: z.array(ReadingSchema).optional(),
 });
 export type EigenvectorsView = z.infer<typeof EigenvectorsSchema>;

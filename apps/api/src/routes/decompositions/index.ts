@@ -1,5 +1,7 @@
 import {
+  DECOMPOSITION_PAGE,
   DecompositionAcceptedSchema,
+  DecompositionQuerySchema,
   DecompositionRequestSchema,
   DecompositionSchema,
   DecompositionSummarySchema,
@@ -175,15 +177,22 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
           'Status, parameters, every output’s spectrum (all eigenvalues, most positive first), exactness and linear term, and the analyses',
         description:
           'Each output is exactly Σ λ (vᵀx)² over its eigenpairs, plus aᵀx for a residual block, with a = `linear_model` (null otherwise). ' +
-          '`exactness` is the worst relative error of that rebuild against the model file’s own forward pass.',
+          '`exactness` is the worst relative error of that rebuild against the model file’s own forward pass. ' +
+          `A decomposition of more than ${DECOMPOSITION_PAGE} outputs (every token of a language model, say) lists them a page at a time, in index order: ` +
+          '`page` says which (`?offset=&limit=`, at most 512 a page).',
         params: DecompositionParamsSchema,
+        querystring: DecompositionQuerySchema,
         response: { 200: DecompositionSchema, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      serve(request, reply, request.params.decompositionId, 'view', (decomposition) =>
-        decompositionBody(app.db, decomposition),
-      ),
+    async (request, reply) => {
+      const { offset, limit } = request.query;
+      const variant =
+        offset === undefined && limit === undefined ? 'view' : `view|${offset ?? 0}|${limit ?? ''}`;
+      return serve(request, reply, request.params.decompositionId, variant, (decomposition) =>
+        decompositionBody(app.db, decomposition, request.query),
+      );
+    },
   );
 
   app.get(

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Eigenvectors" ADD COLUMN     "readings" JSONB;

@@ -1,0 +1,163 @@
+// A language model on the platform, through HTTP only (the built API and a real worker on real
+// Postgres and Redis): import the HF folder PyTorch wrote as parts, decompose token directions at
+// layer 1 → PyTorch's float64 eigenvalues; every token of the vocabulary → stored once each and read
+// back a page at a time; eigenvector readings are the largest entries of W_E v.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeTensor, parseSafetensors } from '@bilinear-lab/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, type Platform, REPO, startPlatform, waitForJob } from './harness.js';
+
+const LM = join(REPO, '..', 'shared', 'fixtures', 'lm');
+const present = existsSync(join(LM, 'lm_dev', 'model.safetensors'));
+
+interface Reference {
+  layer: number;
+  token_directions: Record<string, { top8_desc: number[]; bottom8_asc: number[] }>;
+}
+
+interface Output {
+  index: number;
+  label: string;
+  eigenvalues: number[];
+  exactness: number | null;
+}
+
+describe.skipIf(!present)(
+  'a language model on the platform (skipped: ../shared/fixtures/lm is absent here)',
+  () => {
+    let platform: Platform;
+    let api: ReturnType<typeof client>;
+    let modelId: string;
+
+    beforeAll(async () => {
+      platform = await startPlatform();
+      api = client(platform);
+      const created = await api.post('/api/v1/projects', { name: 'language model' });
+      expect(created.status).toBe(201);
+      const form = new FormData();
+      form.append(
+        'file',
+        new Blob([readFileSync(join(LM, 'lm_dev', 'model.safetensors'))]),
+        'model.safetensors',
+      );
+      form.append('config', new Blob([readFileSync(join(LM, 'lm_dev', 'config.json'))]), 'config.json');
+      form.append('tokenizer', new Blob([readFileSync(join(LM, 'tokenizer.json'))]), 'tokenizer.json');
+      const imported = await api.post(`/api/v1/projects/${created.body.id}/models/import`, form);
+      expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+      expect(imported.body.config).toMatchObject({ kind: 'language-model', vocabSize: 768, modelDim: 48 });
+      modelId = String(imported.body.modelId);
+    }, 60_000);
+
+    afterAll(async () => {
+      await platform?.stop();
+    }, 30_000);
+
+    async function decompose(body: Record<string, unknown>): Promise<string> {
+      const queued = await api.post(`/api/v1/models/${modelId}/decompositions`, body);
+      expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+      const job = await waitForJob(api, String(queued.body.jobId), 240_000);
+      expect(job.status, `${JSON.stringify(job)}\n${platform.logs()}`).toBe('completed');
+      return String(queued.body.decompositionId);
+    }
+
+    it('decomposes tokens 4, 99, 500 and 767 at layer 1: the eigenvalues PyTorch computed, exact', async () => {
+      const reference = JSON.parse(readFileSync(join(LM, 'lm_dev.reference.json'), 'utf8')) as Reference;
+      const tokens = Object.keys(reference.token_directions).map(Number);
+      const decompositionId = await decompose({ topK: 8, layer: reference.layer, outputs: tokens });
+      const stored = await api.get(`/api/v1/decompositions/${decompositionId}`);
+      expect(stored.status).toBe(200);
+      expect(stored.body.page).toBeUndefined();
+      const outputs = stored.body.outputs as Output[];
+      expect(outputs.map((output) => output.index)).toEqual(tokens);
+      for (const output of outputs) {
+        const expected = reference.token_directions[String(output.index)];
+        if (!expected) throw new Error(`no reference for token ${output.index}`);
+        const top = output.eigenvalues.slice(0, 8);
+        const bottom = output.eigenvalues.slice(-8).reverse();
+        expected.top8_desc.forEach((value, i) => {
+          expect(Math.abs((top[i] as number) - value)).toBeLessThan(1e-5 * Math.abs(value));
+        });
+        expected.bottom8_asc.forEach((value, i) => {
+          expect(Math.abs((bottom[i] as number) - value)).toBeLessThan(1e-5 * Math.abs(value));
+        });
+        expect(output.eigenvalues).toHaveLength(48);
+        expect(output.exactness).not.toBeNull();
+        expect(output.exactness as number).toBeLessThan(1e-8);
+        // Labelled with the token's text from the tokenizer that came with the model.
+        expect(output.label).toMatch(new RegExp(`^token ${output.index} ".+"$`));
+      }
+
+      // Top-8 per sign in model space (d = 48), each row read as tokens: its largest entries of W_E v.
+      const vectors = await api.get(
+        `/api/v1/decompositions/${decompositionId}/outputs/99/eigenvectors?space=model`,
+      );
+      expect(vectors.status, JSON.stringify(vectors.body)).toBe(200);
+      const body = vectors.body as {
+        vectors: number[][];
+        readings: { space: string; top: { index: number; value: number; token?: string }[] }[];
+      };
+      expect(body.vectors).toHaveLength(16);
+      expect(body.readings).toHaveLength(16);
+      const file = parseSafetensors(readFileSync(join(LM, 'lm_dev', 'model.safetensors')));
+      const embedding = decodeTensor(file, 'transformer.wte.weight');
+      body.vectors.forEach((vector, row) => {
+        const scores = Array.from({ length: 768 }, (_, token) =>
+          vector.reduce((sum, value, i) => sum + value * (embedding[token * 48 + i] as number), 0),
+        );
+        const ranked = scores.map((score, token) => ({ token, score })).sort((a, b) => b.score - a.score);
+        const reading = body.readings[row];
+        expect(reading?.space).toBe('tokens');
+        expect(reading?.top).toHaveLength(16);
+        reading?.top.slice(0, 3).forEach((entry, i) => {
+          expect(entry.index).toBe(ranked[i]?.token);
+          expect(entry.value).toBeCloseTo(ranked[i]?.score as number, 5);
+          expect(typeof entry.token).toBe('string');
+        });
+      });
+
+      // Token-space vectors are not stored (V values each): the 404 says where they are.
+      const input = await api.get(`/api/v1/decompositions/${decompositionId}/outputs/99/eigenvectors`);
+      expect(input.status).toBe(404);
+      expect(JSON.stringify(input.body)).toMatch(/space=model/);
+    }, 300_000);
+
+    it('decomposes every token of the vocabulary, each stored once, and pages through them', async () => {
+      const decompositionId = await decompose({ topK: 2, layer: 0, allTokens: true });
+      const first = await api.get(`/api/v1/decompositions/${decompositionId}`);
+      expect(first.body.page).toEqual({ offset: 0, limit: 64, total: 768 });
+      expect((first.body.outputs as Output[]).map((output) => output.index)).toEqual(
+        Array.from({ length: 64 }, (_, i) => i),
+      );
+      const seen: number[] = [];
+      for (let offset = 0; offset < 768; offset += 300) {
+        const page = await api.get(`/api/v1/decompositions/${decompositionId}?offset=${offset}&limit=300`);
+        expect(page.status).toBe(200);
+        seen.push(...(page.body.outputs as Output[]).map((output) => output.index));
+      }
+      expect(seen).toEqual(Array.from({ length: 768 }, (_, i) => i));
+      const again = await api.post(`/api/v1/models/${modelId}/decompositions`, {
+        layer: 0,
+        allTokens: true,
+        topK: 2,
+      });
+      expect(again.status).toBe(200);
+      expect(again.body.decompositionId).toBe(decompositionId);
+    }, 300_000);
+
+    it('refuses what does not apply to a language model, naming the field', async () => {
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ outputs: [1], layer: 2 }, /layer 2 does not exist/],
+        [{ outputs: [768] }, /768 outside the vocabulary 0\.\.767/],
+        [{ topK: 4 }, /name the token ids/],
+        [{ outputs: [1], allTokens: true }, /not both/],
+        [{ outputs: [1], hosvd: true }, /image classifiers/],
+      ];
+      for (const [body, message] of cases) {
+        const response = await api.post(`/api/v1/models/${modelId}/decompositions`, body);
+        expect(response.status, JSON.stringify(body)).toBe(400);
+        expect(JSON.stringify(response.body)).toMatch(message);
+      }
+    });
+  },
+);
