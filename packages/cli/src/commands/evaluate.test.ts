@@ -64,6 +64,18 @@ describe('bilinear evaluate', () => {
     expect(bad.stderr).toMatch(/BILINEAR_BACKEND=gpu: not a backend; choose one of auto, /);
   });
 
+  it('says in one short line which backend it chose; why it passed over others only with BILINEAR_DEBUG=1', () => {
+    const quiet = runCli(['evaluate', EXAMPLE_MODEL, '--dataset', 'mnist', '--json']);
+    expect(quiet.code).toBe(0);
+    // Nothing else: neither the skipped backends' reasons nor TensorFlow.js's own notes.
+    expect(quiet.stderr).toMatch(/^bilinear: backend: [\w-]+\n$/);
+    const told = runCli(['evaluate', EXAMPLE_MODEL, '--dataset', 'mnist', '--json'], { BILINEAR_DEBUG: '1' });
+    expect(told.code).toBe(0);
+    const chosen = quiet.stderr.trim().replace('bilinear: ', '');
+    expect(told.stderr.startsWith(`bilinear: ${chosen}`)).toBe(true);
+    if (chosen !== 'backend: tensorflow-gpu') expect(told.stderr).toMatch(/\(skipped tensorflow-gpu: /);
+  });
+
   it('says what it measured in text by default', () => {
     const run = runCli(['evaluate', EXAMPLE_MODEL, '--dataset', 'mnist', '--backend', 'wasm']);
     expect(run.code).toBe(0);

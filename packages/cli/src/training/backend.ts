@@ -3,10 +3,13 @@ import { type BackendChoice, type BackendRequest, selectBackend } from '@bilinea
 import { note } from '../output.js';
 import { trainingInputAt } from './input-errors.js';
 
-/** Activates the requested backend (or the fastest that loads) and says on stderr which, and why. */
-export async function activateBackend(request: BackendRequest): Promise<BackendChoice> {
+/**
+ * Activates the requested backend (or the fastest that loads) and says on stderr which; why the faster
+ * ones were passed over only with BILINEAR_DEBUG=1, as it is the same long story on every run.
+ */
+export async function activateBackend(request: BackendRequest, debug = false): Promise<BackendChoice> {
   const choice = await trainingInputAt(`--backend ${request}`, () => selectBackend(request));
-  note(`bilinear: ${choice.summary}`);
+  note(`bilinear: ${debug ? choice.summary : choice.brief}`);
   return choice;
 }
 

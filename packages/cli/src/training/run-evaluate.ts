@@ -22,7 +22,7 @@ export interface EvaluateFlags {
 }
 
 /** `bilinear evaluate`: the model's mean loss and accuracy over the dataset's test split, without noise. */
-export async function runEvaluate(path: string, flags: EvaluateFlags): Promise<void> {
+export async function runEvaluate(path: string, flags: EvaluateFlags, debug = false): Promise<void> {
   const bytes = await inputAt(path, () => readFile(path));
   const model = await trainingInputAt(path, () => readModelFile(bytes));
   const recorded = model.training.dataset;
@@ -34,7 +34,7 @@ export async function runEvaluate(path: string, flags: EvaluateFlags): Promise<v
   }
   const dataset = await openDataset(spec);
   checkDatasetFits(model.config, dataset, spec, path);
-  const choice = await activateBackend(flags.backend);
+  const choice = await activateBackend(flags.backend, debug);
   const shape = networkShapeOf(model.config);
   const test = evaluateParameters(
     shape,

@@ -64,7 +64,11 @@ interface RunRecord {
  * trains the bilinear transformer, and writes an HF model folder (config.json, model.safetensors,
  * tokenizer.json). `given` holds the flags set on the command line.
  */
-export async function runTrainLanguageModel(flags: TrainFlags, given: ReadonlySet<string>): Promise<void> {
+export async function runTrainLanguageModel(
+  flags: TrainFlags,
+  given: ReadonlySet<string>,
+  debug = false,
+): Promise<void> {
   for (const [key, [flag, instead]] of Object.entries(IMAGE_MODEL_FLAGS)) {
     if (given.has(key)) throw new CliInputError(`${flag}: is for image and toy models; ${instead}`);
   }
@@ -136,7 +140,7 @@ export async function runTrainLanguageModel(flags: TrainFlags, given: ReadonlySe
   if (evalEvery !== undefined) options.evaluateEvery = evalEvery;
   else delete options.evaluateEvery;
 
-  const choice = await activateBackend(flags.backend);
+  const choice = await activateBackend(flags.backend, debug);
   // Gradient threads: as asked, else as the run being resumed had them, else one per core (up to 4).
   options.threads = flags.threads ?? resumed?.state.options.threads ?? defaultThreads(choice);
   const { shape } = options;

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,6 +16,8 @@ export interface BackendChoice {
   skipped: { name: BackendName; reason: string }[];
   /** One line for logs: what was chosen and why the others were not. */
   summary: string;
+  /** The same without the reasons (`backend: wasm`): for a terminal, where they would be noise on every run. */
+  brief: string;
 }
 
 export class BackendUnavailableError extends Error {
@@ -37,7 +40,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
       const summary =
         `backend: ${name}` +
         (skipped.length ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '');
-      return { name, tfjsBackend: tf.getBackend(), skipped, summary };
+      return { name, tfjsBackend: tf.getBackend(), skipped, summary, brief: `backend: ${name}` };
     }
     skipped.push({ name, reason });
   }
@@ -51,11 +54,8 @@ async function tryActivate(name: BackendName): Promise<string | null> {
       case 'tensorflow-gpu':
       case 'tensorflow': {
         const packageName = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-        try {
-          require.resolve(packageName);
-        } catch {
-          return `${packageName} is not installed (optional: its install downloads libtensorflow)`;
-        }
+        const missing = missingNativeBinding(packageName);
+        if (missing) return missing;
         await import(packageName);
         break;
       }
@@ -74,11 +74,46 @@ async function tryActivate(name: BackendName): Promise<string | null> {
     const tfjsName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
     if (!(await tf.setBackend(tfjsName))) return `tfjs could not initialise the ${tfjsName} backend`;
     await tf.ready();
+    if (name === 'cpu') skipNativeAdvice();
     if (name === 'tensorflow-gpu' && !hasGpu()) return 'no CUDA device visible to TensorFlow';
     return null;
   } catch (error) {
     return error instanceof Error ? (error.message.split('\n')[0] ?? 'failed to load') : String(error);
   }
+}
+
+/**
+ * Why a native TensorFlow package cannot load, or null. Checked before importing it: a package whose
+ * binding is missing still registers its ~150 kernels before it fails, each with a console warning
+ * ("The kernel 'Abs' for backend 'tensorflow' is already registered") on every run.
+ */
+function missingNativeBinding(packageName: string): string | null {
+  let root: string;
+  try {
+    root = dirname(require.resolve(`${packageName}/package.json`));
+  } catch {
+    return `${packageName} is not installed (optional: its install downloads libtensorflow)`;
+  }
+  // node-pre-gyp puts it in lib/napi-v<N>/ (package.json "binary.module_path").
+  const lib = join(root, 'lib');
+  const hasBinding =
+    existsSync(lib) &&
+    readdirSync(lib).some(
+      (entry) => entry.startsWith('napi-v') && existsSync(join(lib, entry, 'tfjs_binding.node')),
+    );
+  return hasBinding
+    ? null
+    : `${packageName} has no native binding (its install script, which downloads libtensorflow, did not run or failed)`;
+}
+
+/**
+ * tfjs-backend-cpu prints a 200-character banner advising tfjs-node on its first tensor in Node.js, on
+ * every run; the choice's summary already says why no native backend was used. The banner hangs on
+ * the backend's `firstUse` field, so marking it used skips that banner and nothing else.
+ */
+function skipNativeAdvice(): void {
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (backend.firstUse === true) backend.firstUse = false;
 }
 
 /** Whether the native backend found a GPU (tfjs-node-gpu falls back to CPU silently otherwise). */
