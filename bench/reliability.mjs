@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { decodeTensor, parseSafetensors, SafetensorsError } from '@bilinear-lab/core';
-import { randomMnistModelFile } from '@bilinear-lab/core/testing';
+import { randomLanguageModelFolder, randomMnistModelFile, randomSaeFolder } from '@bilinear-lab/core/testing';
 import { DatasetError, encodeIdx, IDX_FILE_NAMES, parseIdx } from '@bilinear-lab/datasets';
 import { createOwnPostgres, createTestSchema, openDatabase } from '@bilinear-lab/db';
 import { connectRedis, isAbandoned, openQueue, readQueueJob } from '@bilinear-lab/jobs';
@@ -354,6 +354,23 @@ async function seedWorld() {
     key: owner,
     body: { topK: 4 },
   });
+  // A language model with an SAE, for the routes under /saes.
+  const lm = randomLanguageModelFolder({ vocab: 32, d: 8, hidden: 12, layers: 1 });
+  const lmForm = new FormData();
+  lmForm.append('file', new Blob([lm.weights]), 'model.safetensors');
+  lmForm.append('config', new Blob([JSON.stringify(lm.config)]), 'config.json');
+  const languageModel = await must('POST', `/api/v1/projects/${project.id}/models/import`, {
+    key: owner,
+    body: lmForm,
+  });
+  const sae = randomSaeFolder({ d: 8, features: 16, k: 2, layer: 0, point: 'mlp-out' });
+  const saeForm = new FormData();
+  saeForm.append('file', new Blob([sae.weights]), 'sae.safetensors');
+  saeForm.append('config', new Blob([JSON.stringify(sae.config)]), 'config.json');
+  const attached = await must('POST', `/api/v1/models/${languageModel.modelId}/saes/import`, {
+    key: owner,
+    body: saeForm,
+  });
   const dataset = await uploadDataset(project.id, owner);
   await waitForJobs([decomposition.jobId], 120_000);
   const ownerId = (await must('GET', '/api/v1/me', { key: owner })).id;
@@ -368,6 +385,7 @@ async function seedWorld() {
       decompositionId: decomposition.decompositionId,
       jobId: decomposition.jobId,
       datasetId: dataset?.id,
+      saeId: attached.id,
       keyId: spare.id,
       userId: viewerId,
       memberId: viewerId,

@@ -145,6 +145,83 @@ describe.skipIf(!present)(
       expect(again.body.decompositionId).toBe(decompositionId);
     }, 300_000);
 
+    it("decomposes an output SAE's features, and over an input SAE's features (DᵀQD): PyTorch's eigenvalues", async () => {
+      const reference = JSON.parse(readFileSync(join(LM, 'lm_dev.reference.json'), 'utf8')) as Reference & {
+        sae_out_features: Reference['token_directions'];
+        sae_in_out_features_DtQD: Reference['token_directions'];
+      };
+      const attach = async (folder: string) => {
+        const form = new FormData();
+        form.append(
+          'file',
+          new Blob([readFileSync(join(LM, folder, 'model.safetensors'))]),
+          'model.safetensors',
+        );
+        form.append('config', new Blob([readFileSync(join(LM, folder, 'config.json'))]), 'config.json');
+        const response = await api.post(`/api/v1/models/${modelId}/saes/import`, form);
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
+        return response.body as { id: string; layer: number; hookPoint: string; features: number };
+      };
+      const saeOut = await attach('sae_l1_mlp_out');
+      const saeIn = await attach('sae_l1_mlp_in');
+      expect(saeOut).toMatchObject({ layer: 1, hookPoint: 'mlp-out', features: 192 });
+      expect(saeIn).toMatchObject({ layer: 1, hookPoint: 'mlp-in', features: 192 });
+      const listed = await api.get(`/api/v1/models/${modelId}/saes`);
+      expect((listed.body as { id: string }[]).map((sae) => sae.id).sort()).toEqual(
+        [saeOut.id, saeIn.id].sort(),
+      );
+
+      const features = Object.keys(reference.sae_out_features).map(Number);
+      const check = (outputs: Output[], expected: Reference['token_directions'], width: number) => {
+        expect(outputs.map((output) => output.index)).toEqual(features);
+        for (const output of outputs) {
+          const values = expected[String(output.index)];
+          if (!values) throw new Error(`no reference for feature ${output.index}`);
+          expect(output.eigenvalues).toHaveLength(width);
+          const top = output.eigenvalues.slice(0, 8);
+          const bottom = output.eigenvalues.slice(-8).reverse();
+          values.top8_desc.forEach((value, i) => {
+            expect(Math.abs((top[i] as number) - value)).toBeLessThan(1e-5 * Math.abs(value));
+          });
+          values.bottom8_asc.forEach((value, i) => {
+            expect(Math.abs((bottom[i] as number) - value)).toBeLessThan(1e-5 * Math.abs(value));
+          });
+          expect(output.exactness as number).toBeLessThan(1e-8);
+        }
+      };
+      // The layer is the SAEs' own (1): no `layer` needed.
+      const alongFeatures = await decompose({ topK: 8, saeOut: saeOut.id, features });
+      const plain = await api.get(`/api/v1/decompositions/${alongFeatures}`);
+      check(plain.body.outputs as Output[], reference.sae_out_features, 48);
+
+      const overFeatures = await decompose({ topK: 8, saeOut: saeOut.id, features, saeIn: saeIn.id });
+      const reduced = await api.get(`/api/v1/decompositions/${overFeatures}`);
+      // DᵀQD is F × F: 48 eigenvalues from the reduced problem and F − d = 144 zeros.
+      check(reduced.body.outputs as Output[], reference.sae_in_out_features_DtQD, 192);
+      const vectors = await api.get(
+        `/api/v1/decompositions/${overFeatures}/outputs/77/eigenvectors?space=model&k=2`,
+      );
+      expect(vectors.status, JSON.stringify(vectors.body)).toBe(200);
+      const readings = vectors.body.readings as { space: string; top: { index: number }[] }[];
+      expect(readings.map((reading) => reading.space)).toEqual([
+        'features',
+        'features',
+        'features',
+        'features',
+      ]);
+      expect(readings[0]?.top.every((entry) => entry.index >= 0 && entry.index < 192)).toBe(true);
+
+      const wrongPoint = await api.post(`/api/v1/models/${modelId}/decompositions`, {
+        saeOut: saeIn.id,
+        features: [0],
+      });
+      expect(wrongPoint.status).toBe(400);
+      expect(JSON.stringify(wrongPoint.body)).toMatch(/reads mlp-in; saeOut needs one on the MLP's output/);
+      const noSae = await api.post(`/api/v1/models/${modelId}/decompositions`, { features: [0] });
+      expect(noSae.status).toBe(400);
+      expect(JSON.stringify(noSae.body)).toMatch(/give saeOut as well/);
+    }, 300_000);
+
     it('refuses what does not apply to a language model, naming the field', async () => {
       const cases: [Record<string, unknown>, RegExp][] = [
         [{ outputs: [1], layer: 2 }, /layer 2 does not exist/],

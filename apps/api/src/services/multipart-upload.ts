@@ -6,6 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, badRequest, payloadTooLarge } from '../errors.js';
 
 export interface UploadedFile {
+  /** The multipart field it came in. */
+  field: string;
   fileName: string;
   bytes: Buffer;
 }
@@ -22,8 +24,9 @@ const TRUNCATED = /unexpected end of multipart data/i;
 
 export async function readUpload(
   request: FastifyRequest,
-  options: { limitMb: number; maxFiles: number },
+  options: { limitMb: number; maxFiles: number; fileFields?: readonly string[] },
 ): Promise<Upload> {
+  const fileFields = options.fileFields ?? [FILE_FIELD];
   if (!request.isMultipart()) {
     throw new AppError(
       415,
@@ -49,17 +52,17 @@ export async function readUpload(
         continue;
       }
       const fileName = checkedFileName(part);
-      if (part.fieldname !== FILE_FIELD) {
+      if (!fileFields.includes(part.fieldname)) {
         part.file.resume();
         throw badRequest(
           'unexpected-field',
-          `a file came in the field "${part.fieldname}"; send files in the field "${FILE_FIELD}"`,
+          `a file came in the field "${part.fieldname}"; send files in the field${fileFields.length === 1 ? '' : 's'} ${fileFields.map((field) => `"${field}"`).join(', ')}`,
         );
       }
       const bytes = await part.toBuffer();
       total += bytes.byteLength;
       if (total > limitBytes) throw tooLarge();
-      upload.files.push({ fileName, bytes });
+      upload.files.push({ field: part.fieldname, fileName, bytes });
     }
   } catch (error) {
     throw multipartProblem(error, {

@@ -26,3 +26,10 @@ export async function jobFor(app: FastifyInstance, request: FastifyRequest, id: 
 export async function projectFor(app: FastifyInstance, request: FastifyRequest, id: string, need: Need) {
   return app.access.require(principalOf(request), id, need, { what: 'project', id });
 }
+
+export async function saeFor(app: FastifyInstance, request: FastifyRequest, id: string, need: Need) {
+  const sae = await app.db.sparseAutoencoder.findUnique({ where: { id } });
+  if (sae === null) throw notFound('SAE', id);
+  await app.access.require(principalOf(request), sae.projectId, need, { what: 'SAE', id });
+  return sae;
+}

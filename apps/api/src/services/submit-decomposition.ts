@@ -100,6 +100,10 @@ function canonicalParameters(request: DecompositionRequest): Record<string, unkn
     ...(request.layer !== undefined ? { layer: request.layer } : {}),
     ...(request.allTokens ? { allTokens: true } : {}),
     ...(request.comparison ? { comparison: sorted(request.comparison) } : {}),
+    ...(request.saeOut ? { saeOut: request.saeOut } : {}),
+    ...(request.features ? { features: sorted(request.features) } : {}),
+    ...(request.allFeatures ? { allFeatures: true } : {}),
+    ...(request.saeIn ? { saeIn: request.saeIn } : {}),
   };
 }
 
@@ -116,11 +120,11 @@ async function fitToModel(
   request: DecompositionRequest,
 ): Promise<DecompositionRequest> {
   if ((model.config as { kind?: unknown } | null)?.kind === 'language-model') {
-    return fitToLanguageModel(model, request);
+    return fitToLanguageModel(app, model, request);
   }
-  const languageOnly = (['layer', 'allTokens', 'comparison'] as const).find(
-    (key) => request[key] !== undefined,
-  );
+  const languageOnly = (
+    ['layer', 'allTokens', 'comparison', 'saeOut', 'saeIn', 'features', 'allFeatures'] as const
+  ).find((key) => request[key] !== undefined);
   if (languageOnly !== undefined) {
     throw invalid(
       `body.${languageOnly}`,
@@ -155,47 +159,123 @@ async function outputCount(app: FastifyInstance, model: Model, outputDim: unknow
 }
 
 /**
- * A language model's request: one layer (default 0) along token directions — the tokens named, or
- * every token — optionally against comparison tokens. The image analyses do not apply.
+ * A language model's request: one layer's MLP along token directions — the tokens named, or every
+ * token, optionally against comparison tokens — or along an output SAE's features (saeOut with
+ * features or allFeatures), optionally over an input SAE's features (saeIn: DᵀQD). The layer is the
+ * SAEs' own (they must agree with it and each other), else `layer`, else 0. Image analyses do not apply.
  */
-function fitToLanguageModel(model: Model, request: DecompositionRequest): DecompositionRequest {
+async function fitToLanguageModel(
+  app: FastifyInstance,
+  model: Model,
+  request: DecompositionRequest,
+): Promise<DecompositionRequest> {
   const config = model.config as { vocabSize: number; modelDim: number; layers: number };
   const imageOnly = (['hosvd', 'adversarial'] as const).find((key) => request[key]);
   if (imageOnly !== undefined) {
     throw invalid(`body.${imageOnly}`, `applies to image classifiers; model ${model.id} is a language model`);
   }
-  const layer = request.layer ?? 0;
+  const saeOut =
+    request.saeOut === undefined ? null : await attachedSae(app, model, request.saeOut, 'saeOut', 'mlp-out');
+  const saeIn =
+    request.saeIn === undefined ? null : await attachedSae(app, model, request.saeIn, 'saeIn', 'mlp-in');
+  const layer = request.layer ?? saeOut?.layer ?? saeIn?.layer ?? 0;
   if (layer >= config.layers) {
     throw invalid(
       'body.layer',
       `layer ${layer} does not exist: model ${model.id} has layers 0..${config.layers - 1}`,
     );
   }
-  if (request.allTokens === true && request.outputs !== undefined) {
-    throw invalid('body.allTokens', 'name the tokens in outputs or ask for allTokens, not both');
-  }
-  if (request.allTokens !== true && request.outputs === undefined) {
-    throw invalid(
-      'body.outputs',
-      `a language model has one output per token: name the token ids (0..${config.vocabSize - 1}) or set allTokens`,
-    );
-  }
-  if (request.allTokens === true && request.comparison !== undefined) {
-    throw invalid('body.comparison', 'compares named tokens: give outputs rather than allTokens');
-  }
-  for (const key of ['outputs', 'comparison'] as const) {
-    const outside = (request[key] ?? []).filter((token) => token >= config.vocabSize);
-    if (outside.length > 0) {
+  for (const [key, sae] of [
+    ['saeOut', saeOut],
+    ['saeIn', saeIn],
+  ] as const) {
+    if (sae !== null && sae.layer !== layer) {
       throw invalid(
         `body.${key}`,
-        `${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', …' : ''} outside the vocabulary 0..${config.vocabSize - 1}`,
+        `SAE ${sae.id} reads layer ${sae.layer}, but the decomposition is of layer ${layer}`,
       );
+    }
+  }
+  if (saeOut !== null) {
+    const tokenKey = (['outputs', 'allTokens', 'comparison'] as const).find(
+      (key) => request[key] !== undefined,
+    );
+    if (tokenKey !== undefined) {
+      throw invalid(
+        `body.${tokenKey}`,
+        "the directions are saeOut's features: give features or allFeatures, not tokens",
+      );
+    }
+    if ((request.allFeatures === true) === (request.features !== undefined)) {
+      throw invalid(
+        'body.features',
+        `name the features of SAE ${saeOut.id} (0..${saeOut.features - 1}) or set allFeatures, one of the two`,
+      );
+    }
+    const outside = (request.features ?? []).filter((feature) => feature >= saeOut.features);
+    if (outside.length > 0) {
+      throw invalid(
+        'body.features',
+        `${outside.slice(0, 8).join(', ')} outside SAE ${saeOut.id}'s features 0..${saeOut.features - 1}`,
+      );
+    }
+  } else {
+    const featureKey = (['features', 'allFeatures'] as const).find((key) => request[key] !== undefined);
+    if (featureKey !== undefined) {
+      throw invalid(`body.${featureKey}`, "features are an output SAE's: give saeOut as well");
+    }
+    if (request.allTokens === true && request.outputs !== undefined) {
+      throw invalid('body.allTokens', 'name the tokens in outputs or ask for allTokens, not both');
+    }
+    if (request.allTokens !== true && request.outputs === undefined) {
+      throw invalid(
+        'body.outputs',
+        `a language model has one output per token: name the token ids (0..${config.vocabSize - 1}), set allTokens, or give saeOut with features`,
+      );
+    }
+    if (request.allTokens === true && request.comparison !== undefined) {
+      throw invalid('body.comparison', 'compares named tokens: give outputs rather than allTokens');
+    }
+    for (const key of ['outputs', 'comparison'] as const) {
+      const outside = (request[key] ?? []).filter((token) => token >= config.vocabSize);
+      if (outside.length > 0) {
+        throw invalid(
+          `body.${key}`,
+          `${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', …' : ''} outside the vocabulary 0..${config.vocabSize - 1}`,
+        );
+      }
     }
   }
   return {
     ...request,
     layer,
     allTokens: request.allTokens === true ? true : undefined,
+    allFeatures: request.allFeatures === true ? true : undefined,
     topK: Math.min(request.topK, config.modelDim),
   };
+}
+
+/** An SAE of this model at the hook point a decomposition reads it at. */
+async function attachedSae(
+  app: FastifyInstance,
+  model: Model,
+  saeId: string,
+  key: 'saeOut' | 'saeIn',
+  point: 'mlp-in' | 'mlp-out',
+) {
+  const sae = await app.db.sparseAutoencoder.findUnique({ where: { id: saeId } });
+  if (sae === null || sae.modelId !== model.id) {
+    throw invalid(
+      `body.${key}`,
+      `SAE ${saeId} is not attached to model ${model.id} (GET /models/${model.id}/saes lists those that are)`,
+    );
+  }
+  if (sae.status !== 'completed') throw invalid(`body.${key}`, `SAE ${saeId} is ${sae.status}`);
+  if (sae.hookPoint !== point) {
+    throw invalid(
+      `body.${key}`,
+      `SAE ${saeId} reads ${sae.hookPoint}; ${key} needs one on the MLP's ${point === 'mlp-out' ? 'output (mlp-out)' : 'input (mlp-in)'}`,
+    );
+  }
+  return sae;
 }

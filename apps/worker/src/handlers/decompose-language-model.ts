@@ -1,13 +1,18 @@
 // The decompose job for a language model: one layer's MLP along token directions (the tokens asked
-// for, or the whole vocabulary), on the decomposition threads — through the layer's output tensor
-// when there are many — and stored as it goes, a few hundred outputs per transaction. A retry after
-// a crash decomposes only the outputs not yet stored, so nothing is done twice and nothing is missed.
+// for, or the whole vocabulary) or an output SAE's features, optionally over an input SAE's features
+// (DᵀQD), on the decomposition threads — through the layer's output tensor when there are many —
+// and stored as it goes, 64 outputs per transaction. A retry after a crash decomposes only the
+// outputs not yet stored, so nothing is done twice and nothing is missed.
 import type { DecompositionRequest } from '@bilinear-lab/contracts';
 import {
   DEFAULT_EXACTNESS_SAMPLES,
   type ImportModelOptions,
+  importSparseAutoencoder,
   type LanguageModel,
+  type LanguageModelDirections,
   type OutputDecomposition,
+  parseSafetensors,
+  type SparseAutoencoder,
 } from '@bilinear-lab/core';
 import type { Model } from '@bilinear-lab/db';
 import { loadTokenizer } from '@bilinear-lab/text';
@@ -36,10 +41,17 @@ export async function decomposeLanguageModel(
 ): Promise<{ decompositionId: string; outputs: number; rssBytes: number }> {
   const { db } = run.context;
   const { decompositionId, parameters, model } = job;
-  const tokens = parameters.allTokens
-    ? Array.from({ length: model.vocabSize }, (_, token) => token)
-    : (parameters.outputs ?? []);
-  if (tokens.length === 0) throw inputError(`decomposition ${decompositionId} names no tokens`);
+  const saeOut = parameters.saeOut ? await loadSae(run, parameters.saeOut) : null;
+  const saeIn = parameters.saeIn ? await loadSae(run, parameters.saeIn) : null;
+  // Output indices: token ids, or the output SAE's feature ids.
+  const tokens = saeOut
+    ? parameters.allFeatures
+      ? Array.from({ length: saeOut.features }, (_, feature) => feature)
+      : (parameters.features ?? [])
+    : parameters.allTokens
+      ? Array.from({ length: model.vocabSize }, (_, token) => token)
+      : (parameters.outputs ?? []);
+  if (tokens.length === 0) throw inputError(`decomposition ${decompositionId} names no outputs`);
   const stored = new Set(
     (await db.spectrum.findMany({ where: { decompositionId }, select: { outputIndex: true } })).map(
       (spectrum) => spectrum.outputIndex,
@@ -47,8 +59,16 @@ export async function decomposeLanguageModel(
   );
   const todo = tokens.filter((token) => !stored.has(token));
   const tokenText = await tokenTextOf(run, job.row);
+  const directions = (todo: number[]): LanguageModelDirections =>
+    saeOut
+      ? { kind: 'sae-features', sae: saeOut, features: todo }
+      : {
+          kind: 'tokens',
+          tokens: todo,
+          ...(parameters.comparison ? { comparison: parameters.comparison } : {}),
+        };
   const label = (output: OutputDecomposition) => {
-    const text = tokenText?.(output.index);
+    const text = saeOut ? null : tokenText?.(output.index);
     return text === null || text === undefined ? output.label : `${output.label} ${JSON.stringify(text)}`;
   };
   const fraction = (done: number) => (stored.size + done) / tokens.length;
@@ -84,11 +104,8 @@ export async function decomposeLanguageModel(
         importOptions: job.importOptions,
         options: {
           layer: parameters.layer ?? 0,
-          directions: {
-            kind: 'tokens',
-            tokens: todo,
-            ...(parameters.comparison ? { comparison: parameters.comparison } : {}),
-          },
+          directions: directions(todo),
+          ...(saeIn ? { inputFeatures: saeIn } : {}),
           topK: parameters.topK,
           exactnessSamples: DEFAULT_EXACTNESS_SAMPLES,
           readingEntries: READING_ENTRIES,
@@ -119,6 +136,20 @@ export async function decomposeLanguageModel(
     });
   });
   return { decompositionId, outputs: tokens.length, rssBytes: process.memoryUsage().rss };
+}
+
+/** An attached SAE, read from its artifact with the config.json it came with. */
+async function loadSae(run: JobRun<'decompose'>, saeId: string): Promise<SparseAutoencoder> {
+  const row = await run.context.db.sparseAutoencoder.findUnique({ where: { id: saeId } });
+  if (row === null || row.checkpointArtifactId === null) {
+    throw inputError(`SAE ${saeId} is gone (deleted after the decomposition was asked for)`);
+  }
+  const bytes = await run.context.store.read(row.checkpointArtifactId);
+  try {
+    return importSparseAutoencoder(parseSafetensors(bytes), { config: row.config });
+  } catch (error) {
+    throw inputError(`SAE ${saeId}: its weights cannot be read (${(error as Error).message})`);
+  }
 }
 
 /** The model's tokenizer (an artifact stored at import), for token text; null when it came without one. */

@@ -26,6 +26,18 @@ export const DecompositionRequestSchema = z
      * W_U[c] over them (the paper's "swim" against "run, climb, …").
      */
     comparison: z.array(z.number().int().min(0)).min(1).max(1024).optional(),
+    /**
+     * Language models: an SAE on the MLP's output (hook point mlp-out) whose features' encoder rows
+     * w_enc[f] are the output directions — the features named in `features`, or `allFeatures`.
+     */
+    saeOut: z.uuid().optional(),
+    features: z.array(z.number().int().min(0)).min(1).max(1_000_000).optional(),
+    allFeatures: z.boolean().optional(),
+    /**
+     * Language models: an SAE on the MLP's input (mlp-in): each output is decomposed over its
+     * features, DᵀQD, and eigenvectors read as features.
+     */
+    saeIn: z.uuid().optional(),
   })
   .strict();
 export type DecompositionRequest = z.infer<typeof DecompositionRequestSchema>;
@@ -48,6 +60,10 @@ export function decompositionKey(request: DecompositionRequest): string {
     ...(request.layer !== undefined ? { layer: request.layer } : {}),
     ...(request.allTokens ? { allTokens: true } : {}),
     ...(comparison ? { comparison } : {}),
+    ...(request.saeOut ? { saeOut: request.saeOut } : {}),
+    ...(request.features ? { features: [...new Set(request.features)].sort((a, b) => a - b) } : {}),
+    ...(request.allFeatures ? { allFeatures: true } : {}),
+    ...(request.saeIn ? { saeIn: request.saeIn } : {}),
   });
 }
 

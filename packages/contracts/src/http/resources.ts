@@ -60,6 +60,28 @@ export const ModelSchema = z.object({
 });
 export type ModelView = z.infer<typeof ModelSchema>;
 
+export const HOOK_POINT_NAMES = ['mlp-in', 'mlp-out', 'resid-pre', 'resid-mid', 'resid-post'] as const;
+
+/** A sparse autoencoder attached to one hook point of one layer of a language model. */
+export const SparseAutoencoderSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  modelId: z.uuid(),
+  name: z.string(),
+  source: z.enum(['trained', 'imported']),
+  status: JobStatusSchema,
+  layer: z.number().int(),
+  hookPoint: z.enum(HOOK_POINT_NAMES),
+  features: z.number().int(),
+  modelDim: z.number().int(),
+  k: z.number().int().nullable(),
+  config: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+  hasCheckpoint: z.boolean(),
+  createdAt: z.string(),
+});
+export type SparseAutoencoderView = z.infer<typeof SparseAutoencoderSchema>;
+
 export const TrainingMetricSchema = z.object({
   kind: z.enum(['step', 'epoch']),
   step: z.number().int(),

@@ -44,6 +44,19 @@ export const ModelImportFieldsSchema = z
   })
   .strict();
 
+/**
+ * Text fields of an SAE import (multipart: the weights as `file`, config.json as `config`). Layer and
+ * hook point come from config.json; these fill in for a config that leaves them out, and must agree
+ * with one that has them.
+ */
+export const SaeImportFieldsSchema = z
+  .object({
+    name: nameText(200).optional(),
+    layer: decimalInteger().pipe(z.number().max(10_000)).optional(),
+    point: z.enum(['mlp-in', 'mlp-out', 'resid-pre', 'resid-mid', 'resid-post']).optional(),
+  })
+  .strict();
+
 export const JobListQuerySchema = z
   .object({
     status: z.enum(JOB_STATUSES).optional(),

@@ -1,0 +1,100 @@
+import { Readable } from 'node:stream';
+import { SparseAutoencoderSchema } from '@bilinear-lab/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiConfig } from '../../env.js';
+import { notFound } from '../../errors.js';
+import { principalOf } from '../../plugins/auth.js';
+import { importSae, saeView } from '../../services/import-sae.js';
+import { modelFor, saeFor } from '../../services/resources.js';
+import { contentDisposition } from '../models/index.js';
+import { errorResponses } from '../schemas.js';
+
+const ModelParamsSchema = z.object({ modelId: z.uuid() });
+const SaeParamsSchema = z.object({ saeId: z.uuid() });
+
+/** Sparse autoencoders: attached to one hook point of one layer of a language model. */
+const saeRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { config }) => {
+  app.post(
+    '/models/:modelId/saes/import',
+    {
+      schema: {
+        tags: ['saes'],
+        summary:
+          'Attach a TopK SAE in the official layout (multipart: "file" = the weights, "config" = config.json; optional "name", "layer", "point")',
+        description:
+          'w_enc.weight [F, d], w_dec.weight [d, F] (unit columns), b_dec [d], optional w_enc.bias [F]. Layer and hook point ' +
+          '(mlp-in, mlp-out, resid-pre, resid-mid, resid-post) come from config.json; the fields fill in for a config without them ' +
+          'and must agree with one that has them. d must be the model’s d_model.',
+        consumes: ['multipart/form-data'],
+        params: ModelParamsSchema,
+        response: { 201: SparseAutoencoderSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const model = await modelFor(app, request, request.params.modelId, 'run');
+      const sae = await importSae(app, request, principalOf(request), model, config.uploadLimitMb);
+      return reply.status(201).send(saeView(sae));
+    },
+  );
+
+  app.get(
+    '/models/:modelId/saes',
+    {
+      schema: {
+        tags: ['saes'],
+        summary: 'The SAEs attached to a language model, by layer and hook point',
+        params: ModelParamsSchema,
+        response: { 200: z.array(SparseAutoencoderSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const model = await modelFor(app, request, request.params.modelId, 'read');
+      const rows = await app.db.sparseAutoencoder.findMany({
+        where: { modelId: model.id },
+        orderBy: [{ layer: 'asc' }, { hookPoint: 'asc' }, { createdAt: 'asc' }],
+      });
+      return rows.map(saeView);
+    },
+  );
+
+  app.get(
+    '/saes/:saeId',
+    {
+      schema: {
+        tags: ['saes'],
+        summary: 'An SAE: layer, hook point, width, k, its config.json and metrics',
+        params: SaeParamsSchema,
+        response: { 200: SparseAutoencoderSchema, ...errorResponses },
+      },
+    },
+    async (request) => saeView(await saeFor(app, request, request.params.saeId, 'read')),
+  );
+
+  app.get(
+    '/saes/:saeId/checkpoint',
+    {
+      schema: {
+        tags: ['saes'],
+        summary: 'Download the SAE’s weights as safetensors (official layout)',
+        params: SaeParamsSchema,
+        produces: ['application/octet-stream'],
+        response: { 200: z.unknown().describe('the SAE as a .safetensors file'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const sae = await saeFor(app, request, request.params.saeId, 'read');
+      const info =
+        sae.checkpointArtifactId === null ? null : await app.artifacts.info(sae.checkpointArtifactId);
+      if (info === null) throw notFound('checkpoint of SAE', sae.id);
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', String(info.byteLength))
+        .header('content-disposition', contentDisposition(info.fileName))
+        .header('x-checksum-sha256', info.sha256)
+        .send(Readable.from(app.artifacts.stream(info.id)));
+    },
+  );
+};
+
+export default saeRoutes;
