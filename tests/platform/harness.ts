@@ -160,3 +160,52 @@ export async function waitForJob(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+export interface ServerSentEvent {
+  id?: string;
+  event?: string;
+  data: unknown;
+}
+
+/** Reads a job's event stream until the server ends it (after the final state) or the timeout. */
+export async function collectEvents(
+  platform: Platform,
+  jobId: string,
+  timeoutMs = 120_000,
+): Promise<ServerSentEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const response = await fetch(`${platform.url}/api/v1/jobs/${jobId}/events`, {
+    headers: { authorization: `Bearer ${platform.adminKey}`, accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    throw new Error(
+      `GET /jobs/${jobId}/events answered ${response.status} ${response.headers.get('content-type')}`,
+    );
+  }
+  const events: ServerSentEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let end = buffered.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const event: ServerSentEvent = { data: null };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id:')) event.id = line.slice(3).trim();
+          else if (line.startsWith('event:')) event.event = line.slice(6).trim();
+          else if (line.startsWith('data:')) event.data = JSON.parse(line.slice(5));
+        }
+        if (event.data !== null) events.push(event);
+        end = buffered.indexOf('\n\n');
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return events;
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decomposeFile, parseSafetensors } from '@bilinear-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, type Platform, REPO, startPlatform, waitForJob } from './harness.js';
+import { client, collectEvents, type Platform, REPO, startPlatform, waitForJob } from './harness.js';
 
 const FIXTURE = join(REPO, '..', 'shared', 'fixtures', 'torch_mnist_d64.safetensors');
 const REFERENCE = join(REPO, '..', 'shared', 'fixtures', 'torch_mnist_d64.reference.json');
@@ -29,47 +29,6 @@ afterAll(async () => {
   await platform?.stop();
 }, 30_000);
 
-interface ServerSentEvent {
-  id?: string;
-  event?: string;
-  data: unknown;
-}
-
-/** Reads a job's event stream until the server ends it (after the final state) or the timeout. */
-async function collectEvents(jobId: string, timeoutMs = 120_000): Promise<ServerSentEvent[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const response = await fetch(`${platform.url}/api/v1/jobs/${jobId}/events`, {
-    headers: { authorization: `Bearer ${platform.adminKey}`, accept: 'text/event-stream' },
-    signal: controller.signal,
-  });
-  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: ServerSentEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffered = '';
-  try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let end = buffered.indexOf('\n\n');
-      while (end >= 0) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const event: ServerSentEvent = { data: null };
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id:')) event.id = line.slice(3).trim();
-          else if (line.startsWith('event:')) event.event = line.slice(6).trim();
-          else if (line.startsWith('data:')) event.data = JSON.parse(line.slice(5));
-        }
-        if (event.data !== null) events.push(event);
-        end = buffered.indexOf('\n\n');
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return events;
-}
-
 describe('the platform through HTTP', () => {
   let modelId: string;
 
@@ -83,7 +42,7 @@ describe('the platform through HTTP', () => {
     modelId = String(queued.body.modelId);
     const jobId = String(queued.body.jobId);
 
-    const events = await collectEvents(jobId);
+    const events = await collectEvents(platform, jobId);
     const types = events.map((event) => (event.data as { type: string }).type);
     expect(types).toContain('metrics');
     expect(types).toContain('progress');
