@@ -1,7 +1,9 @@
-// GET /jobs/:id/events as server-sent events: first the job's current status (so a late subscriber
-// knows where things stand), then every event of its JobEventLog from the start (or after the last
-// id the client saw), then new ones as they arrive, read blocking on a Redis connection of this
-// stream's own. Ends after a final state (completed, failed, cancelled).
+// GET /jobs/:id/events as server-sent events: every event of its JobEventLog from the start (or after
+// the last id the client saw), then new ones as they arrive, read blocking on a Redis connection of
+// this stream's own. When the replay held no state event (a log Redis lost, or a resume after the
+// last one), the job's current status follows it, so a late subscriber still knows where things
+// stand — but never beside the log's own state event, which a client would see twice. Ends after a
+// final state (completed, failed, cancelled).
 import { FINISHED_STATUSES, type JobEvent, type JobStatus } from '@bilinear-lab/contracts';
 import type { Job } from '@bilinear-lab/db';
 import { JobEventLog, type Redis, type StoredJobEvent } from '@bilinear-lab/jobs';
@@ -46,7 +48,6 @@ export async function streamJobEvents(
   };
   try {
     write('retry: 3000\n\n');
-    write(format(null, initialState(job)));
 
     let cursor = options.afterId ?? '0';
     let lastState: JobStatus | null = null;
@@ -63,7 +64,11 @@ export async function streamJobEvents(
       emit(events);
       if (events.length < BATCH || closed) break;
     }
-    if (isFinal(lastState) || (lastState === null && options.afterId === null && isFinal(job.status))) return;
+    if (lastState === null) {
+      write(format(null, initialState(job)));
+      if (options.afterId === null && isFinal(job.status)) return;
+    }
+    if (isFinal(lastState)) return;
 
     reader = app.openEventReader();
     const live = new JobEventLog(reader, app.redisPrefix);

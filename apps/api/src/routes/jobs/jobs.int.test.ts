@@ -214,7 +214,7 @@ async function readEvents(
 }
 
 describe('GET /jobs/:id/events', () => {
-  it('starts with the current state, replays the log, delivers new events live and ends after a final state', async () => {
+  it('replays the log, delivers new events live and ends after a final state', async () => {
     const { jobId } = await queueTraining();
     const log = new JobEventLog(test.redis, test.config.redisPrefix);
     const runningId = await log.append(jobId, {
@@ -233,7 +233,7 @@ describe('GET /jobs/:id/events', () => {
     let appended = false;
     const { messages, comments } = await readEvents(response, (_message, all) => {
       // Once the replay is in, the worker goes on: a metrics event, then completion.
-      if (all.length === 3 && !appended) {
+      if (all.length === 2 && !appended) {
         appended = true;
         setTimeout(async () => {
           await log.append(jobId, {
@@ -249,19 +249,14 @@ describe('GET /jobs/:id/events', () => {
         }, 700);
       }
     });
-    expect(messages.map((message) => message.event)).toEqual([
-      'state',
-      'state',
-      'progress',
-      'metrics',
-      'state',
-    ]);
-    expect(messages[0]).toEqual({ id: null, event: 'state', data: { type: 'state', status: 'queued' } });
-    expect(messages[1]).toMatchObject({ id: runningId, data: { status: 'running', workerId: 'w1' } });
-    expect(messages[3]?.data).toMatchObject({ type: 'metrics', loss: 0.5 });
-    expect(messages[4]?.data).toEqual({ type: 'state', status: 'completed' });
+    // The log's own state event tells where things stand: no second, synthetic one beside it
+    // (which also named the database's older 'queued').
+    expect(messages.map((message) => message.event)).toEqual(['state', 'progress', 'metrics', 'state']);
+    expect(messages[0]).toMatchObject({ id: runningId, data: { status: 'running', workerId: 'w1' } });
+    expect(messages[2]?.data).toMatchObject({ type: 'metrics', loss: 0.5 });
+    expect(messages[3]?.data).toEqual({ type: 'state', status: 'completed' });
     // Stream ids increase, so a client can resume after any of them.
-    const ids = messages.slice(1).map((message) => message.id);
+    const ids = messages.map((message) => message.id);
     expect(ids.every((id) => id !== null && /^\d+-\d+$/.test(id))).toBe(true);
     // The heartbeat (300 ms in tests) kept the idle stream alive while waiting.
     expect(comments.some((comment) => comment.includes('heartbeat'))).toBe(true);
@@ -270,16 +265,30 @@ describe('GET /jobs/:id/events', () => {
       headers: { authorization: `Bearer ${test.adminKey}`, 'last-event-id': runningId },
     });
     const replay = await readEvents(resumed);
-    expect(replay.messages.map((message) => message.event)).toEqual([
-      'state',
-      'progress',
-      'metrics',
-      'state',
-    ]);
-    const after = await fetch(`${baseUrl}/api/v1/jobs/${jobId}/events?after=${ids[2]}`, {
+    expect(replay.messages.map((message) => message.event)).toEqual(['progress', 'metrics', 'state']);
+    const after = await fetch(`${baseUrl}/api/v1/jobs/${jobId}/events?after=${ids[1]}`, {
       headers: { authorization: `Bearer ${test.adminKey}` },
     });
-    expect((await readEvents(after)).messages.map((message) => message.event)).toEqual(['state', 'state']);
+    expect((await readEvents(after)).messages.map((message) => message.event)).toEqual(['metrics', 'state']);
+  });
+
+  it("sends a running job's state once: the log's state event, not a second copy from the database", async () => {
+    const { jobId } = await queueTraining();
+    await test.app.db.job.update({
+      where: { id: jobId },
+      data: { status: 'running', startedAt: new Date() },
+    });
+    const log = new JobEventLog(test.redis, test.config.redisPrefix);
+    await log.append(jobId, { type: 'state', status: 'running', attempt: 1, workerId: 'w1' });
+    await log.append(jobId, { type: 'progress', progress: 0.4 });
+    setTimeout(() => void log.append(jobId, { type: 'state', status: 'completed' }), 500);
+    const response = await fetch(`${baseUrl}/api/v1/jobs/${jobId}/events`, {
+      headers: { authorization: `Bearer ${test.adminKey}` },
+    });
+    const states = (await readEvents(response)).messages
+      .filter((message) => message.event === 'state')
+      .map((message) => (message.data as { status: string }).status);
+    expect(states).toEqual(['running', 'completed']);
   });
 
   it('ends at once for a finished job whose log is gone, and lets a client disconnect early', async () => {
