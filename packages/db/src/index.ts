@@ -17,6 +17,12 @@ export {
   readFloat32Column,
   readFloat64Column,
 } from './encoding/float-columns.js';
+export {
+  type ReadingEntry,
+  type RowReading,
+  readingsColumn,
+  readReadingsColumn,
+} from './encoding/reading-columns.js';
 export * from './generated/prisma/client.js';
 export {
   applyMigrations,

@@ -1,2 +1,4 @@
--- AlterTable
-ALTER TABLE "Eigenvectors" ADD COLUMN     "readings" JSONB;
+-- AlterTable: a language model's eigenvector readings (tokens or input features), in binary.
+ALTER TABLE "Eigenvectors" ADD COLUMN     "readingEntries" INTEGER,
+ADD COLUMN     "readingSpace" TEXT,
+ADD COLUMN     "readings" BYTEA;

@@ -7,11 +7,21 @@ import {
   type DecompositionView,
   type EigenvectorQuery,
   eigenvectorBlockHeaders,
+  type ReadingView,
 } from '@bilinear-lab/contracts';
 import { encodeNpy } from '@bilinear-lab/core';
-import { type Database, type Decomposition, readFloat32Column, readFloat64Column } from '@bilinear-lab/db';
+import {
+  type Database,
+  type Decomposition,
+  type Eigenvectors,
+  type ReadingEntry,
+  readFloat32Column,
+  readFloat64Column,
+  readReadingsColumn,
+} from '@bilinear-lab/db';
 import { AppError, badRequest, conflict } from '../errors.js';
 import { float32RowsJson } from './array-formats.js';
+import type { TokenText } from './model-tokenizers.js';
 
 export interface ResponseBody {
   body: Buffer;
@@ -80,6 +90,7 @@ export async function eigenvectorBody(
   decomposition: Decomposition,
   outputIndex: number,
   query: EigenvectorQuery,
+  tokenTextOf: () => Promise<TokenText | null> = async () => null,
 ): Promise<ResponseBody> {
   if (decomposition.status !== 'completed') {
     throw conflict(
@@ -134,8 +145,7 @@ export async function eigenvectorBody(
       `"eigenvalues":${JSON.stringify(selectedValues)},"positiveCount":${positiveCount},` +
       `"negativeCount":${negativeCount},"vectors":${float32RowsJson(selected, rows, dimension)},` +
       `"linearTerm":${linearTerm === null ? 'null' : JSON.stringify(Array.from(linearTerm))}` +
-      // A language model's rows as read (tokens or input features), in the rows' order.
-      `${Array.isArray(row.readings) ? `,"readings":${JSON.stringify(picked.map((source) => (row.readings as unknown[])[source]))}` : ''}}`;
+      `${row.readings === null ? '' : `,"readings":${JSON.stringify(await readingsOf(row, picked, tokenTextOf))}`}}`;
     return { body: Buffer.from(json), contentType: JSON_TYPE, headers: {} };
   }
   const headers = eigenvectorBlockHeaders({
@@ -158,6 +168,27 @@ export async function eigenvectorBody(
     contentType: 'application/octet-stream',
     headers: { ...headers, 'content-disposition': `attachment; filename="${fileName}"` },
   };
+}
+
+/** A language model's rows as read (tokens with their text, or input features), in the order picked. */
+async function readingsOf(
+  row: Eigenvectors,
+  picked: readonly number[],
+  tokenTextOf: () => Promise<TokenText | null>,
+): Promise<ReadingView[]> {
+  const space = row.readingSpace === 'features' ? 'features' : 'tokens';
+  const stored = readReadingsColumn(row.readings as Uint8Array, row.readingEntries ?? 1);
+  const tokenText = space === 'tokens' ? await tokenTextOf() : null;
+  const entries = (list: readonly ReadingEntry[]) =>
+    list.map(({ index, value }) => {
+      const token = tokenText?.(index);
+      return token === null || token === undefined ? { index, value } : { index, value, token };
+    });
+  return picked.map((source) => {
+    const reading = stored[source];
+    if (reading === undefined) throw new Error(`readings of output ${row.outputIndex} lack row ${source}`);
+    return { space, top: entries(reading.top), bottom: entries(reading.bottom) };
+  });
 }
 
 async function missingOutput(db: Database, decompositionId: string, outputIndex: number, space: string) {

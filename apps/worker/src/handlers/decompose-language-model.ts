@@ -19,7 +19,10 @@ import { loadTokenizer } from '@bilinear-lab/text';
 import { decomposeInThreads } from '@bilinear-lab/threads';
 import { inputError } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
-import { eigenvectorRows, spectrumRows, type TokenText } from '../results/decomposition-rows.js';
+import { eigenvectorRows, spectrumRows } from '../results/decomposition-rows.js';
+
+/** A token's text for labels, when the model came with a tokenizer. */
+type TokenText = (token: number) => string | null;
 
 /** Outputs per stored part: ~1.3 MB of rows for a d = 512 layer at top-k 8. */
 const PART_OUTPUTS = 64;
@@ -79,14 +82,15 @@ export async function decomposeLanguageModel(
     );
   }
 
+  // Parts are stored while the threads go on with the next outputs: one store at a time, so a
+  // failed one stops the job at the next part, and memory holds at most two parts.
   let part: OutputDecomposition[] = [];
+  let storing: Promise<void> = Promise.resolve();
   let written = 0;
-  const storePart = async () => {
-    if (part.length === 0) return;
-    const outputs = part.map((output) => ({ ...output, label: label(output) }));
-    part = [];
+  const store = async (decomposed: OutputDecomposition[]) => {
+    const outputs = decomposed.map((output) => ({ ...output, label: label(output) }));
     const spectra = spectrumRows(decompositionId, { outputs });
-    const eigenvectors = eigenvectorRows(decompositionId, { outputs }, parameters.topK, tokenText);
+    const eigenvectors = eigenvectorRows(decompositionId, { outputs }, parameters.topK);
     await run.throwIfCancelled(`after ${stored.size + written} of ${tokens.length} outputs`);
     await run.storePart(async (tx) => {
       // skipDuplicates: a retry of a part whose transaction did reach the server writes nothing twice.
@@ -95,6 +99,14 @@ export async function decomposeLanguageModel(
     });
     written += outputs.length;
     run.progress(fraction(written), `stored ${stored.size + written} of ${tokens.length} outputs`);
+  };
+  const storePart = async () => {
+    const decomposed = part;
+    part = [];
+    await storing;
+    storing = decomposed.length === 0 ? Promise.resolve() : store(decomposed);
+    // Awaited by the next part or at the end; until then a failure must not count as unhandled.
+    storing.catch(() => {});
   };
 
   if (todo.length > 0) {
@@ -120,6 +132,8 @@ export async function decomposeLanguageModel(
           if (part.length >= PART_OUTPUTS) await storePart();
         },
       });
+      await storePart();
+      await storing;
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'DecompositionInputError' || name === 'ModelLayoutError' || name === 'ModelConfigError') {
@@ -127,7 +141,6 @@ export async function decomposeLanguageModel(
       }
       throw error;
     }
-    await storePart();
   }
   await run.commit(async (tx) => {
     await tx.decomposition.update({

@@ -1,16 +1,13 @@
 // A decomposition as the rows the API serves: one Spectrum per output, one Eigenvectors row per
 // output and space. Pure: typed arrays in, Prisma create inputs out.
 import type { Eigenpair, EigenvectorReading, OutputDecomposition } from '@bilinear-lab/core';
-import { float32Column, float64Column, type Prisma } from '@bilinear-lab/db';
+import { float32Column, float64Column, type Prisma, readingsColumn } from '@bilinear-lab/db';
 
 export type SpectrumRow = Prisma.SpectrumCreateManyInput;
 export type EigenvectorsRow = Prisma.EigenvectorsCreateManyInput;
 
 /** The outputs of a decomposition, or of the part of one a long job stores as it goes. */
 type Outputs = { outputs: readonly OutputDecomposition[] };
-
-/** A token's text for readings and labels, when the model came with a tokenizer. */
-export type TokenText = (token: number) => string | null;
 
 export function spectrumRows(decompositionId: string, decomposition: Outputs): SpectrumRow[] {
   return decomposition.outputs.map((output) => ({
@@ -34,7 +31,6 @@ export function eigenvectorRows(
   decompositionId: string,
   decomposition: Outputs,
   topK: number,
-  tokenText: TokenText | null = null,
 ): EigenvectorsRow[] {
   const rows: EigenvectorsRow[] = [];
   for (const output of decomposition.outputs) {
@@ -55,7 +51,7 @@ export function eigenvectorRows(
       dimension: d,
       vectors: stackRows(pairs, (pair) => pair.vectorModel, d),
       linearTerm: output.linearModel === null ? null : float64Column(output.linearModel),
-      ...readingsOf(pairs, tokenText),
+      ...readingsOf(pairs),
     });
     const inputDim = pairs[0]?.vectorInput?.length;
     if (inputDim !== undefined) {
@@ -79,25 +75,16 @@ function stackRows(pairs: Eigenpair[], vector: (pair: Eigenpair) => Float64Array
   return float32Column(stacked);
 }
 
-/** A language model's rows as read (tokens with their text, or input features); nothing for a classifier's. */
+/** A language model's rows as read (tokens or input features), in binary; nothing for a classifier's. */
 function readingsOf(
   pairs: readonly Eigenpair[],
-  tokenText: TokenText | null,
-): { readings?: Prisma.InputJsonValue } {
-  if (pairs.length === 0 || pairs.some((pair) => pair.reading === null)) return {};
-  const entries = (reading: EigenvectorReading, list: EigenvectorReading['top']) =>
-    list.map(({ index, value }) => {
-      const token = reading.space === 'tokens' ? tokenText?.(index) : null;
-      return token === null || token === undefined ? { index, value } : { index, value, token };
-    });
+): Pick<EigenvectorsRow, 'readingSpace' | 'readingEntries' | 'readings'> {
+  const first = pairs[0]?.reading;
+  if (!first || pairs.some((pair) => pair.reading === null)) return {};
+  const readings = pairs.map((pair) => pair.reading as EigenvectorReading);
   return {
-    readings: pairs.map((pair) => {
-      const reading = pair.reading as EigenvectorReading;
-      return {
-        space: reading.space,
-        top: entries(reading, reading.top),
-        bottom: entries(reading, reading.bottom),
-      };
-    }),
+    readingSpace: first.space,
+    readingEntries: first.top.length,
+    readings: readingsColumn(readings, first.top.length),
   };
 }

@@ -24,6 +24,7 @@ import {
   eigenvectorBody,
   type ResponseBody,
 } from '../../services/decomposition-results.js';
+import { ModelTokenizers } from '../../services/model-tokenizers.js';
 import { modelFor, projectFor } from '../../services/resources.js';
 import { type CachedResponse, etagOf, matchesEtag, ResponseCache } from '../../services/response-cache.js';
 import { once } from '../../services/single-flight.js';
@@ -56,6 +57,7 @@ interface Built {
 
 const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { config }) => {
   const cache = new ResponseCache(tuningOf(config).responseCacheBytes);
+  const tokenizers = new ModelTokenizers(app.artifacts);
 
   // Bodies being built: a burst of requests for one uncached body waits on a single build.
   const building = new Map<string, Promise<Built | null>>();
@@ -218,7 +220,13 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
       const query = request.query;
       const variant = `${index}|${query.space}|${query.k ?? ''}|${query.sign}|${query.format}`;
       return serve(request, reply, decompositionId, variant, (decomposition) =>
-        eigenvectorBody(app.db, decomposition, index, query),
+        eigenvectorBody(app.db, decomposition, index, query, async () => {
+          const model = await app.db.model.findUnique({
+            where: { id: decomposition.modelId },
+            select: { config: true },
+          });
+          return model === null ? null : tokenizers.tokenText(model.config);
+        }),
       );
     },
   );
