@@ -47,19 +47,24 @@ export function randomInputs(count: number, n: number, seed: number): Float64Arr
   return Float64Array.from({ length: count * n }, () => uniform());
 }
 
+/** Float32 [rows, cols] tensors of N(0, scale²) entries, drawn in order from one seeded stream. */
+function seededTensors(seed: number) {
+  const gaussian = seededGaussian(seed);
+  return (name: string, rows: number, cols: number, scale: number) => ({
+    name,
+    dtype: 'F32' as const,
+    shape: [rows, cols],
+    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
+  });
+}
+
 /**
  * A seeded one-layer MNIST-layout classifier (784 → d → 10) as a safetensors file in the PyTorch
  * reference layout (embed.weight, blocks.0.weight = [W; V], head.weight), float32: what benchmarks
  * and browser tests upload when the work, not the weights' values, is what they measure.
  */
 export function randomMnistModelFile(d: number, seed = 512): Uint8Array {
-  const gaussian = seededGaussian(seed);
-  const tensor = (name: string, rows: number, cols: number, scale: number) => ({
-    name,
-    dtype: 'F32' as const,
-    shape: [rows, cols],
-    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
-  });
+  const tensor = seededTensors(seed);
   return writeSafetensors([
     tensor('embed.weight', d, 784, 1 / 28),
     tensor('blocks.0.weight', 2 * d, d, 1 / Math.sqrt(d)),
@@ -84,13 +89,7 @@ export function randomLanguageModelFolder(
   seed = 4096,
 ): { weights: Uint8Array; config: Record<string, unknown> } {
   const { vocab, d, hidden, layers } = shape;
-  const gaussian = seededGaussian(seed);
-  const tensor = (name: string, rows: number, cols: number, scale: number) => ({
-    name,
-    dtype: 'F32' as const,
-    shape: [rows, cols],
-    data: Float32Array.from({ length: rows * cols }, () => scale * gaussian()),
-  });
+  const tensor = seededTensors(seed);
   const tensors = [tensor('transformer.wte.weight', vocab, d, 1)];
   for (let i = 0; i < layers; i++) {
     tensors.push(tensor(`transformer.h.${i}.mlp.w.weight`, 2 * hidden, d, 1 / Math.sqrt(d)));

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   MetricsQuerySchema,
   ModelImportedSchema,
@@ -14,6 +13,7 @@ import { z } from 'zod';
 import { type ApiConfig, tuningOf } from '../../env.js';
 import { conflict, notFound } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
+import { sendArtifact } from '../../services/artifact-download.js';
 import { importModel } from '../../services/import-model.js';
 import { ModelInspectionPool } from '../../services/model-inspection-pool.js';
 import { modelFor, projectFor } from '../../services/resources.js';
@@ -170,20 +170,9 @@ const modelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { 
       }
       const info = await app.artifacts.info(model.checkpointArtifactId);
       if (info === null) throw notFound('checkpoint of model', model.id);
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', String(info.byteLength))
-        .header('content-disposition', contentDisposition(info.fileName))
-        .header('x-checksum-sha256', info.sha256)
-        .send(Readable.from(app.artifacts.stream(info.id)));
+      return sendArtifact(app, reply, info);
     },
   );
 };
-
-/** An attachment header whose file name survives any characters (RFC 6266 / 5987). */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 export default modelRoutes;

@@ -1,13 +1,12 @@
-import { Readable } from 'node:stream';
 import { SparseAutoencoderSchema } from '@bilinear-lab/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiConfig } from '../../env.js';
 import { notFound } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
+import { sendArtifact } from '../../services/artifact-download.js';
 import { importSae, saeView } from '../../services/import-sae.js';
 import { modelFor, saeFor } from '../../services/resources.js';
-import { contentDisposition } from '../models/index.js';
 import { errorResponses } from '../schemas.js';
 
 const ModelParamsSchema = z.object({ modelId: z.uuid() });
@@ -87,12 +86,7 @@ const saeRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { co
       const info =
         sae.checkpointArtifactId === null ? null : await app.artifacts.info(sae.checkpointArtifactId);
       if (info === null) throw notFound('checkpoint of SAE', sae.id);
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', String(info.byteLength))
-        .header('content-disposition', contentDisposition(info.fileName))
-        .header('x-checksum-sha256', info.sha256)
-        .send(Readable.from(app.artifacts.stream(info.id)));
+      return sendArtifact(app, reply, info);
     },
   );
 };
