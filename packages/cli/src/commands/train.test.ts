@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TrainingConfigSchema } from '@bilinear-lab/contracts';
 import { parseSafetensors } from '@bilinear-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, EXAMPLE_MODEL, runCli, runCliUntil, temporaryDirectory } from '../testing/cli.js';
@@ -28,6 +29,30 @@ function trainJson(run: CliRun): TrainJson {
 // A small, quick MNIST run: 16 steps of 500 digits. The learning rate is raised from the default
 // 1e-3 so that a single epoch gets well above chance.
 const SMALL_MNIST = ['--dataset', 'mnist', '--hidden', '32', '--batch', '500', '--lr', '1e-2'];
+
+describe('bilinear train defaults', () => {
+  it("are the platform's (API, dashboard, demo), with the reference's batch named in the help", () => {
+    const help = runCli(['train', '--help']);
+    expect(help.code).toBe(0);
+    // One block per option: its line and the wrapped lines of its description.
+    const options = help.stdout
+      .split(/\n(?=\s{2}(?:-\w, )?--)/)
+      .map((block) => block.trim().replace(/\s+/g, ' '));
+    const option = (flag: string) => options.find((block) => block.startsWith(flag)) ?? '';
+    const platform = TrainingConfigSchema.parse({});
+    const defaults: [flag: string, value: number][] = [
+      ['--hidden <d>', platform.hiddenDim],
+      ['--epochs <n>', platform.epochs],
+      ['--batch <n>', platform.batchSize],
+      ['--lr <rate>', platform.learningRate],
+      ['--weight-decay <wd>', platform.weightDecay],
+      ['--input-noise <std>', platform.inputNoise],
+      ['--seed <n>', platform.seed],
+    ];
+    for (const [flag, value] of defaults) expect(option(flag), flag).toContain(`(default: ${value})`);
+    expect(option('--batch <n>')).toMatch(/reference code's 2048/);
+  });
+});
 
 describe('bilinear train on the toy task', () => {
   it('trains with the toy defaults (d = 6, no input noise) and ends with one JSON line', () => {
