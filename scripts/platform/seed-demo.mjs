@@ -1,57 +1,77 @@
 // The demo a first `npm start` leaves behind: a project "demo" with the bundled MNIST model trained
-// on the default config, then decomposed (top 16 eigenvectors per class). Everything goes through
-// the public API, as a user's script would.
+// twice on the default config — two seeds, so the Compare page has two runs to overlay on the first
+// visit — each then decomposed (top 16 eigenvectors per class). Everything goes through the public
+// API, as a user's script would.
 //
-// Idempotent across restarts: when "demo" exists it is not seeded again; an earlier start that was
-// stopped half way (training still queued, or the decomposition never requested) is carried on.
+// Idempotent across restarts: when "demo" exists without the demo model (someone's own project of
+// that name) nothing is seeded; an earlier start that was stopped half way (training still queued, a
+// decomposition never requested, or a demo from before the second seed) is carried on.
 
 export const DEMO_PROJECT = 'demo';
 export const DEMO_MODEL = 'mnist-demo';
+const DEMO_MODELS = [
+  { name: DEMO_MODEL, config: {} },
+  { name: `${DEMO_MODEL}-seed-7`, config: { seed: 7 } },
+];
 const DEMO_DECOMPOSITION = { topK: 16 };
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 export async function seedDemo({ apiUrl, adminKey, log, signal }) {
   const api = apiClient(apiUrl, adminKey, signal);
-  const existing = listOf(await api.get('/api/v1/projects')).find((project) => project.name === DEMO_PROJECT);
-
-  let modelId;
-  let trainJobId;
-  if (existing) {
-    const model = listOf(await api.get(`/api/v1/projects/${existing.id}/models`)).find(
-      (candidate) => candidate.name === DEMO_MODEL,
-    );
-    if (!model) {
-      log.info(`project "${DEMO_PROJECT}" exists already (${existing.id}); not seeding`);
+  let project = listOf(await api.get('/api/v1/projects')).find(
+    (candidate) => candidate.name === DEMO_PROJECT,
+  );
+  let existing = [];
+  if (project) {
+    existing = listOf(await api.get(`/api/v1/projects/${project.id}/models`));
+    if (!existing.some((model) => model.name === DEMO_MODEL)) {
+      log.info(`project "${DEMO_PROJECT}" exists already (${project.id}); not seeding`);
       return;
     }
-    if (model.status === 'failed' || model.status === 'cancelled') {
-      log.info(`the demo model's training ${model.status} earlier (job ${model.jobId}); not seeding again`);
-      return;
-    }
-    modelId = model.id;
-    trainJobId = model.status === 'completed' ? null : model.jobId;
   } else {
-    const project = await api.post('/api/v1/projects', { name: DEMO_PROJECT });
+    project = await api.post('/api/v1/projects', { name: DEMO_PROJECT });
     log.info(`created project "${DEMO_PROJECT}" (${project.id})`);
-    const trained = await api.post(`/api/v1/projects/${project.id}/models/train`, {
-      dataset: 'mnist',
-      name: DEMO_MODEL,
-      config: {},
-    });
-    log.info(
-      `training ${DEMO_MODEL} on the bundled MNIST digits (default config): model ${trained.modelId}, job ${trained.jobId}`,
-    );
-    modelId = trained.modelId;
-    trainJobId = trained.jobId;
   }
 
+  // Both trainings are queued first, so a second worker (or a free one) can take the other.
+  const runs = [];
+  for (const demo of DEMO_MODELS) {
+    const model = existing.find((candidate) => candidate.name === demo.name);
+    if (model && (model.status === 'failed' || model.status === 'cancelled')) {
+      log.info(
+        `the demo model ${demo.name}'s training ${model.status} earlier (job ${model.jobId}); not seeding it again`,
+      );
+      continue;
+    }
+    if (model) {
+      runs.push({
+        name: demo.name,
+        modelId: model.id,
+        trainJobId: model.status === 'completed' ? null : model.jobId,
+      });
+      continue;
+    }
+    const trained = await api.post(`/api/v1/projects/${project.id}/models/train`, {
+      dataset: 'mnist',
+      name: demo.name,
+      config: demo.config,
+    });
+    log.info(
+      `training ${demo.name} on the bundled MNIST digits (default config${demo.config.seed === undefined ? '' : `, seed ${demo.config.seed}`}): model ${trained.modelId}, job ${trained.jobId}`,
+    );
+    runs.push({ name: demo.name, modelId: trained.modelId, trainJobId: trained.jobId });
+  }
+  for (const run of runs) await trainAndDecompose(api, apiUrl, run, log, signal);
+}
+
+async function trainAndDecompose(api, apiUrl, { name, modelId, trainJobId }, log, signal) {
   if (trainJobId) {
-    const job = await waitForJob(api, trainJobId, `training ${DEMO_MODEL}`, log, signal);
+    const job = await waitForJob(api, trainJobId, `training ${name}`, log, signal);
     if (job.status !== 'completed') return;
     const model = await api.get(`/api/v1/models/${modelId}`);
     const accuracy = model.metrics?.testAccuracy;
     log.info(
-      `trained ${DEMO_MODEL}${typeof accuracy === 'number' ? `: test accuracy ${(accuracy * 100).toFixed(2)} %` : ''}`,
+      `trained ${name}${typeof accuracy === 'number' ? `: test accuracy ${(accuracy * 100).toFixed(2)} %` : ''}`,
     );
   }
 
@@ -61,15 +81,15 @@ export async function seedDemo({ apiUrl, adminKey, log, signal }) {
     DEMO_DECOMPOSITION,
   );
   if (response.status === 200) {
-    log.info(`the demo is in place already: decomposition ${body.decompositionId}`);
+    log.info(`${name} is decomposed already: decomposition ${body.decompositionId}`);
     return;
   }
   log.info(
-    `decomposing ${DEMO_MODEL} (top ${DEMO_DECOMPOSITION.topK}): decomposition ${body.decompositionId}, job ${body.jobId}`,
+    `decomposing ${name} (top ${DEMO_DECOMPOSITION.topK}): decomposition ${body.decompositionId}, job ${body.jobId}`,
   );
-  const job = await waitForJob(api, body.jobId, `decomposing ${DEMO_MODEL}`, log, signal);
+  const job = await waitForJob(api, body.jobId, `decomposing ${name}`, log, signal);
   if (job.status === 'completed') {
-    log.info(`demo ready: GET ${apiUrl}/api/v1/decompositions/${body.decompositionId}`);
+    log.info(`${name} ready: GET ${apiUrl}/api/v1/decompositions/${body.decompositionId}`);
   }
 }
 
