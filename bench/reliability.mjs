@@ -36,7 +36,14 @@ import { randomLanguageModelFolder, randomMnistModelFile, randomSaeFolder } from
 import { DatasetError, encodeIdx, IDX_FILE_NAMES, parseIdx } from '@bilinear-lab/datasets';
 import { createOwnPostgres, createTestSchema, openDatabase } from '@bilinear-lab/db';
 import { connectRedis, isAbandoned, openQueue, readQueueJob } from '@bilinear-lab/jobs';
-import { CorpusError, loadTokenizer, readCorpusDocuments, TokenizerError } from '@bilinear-lab/text';
+import {
+  CorpusError,
+  loadTokenizer,
+  readCorpusDocuments,
+  TokenizerError,
+  WORDPIECE_SPECIAL_TOKENS,
+  wordPieceRecipeJson,
+} from '@bilinear-lab/text';
 import autocannon from 'autocannon';
 import fc from 'fast-check';
 
@@ -359,6 +366,8 @@ async function seedWorld() {
   const lmForm = new FormData();
   lmForm.append('file', new Blob([lm.weights]), 'model.safetensors');
   lmForm.append('config', new Blob([JSON.stringify(lm.config)]), 'config.json');
+  const vocabulary = [...WORDPIECE_SPECIAL_TOKENS, ...'abcdefghijklmnopqrstuvwxyz', '##s', '##e', '##d'];
+  lmForm.append('tokenizer', new Blob([JSON.stringify(wordPieceRecipeJson(vocabulary))]), 'tokenizer.json');
   const languageModel = await must('POST', `/api/v1/projects/${project.id}/models/import`, {
     key: owner,
     body: lmForm,
@@ -381,7 +390,8 @@ async function seedWorld() {
     keys: { owner, viewer, stranger, loner, revoked: revokable.key },
     ids: {
       projectId: project.id,
-      modelId: imported.modelId,
+      // The language model: every model route answers it, the tokenizer lookup too.
+      modelId: languageModel.modelId,
       decompositionId: decomposition.decompositionId,
       jobId: decomposition.jobId,
       datasetId: dataset?.id,
@@ -440,6 +450,7 @@ const BODIES = {
   'post /api/v1/models/{modelId}/decompositions': { topK: 2 },
 };
 const QUERIES = {
+  '/api/v1/models/{modelId}/tokenize': '?text=bed',
   '/api/v1/decompositions/{decompositionId}/outputs/{index}/eigenvectors': '?space=input&k=2',
 };
 

@@ -68,6 +68,21 @@ describe.skipIf(!present)(
       await platform?.stop();
     }, 30_000);
 
+    it("looks tokens up by text with the model's own tokenizer, as HF tokenizers encodes them", async () => {
+      const reference = JSON.parse(readFileSync(join(LM, 'tokenizer.reference.json'), 'utf8')) as {
+        samples: { text: string; ids: number[] }[];
+      };
+      for (const sample of reference.samples.slice(0, 4)) {
+        const encoded = await api.get(
+          `/api/v1/models/${modelId}/tokenize?text=${encodeURIComponent(sample.text)}`,
+        );
+        expect(encoded.status, JSON.stringify(encoded.body)).toBe(200);
+        // HF's ids begin with [BOS] (id 1); the lookup adds no special tokens.
+        expect(encoded.body.ids).toEqual(sample.ids.slice(1));
+        expect(encoded.body.tokens).toHaveLength(sample.ids.length - 1);
+      }
+    });
+
     async function decompose(body: Record<string, unknown>): Promise<string> {
       const queued = await api.post(`/api/v1/models/${modelId}/decompositions`, body);
       expect(queued.status, JSON.stringify(queued.body)).toBe(202);

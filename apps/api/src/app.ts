@@ -23,6 +23,7 @@ import memberRoutes from './routes/members/index.js';
 import modelRoutes from './routes/models/index.js';
 import projectRoutes from './routes/projects/index.js';
 import saeRoutes from './routes/saes/index.js';
+import tokenRoutes from './routes/tokens/index.js';
 import workerRoutes from './routes/workers/index.js';
 
 export const API_PREFIX = '/api/v1';
@@ -90,6 +91,7 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
   await app.register(datasetRoutes, v1);
   await app.register(modelRoutes, v1);
   await app.register(saeRoutes, v1);
+  await app.register(tokenRoutes, v1);
   await app.register(decompositionRoutes, v1);
   await app.register(jobRoutes, v1);
   await app.register(workerRoutes, v1);

@@ -1,12 +1,16 @@
-// Postgres: the Prisma client (a modest pool: most reads are cached) and the artifact store.
+// Postgres: the Prisma client (a modest pool: most reads are cached), the artifact store, and the
+// language models' tokenizers read from it.
 import { type ArtifactStore, type Database, openDatabase, PostgresArtifactStore } from '@bilinear-lab/db';
 import { type ApiConfig, tuningOf } from '../env.js';
+import { ModelTokenizers } from '../services/model-tokenizers.js';
 import { globalPlugin } from './global-plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
     artifacts: ArtifactStore;
+    /** Language models' tokenizers, loaded from their artifacts once and kept for the models being read. */
+    tokenizers: ModelTokenizers;
     /** The Postgres schema holding the tables, for the few raw statements. */
     dbSchema: string;
   }
@@ -19,7 +23,9 @@ export const dbPlugin = globalPlugin('db', async (app, config: ApiConfig) => {
     ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
   });
   app.decorate('db', db);
-  app.decorate('artifacts', new PostgresArtifactStore(db));
+  const artifacts = new PostgresArtifactStore(db);
+  app.decorate('artifacts', artifacts);
+  app.decorate('tokenizers', new ModelTokenizers(artifacts));
   app.decorate('dbSchema', config.databaseSchema ?? 'public');
   app.addHook('onClose', async () => {
     await db.$disconnect();

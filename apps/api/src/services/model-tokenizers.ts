@@ -18,6 +18,12 @@ export class ModelTokenizers {
 
   /** The token text of a model whose record names a tokenizer (Model.config.tokenizer); else null. */
   async tokenText(modelConfig: unknown): Promise<TokenText | null> {
+    const tokenizer = await this.tokenizer(modelConfig);
+    return tokenizer === null ? null : (token) => tokenizer.idToToken(token);
+  }
+
+  /** The tokenizer a model's record names (Model.config.tokenizer), or null when it has none. */
+  async tokenizer(modelConfig: unknown): Promise<Tokenizer | null> {
     const artifactId = (modelConfig as { tokenizer?: { artifactId?: unknown } | null } | null)?.tokenizer
       ?.artifactId;
     if (typeof artifactId !== 'string') return null;
@@ -30,8 +36,7 @@ export class ModelTokenizers {
       }
     } else this.loaded.delete(artifactId);
     this.loaded.set(artifactId, tokenizer);
-    const ready = await tokenizer;
-    return ready === null ? null : (token) => ready.idToToken(token);
+    return tokenizer;
   }
 
   private async load(artifactId: string): Promise<Tokenizer | null> {

@@ -5,6 +5,7 @@ import { useMemo, useRef, useState } from 'react';
 import { type JobEventData, useJobEvents } from '@/lib/job-events';
 import type { TrainingMetric } from '@/lib/types';
 import { LineChart } from './line-chart';
+import { useRunStatus } from './run-status';
 import { StatusBadge } from './status-badge';
 
 interface Row {
@@ -72,21 +73,29 @@ export function RunLive({
     for (const metric of initialMetrics) mergeMetric(rows.current, metric);
   }
   const [version, setVersion] = useState(0);
-  const [status, setStatus] = useState(initialStatus);
+  const run = useRunStatus();
+  const [ownStatus, setOwnStatus] = useState(initialStatus);
+  const status = run?.status ?? ownStatus;
+  const setStatus = (next: string) => {
+    setOwnStatus(next);
+    run?.update(next);
+  };
   const [progress, setProgress] = useState(initialProgress);
   const [message, setMessage] = useState<string>('');
   const [totalSteps, setTotalSteps] = useState<number | null>(null);
   const [log, setLog] = useState<string[]>([]);
   const pendingFrame = useRef(false);
 
-  const appendLog = (line: string) =>
-    setLog((lines) => [
-      ...lines.slice(-(MAX_LOG_LINES - 1)),
-      `${new Date().toLocaleTimeString('en-GB')}  ${line}`,
-    ]);
+  const appendLog = (at: Date, line: string) =>
+    setLog((lines) => [...lines.slice(-(MAX_LOG_LINES - 1)), `${clockTime(at)}  ${line}`]);
 
-  useJobEvents(jobId, LIVE_STATUSES.has(initialStatus), (event: JobEventData) => {
-    if (event.type === 'metrics') {
+  // A finished job's stream is its stored log, replayed: it fills the Log, and leaves the status,
+  // the bar and the curves (the server rendered them from the stored results) as they are.
+  const live = LIVE_STATUSES.has(initialStatus);
+  useJobEvents(jobId, true, (event: JobEventData, at: Date) => {
+    if (event.type === 'metrics' && !live) {
+      if (event.kind === 'epoch') appendLog(at, epochLine(event));
+    } else if (event.type === 'metrics') {
       mergeMetric(rows.current, event);
       setTotalSteps(event.totalSteps);
       // Many steps can arrive in one burst: redraw once per animation frame.
@@ -97,23 +106,22 @@ export function RunLive({
           setVersion((value) => value + 1);
         });
       }
-      if (event.kind === 'epoch') {
-        appendLog(
-          `epoch ${event.epoch}: loss ${event.loss.toFixed(4)}, test accuracy ${event.testAccuracy != null ? (event.testAccuracy * 100).toFixed(2) : '—'} %`,
-        );
-      }
+      if (event.kind === 'epoch') appendLog(at, epochLine(event));
     } else if (event.type === 'progress') {
+      if (!live) return;
       setProgress(event.progress);
       if (event.message) setMessage(event.message);
     } else if (event.type === 'state') {
-      setStatus(event.status);
       appendLog(
+        at,
         `state ${event.status}${event.attempt ? ` (attempt ${event.attempt})` : ''}${event.workerId ? ` on ${event.workerId}` : ''}${event.error ? `: ${event.error}` : ''}`,
       );
+      if (!live) return;
+      setStatus(event.status);
       // A finished job has final metrics and a checkpoint: reload the server-rendered parts.
       if (!LIVE_STATUSES.has(event.status)) router.refresh();
     } else if (event.type === 'log') {
-      appendLog(`${event.level}: ${event.message}`);
+      appendLog(at, `${event.level}: ${event.message}`);
     }
   });
 
@@ -148,10 +156,12 @@ export function RunLive({
           >
             <div style={{ width: `${Math.round(shownProgress * 100)}%` }} />
           </div>
-          <span className="muted" style={{ minWidth: '16rem' }}>
+          <span className="muted" style={{ minWidth: '16rem' }} data-testid="progress-text">
             {Math.round(shownProgress * 100)} %{epochs ? ` · epoch ${series.lastEpoch} of ${epochs}` : ''}
             {totalSteps ? ` · step ${series.step.at(-1) ?? 0} of ${totalSteps}` : ''}
-            {message ? ` · ${message}` : ''}
+            {/* The worker's message repeats the epoch and step the curves already count; once
+                metrics arrive only those are shown, so the line names one step, not two. */}
+            {message && !(totalSteps && message.startsWith('epoch ')) ? ` · ${message}` : ''}
           </span>
         </div>
       </div>
@@ -202,8 +212,20 @@ export function RunLive({
       </p>
       <h3>Log</h3>
       <pre className="log" role="log" aria-label="Job log" data-testid="job-log">
-        {log.length === 0 ? 'No events yet.' : log.join('\n')}
+        {log.length > 0 ? log.join('\n') : jobId ? 'No events yet.' : 'No job log (an imported model).'}
       </pre>
     </section>
   );
+}
+
+function epochLine(event: Extract<JobEventData, { type: 'metrics' }>): string {
+  const accuracy = event.testAccuracy != null ? `${(event.testAccuracy * 100).toFixed(2)} %` : '—';
+  return `epoch ${event.epoch}: loss ${event.loss.toFixed(4)}, test accuracy ${accuracy}`;
+}
+
+/** HH:mm:ss, plus the ISO date when the event is from another day (a replayed log). */
+function clockTime(at: Date): string {
+  const iso = at.toISOString();
+  const time = at.toLocaleTimeString('en-GB');
+  return iso.slice(0, 10) === new Date().toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
 }

@@ -24,7 +24,6 @@ import {
   eigenvectorBody,
   type ResponseBody,
 } from '../../services/decomposition-results.js';
-import { ModelTokenizers } from '../../services/model-tokenizers.js';
 import { modelFor, projectFor } from '../../services/resources.js';
 import { type CachedResponse, etagOf, matchesEtag, ResponseCache } from '../../services/response-cache.js';
 import { once } from '../../services/single-flight.js';
@@ -57,7 +56,6 @@ interface Built {
 
 const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { config }) => {
   const cache = new ResponseCache(tuningOf(config).responseCacheBytes);
-  const tokenizers = new ModelTokenizers(app.artifacts);
 
   // Bodies being built: a burst of requests for one uncached body waits on a single build.
   const building = new Map<string, Promise<Built | null>>();
@@ -225,7 +223,7 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
             where: { id: decomposition.modelId },
             select: { config: true },
           });
-          return model === null ? null : tokenizers.tokenText(model.config);
+          return model === null ? null : app.tokenizers.tokenText(model.config);
         }),
       );
     },

@@ -4,8 +4,9 @@ import { notFound } from 'next/navigation';
 import { DecomposeForm } from '@/components/decompose-form';
 import { JobControls } from '@/components/job-controls';
 import { RunLive } from '@/components/run-live';
+import { RunDuration, RunStatusBadge, RunStatusProvider } from '@/components/run-status';
 import { StatusBadge } from '@/components/status-badge';
-import { dateTime, duration, number, percent } from '@/lib/format';
+import { dateTime, number, percent } from '@/lib/format';
 import { PlatformError, platform, projectWithRole } from '@/lib/platform';
 import type { DecompositionSummary, Job, TrainingMetric, Worker } from '@/lib/types';
 
@@ -30,95 +31,119 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
   const metricsSummary = (model.metrics ?? {}) as Record<string, unknown>;
 
   return (
-    <main className="page">
-      <div className="spread">
-        <h1>
-          {model.name} <StatusBadge status={model.status} />
-        </h1>
-        {job ? <JobControls jobId={job.id} status={job.status} canWrite={canWrite} /> : null}
-      </div>
-      <div className="grid-3">
-        <section className="panel" aria-labelledby="run-facts">
-          <h2 id="run-facts" style={{ marginTop: 0 }}>
-            Run
-          </h2>
-          <dl className="facts">
-            <dt>Source</dt>
-            <dd>{model.source}</dd>
-            <dt>Dataset</dt>
-            <dd>{model.dataset ?? '—'}</dd>
-            <dt>Test accuracy</dt>
-            <dd data-testid="test-accuracy">{percent(model.metrics?.testAccuracy)}</dd>
-            <dt>Test loss</dt>
-            <dd>{number(metricsSummary.testLoss as number | undefined)}</dd>
-            <dt>Samples / s</dt>
-            <dd>{number(metricsSummary.samplesPerSecond as number | undefined, 5)}</dd>
-            <dt>Backend</dt>
-            <dd>{model.backend ?? worker?.backend ?? '—'}</dd>
-            <dt>Worker</dt>
-            <dd className="mono">{job?.workerId ?? '—'}</dd>
-            <dt>Device</dt>
-            <dd>{worker?.device ?? '—'}</dd>
-            <dt>Attempts</dt>
-            <dd>{job ? `${job.attempts} of ${job.maxAttempts}` : '—'}</dd>
-            <dt>Created</dt>
-            <dd>{dateTime(model.createdAt)}</dd>
-            <dt>Duration</dt>
-            <dd>{job ? duration(job.startedAt, job.finishedAt) : '—'}</dd>
-          </dl>
-          {job?.error ? (
-            <p className="error" role="alert">
-              {job.error}
-            </p>
-          ) : null}
-        </section>
-        <section className="panel" aria-labelledby="run-config">
-          <h2 id="run-config" style={{ marginTop: 0 }}>
-            Config
-          </h2>
-          <dl className="facts">
-            {Object.entries(model.config).map(([name, value]) => (
-              <div key={name} style={{ display: 'contents' }}>
-                <dt>{name}</dt>
-                <dd className="mono">{typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>
-              </div>
-            ))}
-          </dl>
-        </section>
-        <section className="panel" aria-labelledby="run-decompositions">
-          <h2 id="run-decompositions" style={{ marginTop: 0 }}>
-            Decompositions
-          </h2>
-          {decompositions.length === 0 ? (
-            <p className="muted">None yet.</p>
-          ) : (
-            <ul>
-              {decompositions.map((decomposition) => (
-                <li key={decomposition.id}>
-                  <Link href={`/projects/${projectId}/decompositions/${decomposition.id}`}>
-                    top-{decomposition.parameters.topK}
-                    {decomposition.parameters.hosvd ? ' + HOSVD' : ''}
-                    {decomposition.parameters.adversarial ? ' + adversarial masks' : ''}
-                  </Link>{' '}
-                  <StatusBadge status={decomposition.status} />
-                </li>
+    <RunStatusProvider
+      initial={{
+        status: job?.status ?? model.status,
+        startedAt: job?.startedAt ?? null,
+        finishedAt: job?.finishedAt ?? null,
+      }}
+    >
+      <main className="page">
+        <div className="spread">
+          <h1>
+            {model.name} <RunStatusBadge fallback={model.status} />
+          </h1>
+          {job ? <JobControls jobId={job.id} status={job.status} canWrite={canWrite} /> : null}
+        </div>
+        <div className="grid-3">
+          <section className="panel" aria-labelledby="run-facts">
+            <h2 id="run-facts" style={{ marginTop: 0 }}>
+              Run
+            </h2>
+            <dl className="facts">
+              <dt>Source</dt>
+              <dd>{model.source}</dd>
+              <dt>Dataset</dt>
+              <dd>{model.dataset ?? '—'}</dd>
+              <dt>Test accuracy</dt>
+              <dd data-testid="test-accuracy">{percent(model.metrics?.testAccuracy)}</dd>
+              <dt>Test loss</dt>
+              <dd>{number(metricsSummary.testLoss as number | undefined)}</dd>
+              <dt>Samples / s</dt>
+              <dd>{number(metricsSummary.samplesPerSecond as number | undefined, 5)}</dd>
+              <dt>Backend</dt>
+              <dd>{model.backend ?? worker?.backend ?? '—'}</dd>
+              <dt>Worker</dt>
+              <dd className="mono">{job?.workerId ?? '—'}</dd>
+              <dt>Device</dt>
+              <dd>{worker?.device ?? '—'}</dd>
+              <dt>Attempts</dt>
+              <dd>{job ? `${job.attempts} of ${job.maxAttempts}` : '—'}</dd>
+              <dt>Created</dt>
+              <dd>{dateTime(model.createdAt)}</dd>
+              <dt>Duration</dt>
+              <dd>{job ? <RunDuration /> : '—'}</dd>
+              <dt>Checkpoint</dt>
+              <dd>
+                {model.status === 'completed' ? (
+                  <a
+                    href={`/api/platform/models/${encodeURIComponent(model.id)}/checkpoint`}
+                    download
+                    data-testid="download-checkpoint"
+                  >
+                    Download the checkpoint
+                  </a>
+                ) : (
+                  '—'
+                )}
+              </dd>
+            </dl>
+            {job?.error ? (
+              <p className="error" role="alert">
+                {job.error}
+              </p>
+            ) : null}
+          </section>
+          <section className="panel" aria-labelledby="run-config">
+            <h2 id="run-config" style={{ marginTop: 0 }}>
+              Config
+            </h2>
+            <dl className="facts">
+              {Object.entries(model.config).map(([name, value]) => (
+                <div key={name} style={{ display: 'contents' }}>
+                  <dt>{name}</dt>
+                  <dd className="mono">
+                    {typeof value === 'object' ? JSON.stringify(value) : String(value)}
+                  </dd>
+                </div>
               ))}
-            </ul>
-          )}
-          {canWrite && model.status === 'completed' ? (
-            <DecomposeForm projectId={projectId} modelId={modelId} />
-          ) : model.status !== 'completed' ? (
-            <p className="muted">Decompose once the model has a checkpoint.</p>
-          ) : null}
-        </section>
-      </div>
-      <RunLive
-        jobId={model.jobId}
-        status={job?.status ?? model.status}
-        initialProgress={job?.progress ?? 0}
-        initialMetrics={metrics}
-        epochs={Number((model.config as Record<string, unknown>).epochs ?? 0) || null}
-      />
-    </main>
+            </dl>
+          </section>
+          <section className="panel" aria-labelledby="run-decompositions">
+            <h2 id="run-decompositions" style={{ marginTop: 0 }}>
+              Decompositions
+            </h2>
+            {decompositions.length === 0 ? (
+              <p className="muted">None yet.</p>
+            ) : (
+              <ul>
+                {decompositions.map((decomposition) => (
+                  <li key={decomposition.id}>
+                    <Link href={`/projects/${projectId}/decompositions/${decomposition.id}`}>
+                      top-{decomposition.parameters.topK}
+                      {decomposition.parameters.hosvd ? ' + HOSVD' : ''}
+                      {decomposition.parameters.adversarial ? ' + adversarial masks' : ''}
+                    </Link>{' '}
+                    <StatusBadge status={decomposition.status} />
+                  </li>
+                ))}
+              </ul>
+            )}
+            {canWrite && model.status === 'completed' ? (
+              <DecomposeForm projectId={projectId} modelId={modelId} />
+            ) : model.status !== 'completed' ? (
+              <p className="muted">Decompose once the model has a checkpoint.</p>
+            ) : null}
+          </section>
+        </div>
+        <RunLive
+          jobId={model.jobId}
+          status={job?.status ?? model.status}
+          initialProgress={job?.progress ?? 0}
+          initialMetrics={metrics}
+          epochs={Number((model.config as Record<string, unknown>).epochs ?? 0) || null}
+        />
+      </main>
+    </RunStatusProvider>
   );
 }

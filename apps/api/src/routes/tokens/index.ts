@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiConfig } from '../../env.js';
+import { unprocessable } from '../../errors.js';
+import { modelFor } from '../../services/resources.js';
+import { errorResponses } from '../schemas.js';
+
+const ModelParamsSchema = z.object({ modelId: z.uuid() });
+const TokenizeQuerySchema = z
+  .object({ text: z.string().min(1).max(10_000).describe('the text to encode') })
+  .strict();
+const TokenizedSchema = z.object({
+  ids: z.array(z.number().int()),
+  tokens: z.array(z.string()),
+});
+
+/** A language model's tokens: type a word and find the token ids it becomes, to decompose or look up. */
+const tokenRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) => {
+  app.get(
+    '/models/:modelId/tokenize',
+    {
+      schema: {
+        tags: ['models'],
+        summary:
+          "A text as the language model's tokenizer encodes it (no special tokens): ids and their tokens",
+        description: 'Answers 422 `no-tokenizer` for a model imported or trained without a tokenizer.json.',
+        params: ModelParamsSchema,
+        querystring: TokenizeQuerySchema,
+        response: { 200: TokenizedSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const model = await modelFor(app, request, request.params.modelId, 'read');
+      const tokenizer = await app.tokenizers.tokenizer(model.config);
+      if (tokenizer === null) {
+        throw unprocessable(
+          'no-tokenizer',
+          `model ${model.id} has no tokenizer: import it with its tokenizer.json (the part "tokenizer") to look tokens up by text`,
+        );
+      }
+      const encoding = await tokenizer.encode(request.query.text, { addSpecialTokens: false });
+      return { ids: Array.from(encoding.ids), tokens: [...encoding.tokens] };
+    },
+  );
+};
+
+export default tokenRoutes;
