@@ -1,6 +1,7 @@
 import { EXACTNESS_TOLERANCE } from '@bilinear-lab/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { DecompositionDownloads } from '@/components/decomposition-downloads';
 import { DecompositionView, type OutputSpectrum } from '@/components/decomposition-view';
 import { JobProgress } from '@/components/job-progress';
 import { StatusBadge } from '@/components/status-badge';
@@ -72,6 +73,17 @@ export default async function DecompositionPage({
           />
         </div>
       )}
+      {decomposition.status === 'completed' && outputs.length > 0 ? (
+        <DecompositionDownloads
+          decompositionId={decompositionId}
+          outputs={outputs}
+          hasTruncation={truncationComputed(decomposition.analyses.truncation)}
+        />
+      ) : null}
     </main>
   );
+}
+
+function truncationComputed(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'accuracy' in value;
 }
