@@ -2,6 +2,7 @@
 
 import { useMemo, useState } from 'react';
 import { number, percent } from '@/lib/format';
+import { overlaidSpectra, type RankAxis } from '@/lib/spectra';
 import { ClassTabs } from './class-tabs';
 import { LineChart } from './line-chart';
 
@@ -16,7 +17,6 @@ export interface ComparedModel {
 }
 
 const PALETTE = ['#2456c7', '#b2182b', '#1d7a3a', '#8e44ad', '#d35400', '#16a085'];
-const SPECTRUM_RANKS = 64;
 
 export function CompareView({
   models,
@@ -31,21 +31,24 @@ export function CompareView({
     label: spectrum.label,
   }));
   const [selected, setSelected] = useState(outputs[0]?.index ?? 0);
+  const widths = models.map((model) => model.spectra[selected]?.eigenvalues.length ?? 0);
+  const sameWidth = widths.every((width) => width === widths[0]);
+  const [axis, setAxis] = useState<RankAxis>(sameWidth ? 'rank' : 'fraction');
   const spectra = useMemo(() => {
-    const length = Math.min(
-      SPECTRUM_RANKS,
-      Math.max(...models.map((model) => model.spectra[selected]?.eigenvalues.length ?? 0)),
+    const overlaid = overlaidSpectra(
+      models.map((model) => model.spectra[selected]?.eigenvalues),
+      axis,
     );
     return {
-      x: Array.from({ length }, (_, i) => i + 1),
+      x: overlaid.x,
       series: models.map((model, i) => ({
-        label: model.name,
-        values: Array.from({ length }, (_, r) => model.spectra[selected]?.eigenvalues[r] ?? null),
+        label: `${model.name} (d = ${model.spectra[selected]?.eigenvalues.length ?? '?'})${i === 0 ? ', reference' : ''}`,
+        values: overlaid.values[i] ?? [],
         color: PALETTE[i % PALETTE.length] as string,
-        width: 2,
+        width: i === 0 ? 3 : 2,
       })),
     };
-  }, [models, selected]);
+  }, [models, selected, axis]);
   const others = models.slice(1);
   const similarityLength = Math.max(
     0,
@@ -58,21 +61,49 @@ export function CompareView({
       <div id="compare-panel" role="tabpanel" className="grid-2" style={{ marginTop: '1rem' }}>
         <section className="panel" aria-label="Spectra overlaid">
           <h2 style={{ marginTop: 0 }}>
-            Top {SPECTRUM_RANKS} eigenvalues of class {selected} (most positive first), overlaid
+            Every eigenvalue of class {selected} (most positive first), overlaid
           </h2>
+          <fieldset className="row" style={{ border: 'none', padding: 0, margin: '0 0 0.5rem' }}>
+            <legend className="muted">x axis</legend>
+            <label className="row" style={{ gap: '0.3rem' }}>
+              <input
+                type="radio"
+                name="rank-axis"
+                value="fraction"
+                checked={axis === 'fraction'}
+                onChange={() => setAxis('fraction')}
+                data-testid="rank-axis-fraction"
+              />
+              rank / d (each model's width)
+            </label>
+            <label className="row" style={{ gap: '0.3rem' }}>
+              <input
+                type="radio"
+                name="rank-axis"
+                value="rank"
+                checked={axis === 'rank'}
+                onChange={() => setAxis('rank')}
+                data-testid="rank-axis-rank"
+              />
+              rank
+            </label>
+          </fieldset>
           <LineChart
-            label={`Eigenvalues of class ${selected} for each model, most positive first`}
+            label={`Eigenvalues of class ${selected} for each model, most positive first, against ${axis === 'rank' ? 'rank' : 'rank divided by the model’s width d'}`}
             testId="compare-spectra"
             x={spectra.x}
             series={spectra.series}
             width={560}
             height={280}
-            xLabel="rank (most positive first)"
+            xLabel={axis === 'rank' ? 'rank (most positive first)' : 'rank / d (most positive first)'}
             yLabel="λ"
           />
         </section>
         <section className="panel" aria-label="Eigenvector similarity">
-          <h2 style={{ marginTop: 0 }}>Eigenvector similarity with {reference.name}</h2>
+          <h2 style={{ marginTop: 0 }}>
+            Eigenvector similarity with the reference,{' '}
+            <span data-testid="compare-reference">{reference.name}</span>
+          </h2>
           <LineChart
             label={`Best |cos| between ${reference.name}'s top positive eigenvectors and each other model's, by rank`}
             testId="compare-similarity"
@@ -113,9 +144,12 @@ export function CompareView({
           </tr>
         </thead>
         <tbody>
-          {models.map((model) => (
+          {models.map((model, i) => (
             <tr key={model.id}>
-              <td>{model.name}</td>
+              <td>
+                {model.name}
+                {i === 0 ? <span className="badge"> reference</span> : null}
+              </td>
               <td className="num">{percent(model.testAccuracy)}</td>
               <td className="num">{number(model.spectra[selected]?.effectiveRank, 4)}</td>
               {Object.keys(reference.config).map((key) => (
