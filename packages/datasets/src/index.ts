@@ -40,6 +40,7 @@ export {
   parseIdxHeader,
 } from './idx/parse-idx.js';
 export { loadDataset } from './load-dataset.js';
+export { centreLikeMnist, MNIST_SIDE } from './mnist/centre-like-mnist.js';
 export { loadBundledMnist } from './mnist/load-bundled-mnist.js';
 export { BUNDLED_MNIST_SPLIT, MNIST_CLASSES, MNIST_IMAGE_SHAPE, MNIST_PIXELS } from './mnist/mnist-layout.js';
 export { mersenneTwister, torchRandperm } from './random/mersenne-twister.js';

@@ -1,5 +1,6 @@
 import { eigenvectorName } from '@bilinear-lab/contracts/eigenvector-block';
 import { AnalysisInputError, explainInput, notBilinearReason } from '@bilinear-lab/core';
+import { centreLikeMnist, MNIST_SIDE } from '@bilinear-lab/datasets';
 import type { NextRequest } from 'next/server';
 import { z } from 'zod';
 import { PlatformError, platformWithKey } from '@/lib/platform';
@@ -106,7 +107,12 @@ export async function POST(
         return failure(400, 'bad-input', (error as Error).message);
       }
     } else {
-      pixels = Float32Array.from(parsed.data.pixels);
+      // A drawn digit is framed as MNIST's were (20 × 20 box, centre of mass in the middle) before
+      // the model reads it; the answer's `input` is that framed image, so the page shows what was read.
+      pixels =
+        parsed.data.pixels.length === MNIST_SIDE * MNIST_SIDE
+          ? centreLikeMnist(parsed.data.pixels)
+          : Float32Array.from(parsed.data.pixels);
     }
     if (classifier.inputDim !== pixels.length) {
       return failure(
