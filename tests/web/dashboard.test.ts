@@ -227,7 +227,12 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     const row = page.locator('[data-testid=models-table] tr', {
       has: page.getByRole('link', { name: 'form-d64', exact: true }),
     });
-    expect(await row.locator('td.num').textContent()).toBe('94.65 %');
+    // Width d, then test accuracy; the row links to the model's decompositions.
+    expect(await row.locator('td.num').nth(0).textContent()).toBe('64');
+    expect(await row.locator('td.num').nth(1).textContent()).toBe('94.65 %');
+    expect(await row.getByRole('link', { name: 'decompositions' }).getAttribute('href')).toMatch(
+      /\/models\/[0-9a-f-]{36}#run-decompositions$/,
+    );
     const models = await api.get(`/api/v1/projects/${projectId}/models`);
     const names = (models.body as unknown as { name: string }[]).map((model) => model.name);
     expect(names).toContain('form-d64');
@@ -329,13 +334,28 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
       (window as unknown as { sameDocument: boolean }).sameDocument = true;
     });
     const seen = new Set<number>();
+    // While the bar moves, the header's badge and the bar's text must tell the same story.
+    const moving: { badge: string | null; text: string }[] = [];
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       const points = Number(await page.getAttribute('[data-testid=loss-chart]', 'data-points'));
       seen.add(points);
+      const [badge, value, text] = await page.evaluate(() => [
+        document.querySelector('h1 [data-status]')?.getAttribute('data-status') ?? null,
+        document.querySelector('[aria-label="Training progress"]')?.getAttribute('aria-valuenow') ?? '0',
+        document.querySelector('[data-testid=progress-text]')?.textContent ?? '',
+      ]);
+      if (Number(value) > 0 && Number(value) < 95) moving.push({ badge, text });
       if ((await page.locator('[data-testid=test-accuracy]').textContent())?.includes('%')) break;
       await page.waitForTimeout(50);
     }
+    console.log(
+      `[web] ${moving.length} samples with the bar between 0 and 95 %; e.g. ${JSON.stringify(moving.at(-1))}`,
+    );
+    expect(moving.length).toBeGreaterThan(0);
+    expect(moving.filter((sample) => sample.badge !== 'running')).toEqual([]);
+    // One step count, not the curves' and the worker's message side by side.
+    for (const sample of moving) expect(sample.text.match(/step/g)?.length ?? 0).toBeLessThanOrEqual(1);
     const final = Number(await page.getAttribute('[data-testid=loss-chart]', 'data-points'));
     console.log(
       `[web] loss curve point counts seen while training: ${[...seen].sort((a, b) => a - b).join(', ')}`,
@@ -346,6 +366,27 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
       true,
     );
     await shot(page, '07-run');
+
+    // Opened again once completed: the Log is the stored events, replayed, and the duration counts.
+    await page.reload();
+    await page.locator('[data-testid=job-log]', { hasText: 'state completed' }).waitFor({ timeout: 15_000 });
+    const log = (await page.textContent('[data-testid=job-log]')) ?? '';
+    expect(log).toContain('state running');
+    expect(log).not.toContain('No events yet');
+    expect(await page.textContent('[data-testid=run-duration]')).toMatch(/^\d+ s$|min/);
+    expect(await page.getAttribute('h1 [data-status]', 'data-status')).toBe('completed');
+    // The checkpoint downloads through the dashboard with the session's key.
+    const checkpoint = await page.request.get(
+      new URL(
+        (await page.getAttribute('[data-testid=download-checkpoint]', 'href')) ?? '',
+        dashboard.url,
+      ).toString(),
+    );
+    expect(checkpoint.status()).toBe(200);
+    expect(checkpoint.headers()['content-type']).toMatch(/octet-stream|safetensors/);
+    expect(checkpoint.headers()['content-disposition']).toContain('attachment');
+    // A safetensors file begins with its header's length, then the JSON header.
+    expect((await checkpoint.body()).subarray(8, 9).toString()).toBe('{');
   }, 120_000);
 
   it('decomposes the model and draws the class view heatmaps in both colours', async () => {
@@ -389,6 +430,29 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     await page.waitForSelector('[role=tab][data-index="1"][aria-selected=true]');
     await page.waitForSelector('[data-testid=overview-grid] canvas[data-drawn=true]');
     await shot(page, '08-decomposition');
+
+    // Downloads: the spectra as CSV (every eigenvalue of every class) and eigenvectors as npy / JSON.
+    const download = async (testId: string) => {
+      const href = await page.getAttribute(`[data-testid=${testId}]`, 'href');
+      return page.request.get(new URL(href ?? '', dashboard.url).toString());
+    };
+    const spectra = await download('download-spectra-csv');
+    expect(spectra.status()).toBe(200);
+    expect(spectra.headers()['content-type']).toContain('text/csv');
+    const lines = (await spectra.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('output,label,rank,rank_fraction,eigenvalue');
+    expect(lines.length).toBe(1 + 10 * SMALL_RUN.hiddenDim);
+    expect(Number(lines[1]?.split(',')[4])).toBeCloseTo(Number(largest), 2);
+    const truncation = await download('download-truncation-csv');
+    expect(truncation.status()).toBe(200);
+    expect((await truncation.text()).split('\r\n')[0]).toBe('k,accuracy,full_accuracy,drop');
+    const npy = await download('download-eigenvectors-0-input-npy');
+    expect(npy.status()).toBe(200);
+    expect((await npy.body()).subarray(1, 6).toString()).toBe('NUMPY');
+    const json = await download('download-eigenvectors-0-model-json');
+    expect(json.status()).toBe(200);
+    expect(json.headers()['content-type']).toContain('application/json');
+    expect((await json.json()).dimension).toBe(SMALL_RUN.hiddenDim);
   }, 120_000);
 
   it('opens an eigenvector page with its top-activating images and histogram', async () => {
@@ -509,6 +573,16 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
     expect(
       Number(await page.getAttribute('[data-testid=compare-similarity]', 'data-points')),
     ).toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid=compare-reference]')).toBe('seed-42');
+    expect(await page.textContent('[data-testid=compare-table] tbody tr >> nth=0')).toContain('reference');
+    // Every eigenvalue is drawn (the negative tail too), by rank and by rank / d.
+    expect(Number(await page.getAttribute('[data-testid=compare-spectra]', 'data-points'))).toBe(
+      SMALL_RUN.hiddenDim,
+    );
+    await page.check('[data-testid=rank-axis-fraction]');
+    expect(Number(await page.getAttribute('[data-testid=compare-spectra]', 'data-points'))).toBe(
+      SMALL_RUN.hiddenDim,
+    );
     await shot(page, '13-compare');
     // The second run's decomposition has the HOSVD: its analyses page shows it.
     await page.goto(

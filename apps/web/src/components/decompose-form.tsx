@@ -31,12 +31,13 @@ export function DecomposeForm({ projectId, modelId }: { projectId: string; model
           defaultValue="1, 2, 4, 8, 16, 32, 64"
         />
       </div>
-      <label className="row">
-        <input name="hosvd" type="checkbox" /> Also compute the HOSVD across classes
+      <label className="check">
+        <input name="hosvd" type="checkbox" />
+        <span>Also compute the HOSVD across classes</span>
       </label>
-      <label className="row">
-        <input name="adversarial" type="checkbox" /> Adversarial masks (from the top eigenvectors, tested on
-        the test set)
+      <label className="check">
+        <input name="adversarial" type="checkbox" data-testid="adversarial-checkbox" />
+        <span>Adversarial masks (from the top eigenvectors, tested on the test set)</span>
       </label>
       {state.error ? (
         <p className="error" role="alert">

@@ -20,12 +20,22 @@ export function EigenvectorDetail({
   eigenvalue,
   top,
   histogram,
+  byClass = null,
 }: {
   vector: number[];
   label: string;
   eigenvalue: number;
   top: TopImage[];
   histogram: { centres: number[]; counts: number[] } | null;
+  /** vᵀx of the eigenvector's own class against the rest, as shares of each group. */
+  byClass?: {
+    label: string;
+    centres: number[];
+    target: number[];
+    rest: number[];
+    targetCount: number;
+    restCount: number;
+  } | null;
 }) {
   const [hover, setHover] = useState<HeatmapHover | null>(null);
   const limit = useMemo(() => symmetricLimit(vector), [vector]);
@@ -81,8 +91,23 @@ export function EigenvectorDetail({
         <section className="panel" aria-labelledby="activation-histogram">
           <h2 id="activation-histogram" style={{ marginTop: 0 }}>
             Activations vᵀx over the 2 000 test images
+            {byClass ? `: class ${byClass.label} against the rest` : ''}
           </h2>
-          {histogram ? (
+          {byClass ? (
+            <LineChart
+              label={`Share of class ${byClass.label}'s ${byClass.targetCount} test images and of the other ${byClass.restCount} at each value of vᵀx`}
+              testId="activation-histogram-chart"
+              x={byClass.centres}
+              series={[
+                { label: `class ${byClass.label}`, values: byClass.target, color: '#b2182b', width: 2 },
+                { label: 'other classes', values: byClass.rest, color: '#2456c7', width: 2 },
+              ]}
+              width={620}
+              height={220}
+              xLabel="vᵀx"
+              yLabel="share of the group"
+            />
+          ) : histogram ? (
             <LineChart
               label="Histogram of the eigenvector's activations over the test set"
               testId="activation-histogram-chart"

@@ -6,18 +6,29 @@ import { dateTime, percent } from '@/lib/format';
 import type { Model } from '@/lib/types';
 import { StatusBadge } from './status-badge';
 
-type SortKey = 'name' | 'dataset' | 'status' | 'testAccuracy' | 'backend' | 'createdAt';
+type SortKey = 'name' | 'dataset' | 'width' | 'status' | 'testAccuracy' | 'backend' | 'createdAt';
 
 const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: 'name', label: 'Name' },
   { key: 'dataset', label: 'Dataset' },
+  { key: 'width', label: 'Width d', numeric: true },
   { key: 'status', label: 'Status' },
   { key: 'testAccuracy', label: 'Test accuracy', numeric: true },
   { key: 'backend', label: 'Backend' },
   { key: 'createdAt', label: 'Created' },
 ];
 
+/** The hidden width d: a trained model's hiddenDim, an imported one's config as its file names it. */
+function widthOf(model: Model): number | null {
+  const config = model.config as Record<string, unknown>;
+  for (const key of ['hiddenDim', 'd_hidden', 'hidden_dim', 'd_model']) {
+    if (typeof config[key] === 'number') return config[key] as number;
+  }
+  return null;
+}
+
 function sortValue(model: Model, key: SortKey): string | number {
+  if (key === 'width') return widthOf(model) ?? -1;
   if (key === 'testAccuracy') return model.metrics?.testAccuracy ?? -1;
   if (key === 'dataset') return model.dataset ?? (model.source === 'imported' ? 'imported' : '');
   return (model[key] ?? '') as string;
@@ -110,6 +121,7 @@ export function ModelsTable({ projectId, models }: { projectId: string; models: 
                 </th>
               );
             })}
+            <th scope="col">Decompositions</th>
           </tr>
         </thead>
         <tbody>
@@ -119,12 +131,18 @@ export function ModelsTable({ projectId, models }: { projectId: string; models: 
                 <Link href={`/projects/${projectId}/models/${model.id}`}>{model.name}</Link>
               </td>
               <td>{model.dataset ?? (model.source === 'imported' ? 'imported checkpoint' : '—')}</td>
+              <td className="num">{widthOf(model) ?? '—'}</td>
               <td>
                 <StatusBadge status={model.status} />
               </td>
               <td className="num">{percent(model.metrics?.testAccuracy)}</td>
               <td>{model.backend ?? '—'}</td>
               <td>{dateTime(model.createdAt)}</td>
+              <td>
+                <Link href={`/projects/${projectId}/models/${model.id}#run-decompositions`}>
+                  decompositions
+                </Link>
+              </td>
             </tr>
           ))}
         </tbody>

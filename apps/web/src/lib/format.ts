@@ -11,8 +11,12 @@ export function number(value: number | null | undefined, digits = 4): string {
   return Number(value.toPrecision(digits)).toString();
 }
 
+/** ISO 8601, to the minute, in UTC: 2026-12-03 14:05 UTC (03/12/2026 reads as March in half the world). */
 export function dateTime(value: string | null | undefined): string {
-  return value ? new Date(value).toLocaleString('en-GB') : '—';
+  if (!value) return '—';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 export function duration(fromIso: string | null | undefined, toIso: string | null | undefined): string {

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { CreateProjectForm } from '@/components/create-project-form';
+import { dateTime } from '@/lib/format';
 import { platform } from '@/lib/platform';
 import { requireSessionKey } from '@/lib/session';
 
@@ -33,7 +34,7 @@ export default async function ProjectsPage() {
                 <td>
                   <span className="badge">{project.role}</span>
                 </td>
-                <td>{new Date(project.createdAt).toLocaleString('en-GB')}</td>
+                <td>{dateTime(project.createdAt)}</td>
               </tr>
             ))}
           </tbody>

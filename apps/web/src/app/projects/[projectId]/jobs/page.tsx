@@ -10,6 +10,8 @@ import type { Worker } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Jobs & workers' };
 
+const GONE_AFTER_S = 3600;
+
 const FILTERS = ['all', 'queued', 'running', 'failed', 'completed', 'cancelled'] as const;
 
 function subjectLink(projectId: string, text: string): { href: string; text: string } | null {
@@ -24,11 +26,14 @@ export default async function JobsPage({ params, searchParams }: PageProps<'/pro
   const { projectId } = await params;
   const query = await searchParams;
   const status = FILTERS.find((filter) => filter === query.status) ?? 'all';
-  const [project, jobs, workers] = await Promise.all([
+  const [project, jobs, allWorkers] = await Promise.all([
     projectWithRole(projectId),
     platform.jobs(projectId, status === 'all' ? undefined : status),
     platform.workers().catch(() => [] as Worker[]),
   ]);
+  // Workers of earlier starts keep their row; after an hour without a heartbeat they are history.
+  const workers = allWorkers.filter((worker) => worker.alive || worker.heartbeatAgeSeconds <= GONE_AFTER_S);
+  const hiddenWorkers = allWorkers.length - workers.length;
   const canWrite = project?.role === 'owner' || project?.role === 'member';
   const active = jobs.some((job) => job.status === 'queued' || job.status === 'running');
   return (
@@ -117,6 +122,12 @@ export default async function JobsPage({ params, searchParams }: PageProps<'/pro
         </table>
       )}
       <h2>Workers</h2>
+      {hiddenWorkers > 0 ? (
+        <p className="muted" data-testid="workers-hidden">
+          {hiddenWorkers} worker{hiddenWorkers === 1 ? '' : 's'} not heard from for over an hour (earlier
+          starts) not shown.
+        </p>
+      ) : null}
       {workers.length === 0 ? (
         <div className="empty">No worker has registered. Start one with `node apps/worker/dist/main.js`.</div>
       ) : (

@@ -5,13 +5,14 @@ import {
   RemoveMemberButton,
   RevokeKeyButton,
 } from '@/components/settings-forms';
+import { dateTime } from '@/lib/format';
 import { platform, projectWithRole } from '@/lib/platform';
 import type { ApiKey, Member } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Members & keys' };
 
 function when(value: string | null): string {
-  return value ? new Date(value).toLocaleString('en-GB') : '—';
+  return dateTime(value);
 }
 
 export default async function SettingsPage({ params }: PageProps<'/projects/[projectId]/settings'>) {

@@ -6,6 +6,7 @@ import { notFound } from 'next/navigation';
 import { EigenvectorDetail } from '@/components/eigenvector-detail';
 import { number } from '@/lib/format';
 import { loadDecomposition } from '@/lib/load-decomposition';
+import { classHistogram } from '@/lib/server/class-histogram';
 import { serverEigenvectors } from '@/lib/server/eigenvectors';
 import { bundledTestSet } from '@/lib/server/mnist';
 
@@ -47,6 +48,10 @@ export default async function EigenvectorPage({
           })),
         }
       : null;
+  const byClass =
+    dataset?.test.labels && dataset
+      ? classHistogram(dataset.test.inputs, dataset.test.count, dataset.test.labels, vector, output.index)
+      : null;
   const positive = row < block.positiveCount;
   const back = `/projects/${projectId}/decompositions/${decompositionId}?class=${output.index}`;
 
@@ -76,6 +81,7 @@ export default async function EigenvectorPage({
         eigenvalue={eigenvalue}
         top={summary?.top ?? []}
         histogram={summary?.histogram ?? null}
+        byClass={byClass ? { ...byClass, label: output.label } : null}
       />
     </main>
   );
