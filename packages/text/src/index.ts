@@ -1,5 +1,7 @@
 // Corpora, the bundled story generator and tokenizers for the language-model work.
 
+export * from './corpus/dataset-documents.js';
+export * from './corpus/language-model-dataset.js';
 export * from './corpus/read-corpus.js';
 export * from './stories/index.js';
 export * from './tokenizer/learn-subwords.js';

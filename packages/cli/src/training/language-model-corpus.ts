@@ -4,30 +4,15 @@
 // `--vocab <n>` tokens trained on the corpus first.
 import { stat } from 'node:fs/promises';
 import {
-  DEFAULT_STORY_SEED,
-  iterateStories,
-  readCorpusDocuments,
   type Tokenizer,
   Tokenizer as TokenizerClass,
   TokenizerError,
-  trainWordPiece,
-  trainWordPieceFromFile,
+  trainDatasetTokenizer,
 } from '@bilinear-lab/text';
-import { type CorpusTokens, TokenDataError, tokenizeCorpus } from '@bilinear-lab/training';
+import { type CorpusTokens, TokenDataError, tokenizeDataset } from '@bilinear-lab/training';
 import { CliInputError, inputAt } from '../errors.js';
 import { note } from '../output.js';
 import type { LanguageModelDataset } from './language-model-dataset.js';
-
-/** About this share of the documents is held out for the validation loss. */
-export const VALIDATION_SHARE = 0.05;
-
-/** The documents of a dataset, streamed. */
-function documentsOf(dataset: LanguageModelDataset): AsyncIterable<string> | Iterable<string> {
-  if (dataset.kind === 'text') return readCorpusDocuments(dataset.path);
-  return (function* () {
-    for (const story of iterateStories({ seed: DEFAULT_STORY_SEED, count: dataset.count })) yield story.text;
-  })();
-}
 
 export interface CorpusTokenizer {
   tokenizer: Tokenizer;
@@ -60,11 +45,7 @@ export async function corpusTokenizer(
     };
   }
   note(`bilinear: training a WordPiece tokenizer of ${request.vocab} tokens on ${spec}`);
-  const trained = await textInputAt(`--dataset ${spec}`, () =>
-    dataset.kind === 'text'
-      ? trainWordPieceFromFile(dataset.path, { vocabSize: request.vocab })
-      : trainWordPiece(documentsOf(dataset), { vocabSize: request.vocab }),
-  );
+  const trained = await textInputAt(`--dataset ${spec}`, () => trainDatasetTokenizer(dataset, request.vocab));
   const tokenizer = await loadTokenizer(trained.json, 'the trained tokenizer');
   return {
     tokenizer,
@@ -84,12 +65,7 @@ export async function corpusTokens(
     const info = await inputAt(`--dataset ${spec}`, () => stat(dataset.path));
     if (!info.isFile()) throw new CliInputError(`--dataset ${spec}: ${dataset.path} is not a file`);
   }
-  const corpus = await textInputAt(`--dataset ${spec}`, () =>
-    tokenizeCorpus(documentsOf(dataset), tokenizer, {
-      validationShare: VALIDATION_SHARE,
-      minTokens: context,
-    }),
-  );
+  const corpus = await textInputAt(`--dataset ${spec}`, () => tokenizeDataset(dataset, tokenizer, context));
   const heldOut =
     corpus.heldOut === 'documents'
       ? `${corpus.documents.validation} of ${corpus.documents.train + corpus.documents.validation} documents`

@@ -4,8 +4,10 @@ import { type Gate, parseSafetensors } from '@bilinear-lab/core';
 import {
   AdamWError,
   CONFIG_FILE,
+  DEFAULT_WARMUP,
   isLanguageModelCheckpoint,
-  type LanguageModelShape,
+  type LanguageModelRunSettings,
+  LanguageModelSettingsError,
   LanguageModelShapeError,
   LanguageModelTrainingCancelledError,
   type LanguageModelTrainingOptions,
@@ -13,8 +15,8 @@ import {
   type LanguageModelTrainingState,
   languageModelFolderFiles,
   languageModelParameterCount,
+  languageModelRunOptions,
   languageModelRunSteps,
-  languageModelShape,
   MODEL_FILE,
   readLanguageModelCheckpoint,
   TOKENIZER_FILE,
@@ -35,11 +37,6 @@ import {
 } from './language-model-dataset.js';
 import { languageModelProgress } from './language-model-progress.js';
 import type { TrainFlags } from './run-train.js';
-
-/** The reference recipe's warm-up (HF TrainingArguments warmup_steps in the authors' code). */
-export const DEFAULT_WARMUP = 50;
-/** The language-model recipe's weight decay (the image models' default is 0.5). */
-export const LANGUAGE_MODEL_WEIGHT_DECAY = 0.1;
 
 /** The network flags a fresh language-model run must be given (no defaults: they define the model). */
 const REQUIRED = [
@@ -336,49 +333,40 @@ function freshOptions(
   tokenizer: CorpusTokenizer,
   trainTokens: number,
 ): LanguageModelTrainingOptions {
-  let shape: LanguageModelShape;
-  try {
-    shape = languageModelShape({
-      vocabSize: tokenizer.tokenizer.vocabSize,
-      modelDim: flags.dModel as number,
-      hiddenDim: flags.dHidden as number,
-      layers: flags.layers,
-      heads: flags.heads as number,
-      context: flags.ctx as number,
-      gate: flags.gate as Gate,
-    });
-  } catch (error) {
-    if (!(error instanceof LanguageModelShapeError)) throw error;
-    const flag =
-      {
-        heads: '--heads',
-        modelDim: '--d-model',
-        context: '--ctx',
-        hiddenDim: '--d-hidden',
-        layers: '--layers',
-      }[error.setting as string] ?? `--${error.setting}`;
-    throw new CliInputError(`${flag}: ${error.problem}`, { cause: error });
-  }
-  const byEpochs = given.has('epochs');
-  const steps = byEpochs
-    ? languageModelRunSteps(trainTokens, shape.context, flags.batch, flags.epochs)
-    : (flags.steps as number);
-  const warmupSteps = given.has('warmup') ? (flags.warmup as number) : Math.min(DEFAULT_WARMUP, steps - 1);
-  if (warmupSteps >= steps) {
-    throw new CliInputError(
-      `--warmup ${warmupSteps}: not fewer than the ${steps} optimiser steps of the run; the warm-up must end before the run does`,
-    );
-  }
-  return {
-    shape,
+  const settings: LanguageModelRunSettings = {
+    layers: flags.layers,
+    modelDim: flags.dModel as number,
+    heads: flags.heads as number,
+    hiddenDim: flags.dHidden as number,
+    context: flags.ctx as number,
+    gate: flags.gate as Gate,
     batchSize: flags.batch,
-    steps,
-    sampling: { kind: byEpochs ? 'epochs' : 'random' },
+    length: given.has('epochs') ? { epochs: flags.epochs } : { steps: flags.steps as number },
     learningRate: flags.lr,
-    warmupSteps,
-    weightDecay: given.has('weightDecay') ? flags.weightDecay : LANGUAGE_MODEL_WEIGHT_DECAY,
     seed: flags.seed,
+    ...(given.has('warmup') ? { warmupSteps: flags.warmup as number } : {}),
+    ...(given.has('weightDecay') ? { weightDecay: flags.weightDecay } : {}),
   };
+  try {
+    return languageModelRunOptions(settings, tokenizer.tokenizer.vocabSize, trainTokens);
+  } catch (error) {
+    if (error instanceof LanguageModelShapeError) {
+      const flag =
+        {
+          heads: '--heads',
+          modelDim: '--d-model',
+          context: '--ctx',
+          hiddenDim: '--d-hidden',
+          layers: '--layers',
+        }[error.setting as string] ?? `--${error.setting}`;
+      throw new CliInputError(`${flag}: ${error.problem}`, { cause: error });
+    }
+    if (error instanceof LanguageModelSettingsError && error.setting === 'warmupSteps') {
+      const warmup = settings.warmupSteps ?? DEFAULT_WARMUP;
+      throw new CliInputError(`--warmup ${warmup}: ${error.problem}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** --out names a folder: it may exist (its model files are replaced), but not as a file; its parent must exist. */

@@ -1,5 +1,11 @@
 // A corpus's documents as the token streams the trainer draws windows from.
-import { splitOf, type Tokenizer } from '@bilinear-lab/text';
+import {
+  datasetDocuments,
+  type LanguageModelDataset,
+  splitOf,
+  type Tokenizer,
+  VALIDATION_SHARE,
+} from '@bilinear-lab/text';
 import { concatenate, holdOutTail, TokenDataError, type TokenSplits } from './token-windows.js';
 
 export interface CorpusTokens extends TokenSplits {
@@ -69,4 +75,21 @@ export async function tokenizeCorpus(
     documents: { train: count, validation: 0 },
     heldOut: 'tail',
   };
+}
+
+/**
+ * A language-model dataset's documents as training and held-out streams, each at least one window
+ * of `context` tokens (the CLI's and the platform's runs read their corpus through this).
+ */
+export function tokenizeDataset(
+  dataset: LanguageModelDataset,
+  tokenizer: Tokenizer,
+  context: number,
+  onProgress?: TokenizeCorpusOptions['onProgress'],
+): Promise<CorpusTokens> {
+  return tokenizeCorpus(datasetDocuments(dataset), tokenizer, {
+    validationShare: VALIDATION_SHARE,
+    minTokens: context,
+    ...(onProgress === undefined ? {} : { onProgress }),
+  });
 }

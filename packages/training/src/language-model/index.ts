@@ -5,7 +5,12 @@ export {
   readLanguageModelCheckpoint,
   writeLanguageModelCheckpoint,
 } from './checkpoint.js';
-export { type CorpusTokens, type TokenizeCorpusOptions, tokenizeCorpus } from './corpus-tokens.js';
+export {
+  type CorpusTokens,
+  type TokenizeCorpusOptions,
+  tokenizeCorpus,
+  tokenizeDataset,
+} from './corpus-tokens.js';
 export { initialLanguageModelParameters } from './initial-parameters.js';
 export {
   CONFIG_FILE,
@@ -30,6 +35,14 @@ export {
   languageModelShapeOf,
   type ParameterShape,
 } from './model-shape.js';
+export {
+  DEFAULT_WARMUP,
+  LANGUAGE_MODEL_LEARNING_RATE,
+  LANGUAGE_MODEL_WEIGHT_DECAY,
+  type LanguageModelRunSettings,
+  LanguageModelSettingsError,
+  languageModelRunOptions,
+} from './run-options.js';
 export {
   batchAt,
   concatenate,
