@@ -11,8 +11,10 @@ export interface TrainingRows {
   jobId: string;
   projectId: string;
   name: string;
-  /** The full training config (Model.config and TrainingRun.options). */
+  /** The full training config (Model.config, and TrainingRun.options unless `options` is given). */
   config: unknown;
+  /** TrainingRun.options when they differ from the model's config (a language model's request). */
+  options?: unknown;
   datasetSpec: string;
   datasetId: string | null;
   createdById: string;
@@ -23,6 +25,7 @@ export interface TrainingRows {
 export async function insertTrainingRows(db: Database, schema: string, rows: TrainingRows): Promise<void> {
   const s = Prisma.raw(quoteIdentifier(schema));
   const config = JSON.stringify(rows.config);
+  const options = JSON.stringify(rows.options ?? rows.config);
   const subject = formatSubject(subjectOf('train', rows.payload));
   await db.$executeRaw`
     WITH model AS (
@@ -32,7 +35,7 @@ export async function insertTrainingRows(db: Database, schema: string, rows: Tra
       RETURNING id
     ), run AS (
       INSERT INTO ${s}."TrainingRun" (id, "modelId", options, "jobId")
-      SELECT ${rows.runId}::uuid, id, ${config}::jsonb, ${rows.jobId}::uuid FROM model
+      SELECT ${rows.runId}::uuid, id, ${options}::jsonb, ${rows.jobId}::uuid FROM model
       RETURNING id
     )
     INSERT INTO ${s}."Job" (id, "projectId", queue, payload, status, "maxAttempts", subject, "createdById")

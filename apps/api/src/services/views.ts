@@ -91,7 +91,7 @@ export function decompositionSummaryView(
 
 export function trainingMetricView(metric: TrainingMetric): z.output<typeof TrainingMetricSchema> {
   return {
-    kind: metric.kind === 'epoch' ? 'epoch' : 'step',
+    kind: metric.kind === 'epoch' || metric.kind === 'evaluation' ? metric.kind : 'step',
     step: metric.step,
     epoch: metric.epoch,
     loss: metric.loss,

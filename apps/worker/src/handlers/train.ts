@@ -1,5 +1,6 @@
 // The train job: what `bilinear train` does (train, evaluate on the test split, export the model
 // file), with the model's stored settings and data, streaming metrics, and results into Postgres.
+// A language model's run (TrainingRun.options.kind "language-model") goes to train-language-model.ts.
 import { type TrainingConfig, TrainingConfigSchema } from '@bilinear-lab/contracts';
 import { DatasetError } from '@bilinear-lab/datasets';
 import {
@@ -23,6 +24,7 @@ import { inputError, JobCancelledError } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
 import { MetricSeries } from '../results/metric-series.js';
 import { writeTrainingResults } from '../results/training-results.js';
+import { isLanguageModelRun, trainLanguageModelJob } from './train-language-model.js';
 
 export interface TrainJobResult {
   modelId: string;
@@ -55,6 +57,7 @@ export async function trainJob(run: JobRun<'train'>): Promise<TrainJobResult> {
   }
   const trainingRun = model.trainingRun;
   if (!trainingRun) throw inputError(`model ${modelId} has no training run to carry out`);
+  if (isLanguageModelRun(trainingRun.options)) return trainLanguageModelJob(run, model, trainingRun);
   const config = parseConfig(trainingRun.options, modelId);
   const spec = model.datasetSpec;
   if (!spec) throw inputError(`model ${modelId} names no dataset to train on`);

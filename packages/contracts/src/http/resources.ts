@@ -83,7 +83,8 @@ export const SparseAutoencoderSchema = z.object({
 export type SparseAutoencoderView = z.infer<typeof SparseAutoencoderSchema>;
 
 export const TrainingMetricSchema = z.object({
-  kind: z.enum(['step', 'epoch']),
+  /** A language model's held-out loss is an evaluation row (testLoss), measured every evalEvery steps. */
+  kind: z.enum(['step', 'epoch', 'evaluation']),
   step: z.number().int(),
   epoch: z.number().int(),
   loss: z.number(),

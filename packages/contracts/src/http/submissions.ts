@@ -69,7 +69,9 @@ export const ModelListQuerySchema = z
   .object({ limit: decimalInteger().pipe(z.number().min(1).max(1000)).default(200) })
   .strict();
 
-export const MetricsQuerySchema = z.object({ kind: z.enum(['step', 'epoch']).optional() }).strict();
+export const MetricsQuerySchema = z
+  .object({ kind: z.enum(['step', 'epoch', 'evaluation']).optional() })
+  .strict();
 
 export const JobEventsQuerySchema = z
   .object({

@@ -51,3 +51,109 @@ export const TrainRequestSchema = z
   })
   .strict();
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
+
+/**
+ * A language model's training settings: the CLI's `bilinear train --dataset stories …` flags by their
+ * platform names. The network settings have no defaults (they define the model); the rest are the
+ * reference recipe's (AdamW 1e-3, weight decay 0.1, warm-up min(50, steps − 1), seed 42). The tokenizer
+ * is either trained on the corpus (`vocab` tokens, default 4096) or reused from a model of the
+ * project that has one (`tokenizer`: its id).
+ */
+export const LanguageModelTrainingConfigSchema = z
+  .object({
+    layers: z.number().int().min(1).max(48).describe('transformer blocks'),
+    dModel: z.number().int().min(2).max(8192).describe('width of the residual stream (d_model)'),
+    heads: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .describe('attention heads; must divide dModel into even head widths'),
+    dHidden: z.number().int().min(1).max(32_768).describe('width of each bilinear MLP (d_hidden)'),
+    ctx: z.number().int().min(2).max(8192).describe('context: tokens per training window (n_ctx)'),
+    gate: z.enum(GATES).default('none').describe('non-linearity on the left branch (none = bilinear)'),
+    batchSize: z.number().int().min(1).max(4096).describe('windows of ctx tokens per optimiser step'),
+    steps: z.number().int().min(1).max(1_000_000).describe('optimiser steps of the run'),
+    learningRate: z.number().positive().max(10).default(1e-3).describe('peak learning rate'),
+    warmupSteps: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('optimiser steps of linear warm-up from 0; fewer than steps (default min(50, steps − 1))'),
+    weightDecay: z.number().min(0).max(100).default(0.1).describe("AdamW's decoupled weight decay"),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(42)
+      .describe('seed of the initial weights and batches'),
+    vocab: z
+      .number()
+      .int()
+      .min(8)
+      .max(65_536)
+      .optional()
+      .describe('train a WordPiece tokenizer of at most this many tokens on the corpus (default 4096)'),
+    tokenizer: z
+      .uuid()
+      .optional()
+      .describe("reuse this model's tokenizer (a model of the project that has one)"),
+    evalEvery: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('also measure the held-out loss every this many steps'),
+    checkpointEvery: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('store a resumable checkpoint every this many steps (default: steps / 10, at most 200)'),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    if (config.vocab !== undefined && config.tokenizer !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tokenizer'],
+        message:
+          'give vocab (the size of a tokenizer to train) or tokenizer (a model whose tokenizer to reuse), not both',
+      });
+    }
+    if (config.warmupSteps !== undefined && config.warmupSteps >= config.steps) {
+      context.addIssue({
+        code: 'custom',
+        path: ['warmupSteps'],
+        message: `not fewer than the ${config.steps} optimiser steps of the run; the warm-up must end before the run does`,
+      });
+    }
+  });
+export type LanguageModelTrainingConfig = z.infer<typeof LanguageModelTrainingConfigSchema>;
+export type LanguageModelTrainingConfigInput = z.input<typeof LanguageModelTrainingConfigSchema>;
+
+/** "stories" (20 000 stories of the bundled generator) or "stories:<count>". */
+export const LANGUAGE_MODEL_DATASET = /^stories(:[1-9]\d{0,6})?$/;
+
+export const LanguageModelTrainRequestSchema = z
+  .object({
+    dataset: z
+      .string()
+      .regex(LANGUAGE_MODEL_DATASET, 'must be "stories" or "stories:<count>" (the bundled story generator)')
+      .default('stories')
+      .describe('the corpus: the bundled story generator, 20 000 stories or the first <count>'),
+    name: nameText(200).optional(),
+    config: LanguageModelTrainingConfigSchema,
+  })
+  .strict();
+export type LanguageModelTrainRequest = z.infer<typeof LanguageModelTrainRequestSchema>;
+
+/** What TrainingRun.options holds for a language model: the request's settings and corpus. */
+export const LanguageModelRunOptionsSchema = z.object({
+  kind: z.literal('language-model'),
+  dataset: z.string().regex(LANGUAGE_MODEL_DATASET),
+  config: LanguageModelTrainingConfigSchema,
+});
+export type LanguageModelRunOptions = z.infer<typeof LanguageModelRunOptionsSchema>;

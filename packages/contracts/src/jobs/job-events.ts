@@ -20,7 +20,8 @@ export const JobEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('metrics'),
-    kind: z.enum(['step', 'epoch']),
+    /** step and epoch: a classifier's; step and evaluation (held-out loss in testLoss): a language model's. */
+    kind: z.enum(['step', 'epoch', 'evaluation']),
     epoch: z.number().int(),
     step: z.number().int(),
     totalSteps: z.number().int(),
@@ -30,6 +31,8 @@ export const JobEventSchema = z.discriminatedUnion('type', [
     testAccuracy: z.number().nullable().optional(),
     testLoss: z.number().nullable().optional(),
     samplesPerSecond: z.number().optional(),
+    /** A language model's step: tokens (windows × context) per second. */
+    tokensPerSecond: z.number().optional(),
   }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
 ]);

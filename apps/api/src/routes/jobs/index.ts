@@ -109,7 +109,7 @@ const jobRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { co
       schema: {
         tags: ['jobs'],
         summary:
-          'Server-sent events: the current state, then every state/progress/metrics/log event from the start (or after Last-Event-ID / ?after=), live until a final state',
+          'Server-sent events: every state/progress/metrics/log event from the start (or after Last-Event-ID / ?after=), then the current state if none of those was a state event, live until a final state',
         params: JobParamsSchema,
         querystring: JobEventsQuerySchema,
         produces: ['text/event-stream'],

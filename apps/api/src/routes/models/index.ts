@@ -1,4 +1,5 @@
 import {
+  LanguageModelTrainRequestSchema,
   MetricsQuerySchema,
   ModelImportedSchema,
   ModelListQuerySchema,
@@ -17,6 +18,7 @@ import { sendArtifact } from '../../services/artifact-download.js';
 import { importModel } from '../../services/import-model.js';
 import { ModelInspectionPool } from '../../services/model-inspection-pool.js';
 import { modelFor, projectFor } from '../../services/resources.js';
+import { submitLanguageModelTraining } from '../../services/submit-language-model-training.js';
 import { submitTraining } from '../../services/submit-training.js';
 import { modelView, trainingMetricView } from '../../services/views.js';
 import { errorResponses } from '../schemas.js';
@@ -67,6 +69,31 @@ const modelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { 
       const { projectId } = request.params;
       await projectFor(app, request, projectId, 'run');
       const accepted = await submitTraining(app, principalOf(request), projectId, request.body);
+      return reply.status(202).send(accepted);
+    },
+  );
+
+  app.post(
+    '/projects/:projectId/models/train-language-model',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Queue the training of a language model (bilinear transformer) on the bundled stories',
+        description:
+          "The CLI's `bilinear train --dataset stories …` as a job: a WordPiece tokenizer of `vocab` tokens is trained " +
+          'on the corpus (or the tokenizer of the model `tokenizer` is reused), then the transformer. The job streams ' +
+          'step metrics (loss, learning rate, tokens per second) as events and metric rows, stores a resumable ' +
+          'checkpoint every `checkpointEvery` steps (a retried job continues from it) and ends with the HF folder: ' +
+          'model.safetensors as the checkpoint, config.json in config.fileConfig, tokenizer.json as config.tokenizer.',
+        params: ProjectParamsSchema,
+        body: LanguageModelTrainRequestSchema,
+        response: { 202: TrainAcceptedSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { projectId } = request.params;
+      await projectFor(app, request, projectId, 'run');
+      const accepted = await submitLanguageModelTraining(app, principalOf(request), projectId, request.body);
       return reply.status(202).send(accepted);
     },
   );
