@@ -159,6 +159,15 @@ describe.skipIf(!present)(
         seen.push(...(page.body.outputs as Output[]).map((output) => output.index));
       }
       expect(seen).toEqual(Array.from({ length: 768 }, (_, i) => i));
+      // One token's page: just the outputs asked for, whatever page they are on.
+      const chosen = await api.get(`/api/v1/decompositions/${decompositionId}?outputs=700,3`);
+      expect(chosen.status).toBe(200);
+      expect(chosen.body.page).toBeUndefined();
+      expect((chosen.body.outputs as Output[]).map((output) => output.index)).toEqual([3, 700]);
+      const tooMany = await api.get(
+        `/api/v1/decompositions/${decompositionId}?outputs=${Array.from({ length: 65 }, (_, i) => i).join(',')}`,
+      );
+      expect(tooMany.status).toBe(400);
       const again = await api.post(`/api/v1/models/${modelId}/decompositions`, {
         layer: 0,
         allTokens: true,

@@ -38,12 +38,16 @@ export async function decompositionBody(
 ): Promise<ResponseBody> {
   const where = { decompositionId: decomposition.id };
   const total = await db.spectrum.count({ where });
-  // Small decompositions list every output, as they always have; large ones a page at a time.
-  const paged = query.offset !== undefined || query.limit !== undefined || total > DECOMPOSITION_PAGE;
+  // Small decompositions list every output, as they always have; large ones a page at a time, or
+  // just the outputs asked for.
+  const chosen = query.outputs;
+  const paged =
+    chosen === undefined &&
+    (query.offset !== undefined || query.limit !== undefined || total > DECOMPOSITION_PAGE);
   const page = { offset: query.offset ?? 0, limit: query.limit ?? DECOMPOSITION_PAGE, total };
   const [spectra, analyses] = await Promise.all([
     db.spectrum.findMany({
-      where,
+      where: chosen === undefined ? where : { ...where, outputIndex: { in: chosen } },
       orderBy: { outputIndex: 'asc' },
       ...(paged ? { skip: page.offset, take: page.limit } : {}),
     }),
@@ -55,7 +59,9 @@ export async function decompositionBody(
       ...where,
       space: 'model',
       linearTerm: { not: null },
-      ...(paged ? { outputIndex: { in: spectra.map((spectrum) => spectrum.outputIndex) } } : {}),
+      ...(paged || chosen !== undefined
+        ? { outputIndex: { in: spectra.map((spectrum) => spectrum.outputIndex) } }
+        : {}),
     },
     select: { outputIndex: true, linearTerm: true },
   });

@@ -76,6 +76,12 @@ export const DecompositionQuerySchema = z
     offset: decimalInteger().pipe(z.number().min(0)).optional(),
     /** Outputs per page (default 64, at most 512). */
     limit: decimalInteger().pipe(z.number().min(1).max(512)).optional(),
+    /** Only these outputs (their indices, comma-separated, at most 64): a token's or a feature's page. */
+    outputs: z
+      .string()
+      .regex(/^\d{1,9}(,\d{1,9}){0,63}$/, 'comma-separated output indices, at most 64')
+      .transform((list) => [...new Set(list.split(',').map(Number))])
+      .optional(),
   })
   .strict();
 export type DecompositionQuery = z.infer<typeof DecompositionQuerySchema>;

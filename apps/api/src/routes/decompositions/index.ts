@@ -179,16 +179,20 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
           'Each output is exactly Σ λ (vᵀx)² over its eigenpairs, plus aᵀx for a residual block, with a = `linear_model` (null otherwise). ' +
           '`exactness` is the worst relative error of that rebuild against the model file’s own forward pass. ' +
           `A decomposition of more than ${DECOMPOSITION_PAGE} outputs (every token of a language model, say) lists them a page at a time, in index order: ` +
-          '`page` says which (`?offset=&limit=`, at most 512 a page).',
+          '`page` says which (`?offset=&limit=`, at most 512 a page); `?outputs=4,99` gives just those outputs.',
         params: DecompositionParamsSchema,
         querystring: DecompositionQuerySchema,
         response: { 200: DecompositionSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { offset, limit } = request.query;
+      const { offset, limit, outputs } = request.query;
       const variant =
-        offset === undefined && limit === undefined ? 'view' : `view|${offset ?? 0}|${limit ?? ''}`;
+        outputs !== undefined
+          ? `view|outputs|${[...outputs].sort((a, b) => a - b).join(',')}`
+          : offset === undefined && limit === undefined
+            ? 'view'
+            : `view|${offset ?? 0}|${limit ?? ''}`;
       return serve(request, reply, request.params.decompositionId, variant, (decomposition) =>
         decompositionBody(app.db, decomposition, request.query),
       );
