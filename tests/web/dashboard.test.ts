@@ -390,6 +390,12 @@ describe.skipIf(obstacle !== null)('dashboard in chromium', () => {
   }, 120_000);
 
   it('decomposes the model and draws the class view heatmaps in both colours', async () => {
+    // The Adversarial checkbox's words start beside the box, on its line, however they wrap.
+    const box = await page.locator('[data-testid=adversarial-checkbox]').boundingBox();
+    const words = await page.locator('label:has([data-testid=adversarial-checkbox]) > span').boundingBox();
+    if (!box || !words) throw new Error('no Adversarial checkbox');
+    expect(words.x).toBeGreaterThanOrEqual(box.x + box.width);
+    expect(words.y).toBeLessThanOrEqual(box.y + box.height);
     await page.fill('#decompose-topk', '8');
     await Promise.all([
       page.waitForURL(/\/decompositions\/[0-9a-f-]{36}/),
