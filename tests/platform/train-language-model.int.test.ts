@@ -257,3 +257,31 @@ describe('a worker killed mid-run', () => {
     );
   }, 360_000);
 });
+
+describe('a cancelled run', () => {
+  it('stops between steps and keeps no checkpoint', async () => {
+    const worker = platform.startWorker();
+    const queued = await train({ dataset: DATASET, config: { ...TINY, steps: 5000, checkpointEvery: 10 } });
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    const modelId = String(queued.body.modelId);
+    const jobId = String(queued.body.jobId);
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const model = await api.get(`/api/v1/models/${modelId}`);
+      if ((model.body.metrics as { checkpoint?: unknown } | null)?.checkpoint !== undefined) break;
+      if (Date.now() > deadline) throw new Error(`no checkpoint in 180 s:\n${platform.logs()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const cancel = await api.post(`/api/v1/jobs/${jobId}/cancel`);
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
+    const job = await waitForJob(api, jobId, 60_000);
+    expect(job.status, platform.logs()).toBe('cancelled');
+    const model = await api.get(`/api/v1/models/${modelId}`);
+    expect(model.body).toMatchObject({ status: 'cancelled', metrics: null });
+    const rows = (await api.get(`/api/v1/models/${modelId}/metrics?kind=step`)).body as unknown as Metric[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(5000);
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => worker.once('exit', resolve));
+  }, 240_000);
+});

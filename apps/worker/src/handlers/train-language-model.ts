@@ -10,7 +10,7 @@ import {
   type LanguageModelTrainingConfig,
 } from '@bilinear-lab/contracts';
 import { inspectLanguageModel, languageModelRecord, parseSafetensors } from '@bilinear-lab/core';
-import { type Database, type Model, PostgresArtifactStore, type TrainingRun } from '@bilinear-lab/db';
+import { type Database, type Model, PostgresArtifactStore, Prisma, type TrainingRun } from '@bilinear-lab/db';
 import {
   DEFAULT_VOCAB,
   loadTokenizer,
@@ -166,6 +166,9 @@ export async function trainLanguageModelJob(
       resumed?.state,
     );
   } catch (error) {
+    if (error instanceof LanguageModelTrainingCancelledError && checkpointArtifactId !== null) {
+      await dropCheckpoint(run, model.id, checkpointArtifactId);
+    }
     throw trainingError(error, config);
   }
 
@@ -283,6 +286,24 @@ async function readResume(run: JobRun<'train'>, model: Model): Promise<Resume | 
       `model ${model.id}: its checkpoint cannot be read (${error.message}); training from step 0`,
     );
     return null;
+  }
+}
+
+/**
+ * A run cancelled by a user keeps no checkpoint (nothing continues it). One stopped because its
+ * worker is closing keeps it: the job runs again, from there.
+ */
+async function dropCheckpoint(run: JobRun<'train'>, modelId: string, artifactId: string): Promise<void> {
+  if (!(await run.context.cancels.isRequested(run.jobId))) return;
+  try {
+    await run.storePart(async (tx) => {
+      await tx.model.update({ where: { id: modelId }, data: { metrics: Prisma.DbNull } });
+      await tx.artifact.deleteMany({ where: { id: artifactId } });
+    });
+  } catch (error) {
+    run.context.log.warn(
+      `model ${modelId}: its checkpoint ${artifactId} stays (${(error as Error).message})`,
+    );
   }
 }
 
