@@ -29,6 +29,7 @@ describe('docs and health', () => {
       '/api/v1/projects/{projectId}/datasets',
       '/api/v1/projects/{projectId}/models',
       '/api/v1/projects/{projectId}/models/train',
+      '/api/v1/projects/{projectId}/models/train-language-model',
       '/api/v1/projects/{projectId}/models/import',
       '/api/v1/projects/{projectId}/jobs',
       '/api/v1/projects/{projectId}/decompositions',
@@ -48,6 +49,10 @@ describe('docs and health', () => {
     }
     const train = doc.json().paths['/api/v1/projects/{projectId}/models/train'].post;
     expect(JSON.stringify(train.requestBody)).toContain('hiddenDim');
+    const trainLm = doc.json().paths['/api/v1/projects/{projectId}/models/train-language-model'].post;
+    for (const field of ['dModel', 'dHidden', 'ctx', 'vocab', 'tokenizer', 'checkpointEvery']) {
+      expect(JSON.stringify(trainLm.requestBody)).toContain(field);
+    }
     const page = await test.call({ url: '/api/docs' });
     expect([200, 302]).toContain(page.statusCode);
   });
