@@ -11,6 +11,7 @@ import {
   type DecompositionRequestSchema,
   DecompositionSchema,
   DecompositionSummarySchema,
+  EigenvectorsSchema,
   JobSchema,
   type JobStatus,
   MemberSchema,
@@ -115,6 +116,7 @@ const TrainingMetrics = z.array(TrainingMetricSchema);
 const DecompositionSummaries = z.array(DecompositionSummarySchema);
 const Jobs = z.array(JobSchema);
 const Workers = z.array(WorkerSchema);
+const Tokenized = z.object({ ids: z.array(z.number().int()), tokens: z.array(z.string()) });
 
 /** Every route the dashboard calls, with the key `key()` gives. */
 function clientWith(key: () => Promise<string>) {
@@ -150,6 +152,18 @@ function clientWith(key: () => Promise<string>) {
     projectDecompositions: (projectId: string) =>
       get(`${v1}/projects/${q(projectId)}/decompositions`, DecompositionSummaries),
     decomposition: (id: string) => get(`${v1}/decompositions/${q(id)}`, DecompositionSchema),
+    /** Outputs offset … offset + limit − 1 of a large decomposition, in index order. */
+    decompositionPage: (id: string, offset: number, limit: number) =>
+      get(`${v1}/decompositions/${q(id)}?offset=${offset}&limit=${limit}`, DecompositionSchema),
+    /** Just these outputs of a decomposition (at most 64). */
+    decompositionOutputs: (id: string, outputs: readonly number[]) =>
+      get(`${v1}/decompositions/${q(id)}?outputs=${outputs.join(',')}`, DecompositionSchema),
+    /** One output's top-k eigenvectors as JSON (with a language model's readings). */
+    eigenvectors: (id: string, output: number, space: 'input' | 'model') =>
+      get(`${v1}/decompositions/${q(id)}/outputs/${output}/eigenvectors?space=${space}`, EigenvectorsSchema),
+    /** A text as a language model's tokenizer encodes it. */
+    tokenize: (modelId: string, text: string) =>
+      get(`${v1}/models/${q(modelId)}/tokenize?text=${q(text)}`, Tokenized),
     jobs: (projectId: string, status?: JobStatus) =>
       get(`${v1}/projects/${q(projectId)}/jobs${status ? `?status=${q(status)}` : ''}`, Jobs),
     job: (jobId: string) => get(`${v1}/jobs/${q(jobId)}`, JobSchema),

@@ -5,8 +5,10 @@ import { DecompositionDownloads } from '@/components/decomposition-downloads';
 import { DecompositionView, type OutputSpectrum } from '@/components/decomposition-view';
 import { JobProgress } from '@/components/job-progress';
 import { StatusBadge } from '@/components/status-badge';
+import { TokenExplorer, type TokenExplorerQuery } from '@/components/token-explorer';
 import { loadDecomposition } from '@/lib/load-decomposition';
 import { projectWithRole } from '@/lib/platform';
+import type { Decomposition, Model } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Decomposition' };
 
@@ -21,6 +23,21 @@ export default async function DecompositionPage({
     projectWithRole(projectId),
   ]);
   const canWrite = project?.role === 'owner' || project?.role === 'member';
+  if ((model.config as { kind?: unknown }).kind === 'language-model') {
+    return (
+      <LanguageModelDecompositionPage
+        projectId={projectId}
+        decomposition={decomposition}
+        model={model}
+        canWrite={canWrite}
+        query={{
+          ...(typeof query.output === 'string' ? { output: query.output } : {}),
+          ...(typeof query.offset === 'string' ? { offset: query.offset } : {}),
+          ...(typeof query.q === 'string' ? { q: query.q } : {}),
+        }}
+      />
+    );
+  }
   // Only what the view draws travels to the browser; eigenvalues stay most positive first.
   const outputs: OutputSpectrum[] = decomposition.outputs.map((output) => ({
     index: output.index,
@@ -86,4 +103,54 @@ export default async function DecompositionPage({
 
 function truncationComputed(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'accuracy' in value;
+}
+
+/** A language model's decomposition: what it decomposed, then the token (or feature) explorer. */
+function LanguageModelDecompositionPage({
+  projectId,
+  decomposition,
+  model,
+  canWrite,
+  query,
+}: {
+  projectId: string;
+  decomposition: Decomposition;
+  model: Model;
+  canWrite: boolean;
+  query: TokenExplorerQuery;
+}) {
+  const parameters = decomposition.parameters;
+  const directions = parameters.saeOut
+    ? `SAE features${parameters.saeIn ? ' over input-SAE features (DᵀQD)' : ''}`
+    : parameters.comparison
+      ? `tokens against ${parameters.comparison.length} comparison tokens`
+      : parameters.allTokens
+        ? 'every token'
+        : 'tokens';
+  return (
+    <main className="page">
+      <div className="spread">
+        <h1>
+          Decomposition of <Link href={`/projects/${projectId}/models/${model.id}`}>{model.name}</Link>{' '}
+          <StatusBadge status={decomposition.status} />
+        </h1>
+        <span className="muted">
+          layer {parameters.layer ?? 0} · {directions} · top-{parameters.topK} per sign
+        </span>
+      </div>
+      {decomposition.status === 'completed' ? (
+        <TokenExplorer projectId={projectId} decomposition={decomposition} model={model} query={query} />
+      ) : (
+        <div className="panel">
+          <JobProgress
+            jobId={decomposition.jobId}
+            status={decomposition.status}
+            error={decomposition.error}
+            canWrite={canWrite}
+            what="decomposition"
+          />
+        </div>
+      )}
+    </main>
+  );
 }

@@ -1,0 +1,144 @@
+// A language model's decomposition in the browser (chromium against the real stack): the HF folder
+// PyTorch wrote, imported with its tokenizer, every token of layer 1 decomposed; the token explorer
+// pages through the tokens, finds one by id and by a word, and shows its spectrum and its top
+// eigenvectors read as tokens — the same tokens and values the API stores. Also an SAE's features.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, type Platform, REPO, startPlatform, waitForJob } from '../platform/harness.js';
+import {
+  ARTIFACTS,
+  browserSuiteObstacle,
+  type Dashboard,
+  launchChromium,
+  startDashboard,
+} from './browser.js';
+
+const LM = join(REPO, '..', 'shared', 'fixtures', 'lm');
+const obstacle =
+  browserSuiteObstacle() ??
+  (existsSync(join(LM, 'lm_dev', 'model.safetensors')) ? null : '../shared/fixtures/lm is absent here');
+if (obstacle) console.warn(`[web] skipping the token explorer's browser test: ${obstacle}`);
+
+describe.skipIf(obstacle !== null)('the token explorer in chromium', () => {
+  let platform: Platform;
+  let api: ReturnType<typeof client>;
+  let dashboard: Dashboard;
+  let browser: Browser;
+  let page: Page;
+  let projectId: string;
+  let modelId: string;
+
+  const folderForm = (folder: string, withTokenizer: boolean) => {
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(join(LM, folder, 'model.safetensors'))]), 'model.safetensors');
+    form.append('config', new Blob([readFileSync(join(LM, folder, 'config.json'))]), 'config.json');
+    if (withTokenizer) {
+      form.append('tokenizer', new Blob([readFileSync(join(LM, 'tokenizer.json'))]), 'tokenizer.json');
+    }
+    return form;
+  };
+
+  async function decompose(body: Record<string, unknown>): Promise<string> {
+    const queued = await api.post(`/api/v1/models/${modelId}/decompositions`, body);
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    const job = await waitForJob(api, String(queued.body.jobId), 240_000);
+    expect(job.status, String(job.error)).toBe('completed');
+    return String(queued.body.decompositionId);
+  }
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    platform = await startPlatform();
+    api = client(platform);
+    const project = await api.post('/api/v1/projects', { name: 'language lab' });
+    projectId = String(project.body.id);
+    const imported = await api.post(
+      `/api/v1/projects/${projectId}/models/import`,
+      folderForm('lm_dev', true),
+    );
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    modelId = String(imported.body.modelId);
+    dashboard = await startDashboard(platform.url);
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    await page.goto(`${dashboard.url}/sign-in`);
+    await page.fill('#key', platform.adminKey);
+    await Promise.all([page.waitForURL(/\/projects/), page.click('button[type=submit]')]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+    await platform?.stop();
+  }, 60_000);
+
+  it('pages through every token, finds one by id and by a word, and reads its eigenvectors as tokens', async () => {
+    const decompositionId = await decompose({ topK: 4, layer: 1, allTokens: true });
+    const url = `${dashboard.url}/projects/${projectId}/decompositions/${decompositionId}`;
+    const sizes: number[] = [];
+    page.on('response', async (response) => {
+      const body = await response.body().catch(() => null);
+      if (body) sizes.push(body.length);
+    });
+    await page.goto(url);
+    await page.waitForSelector('[data-testid=token-explorer]');
+    expect(await page.locator('.explorer-list tbody tr').count()).toBe(64);
+    expect(await page.locator('.explorer-list strong').textContent()).toContain('of 768');
+    // The first view stays small: one page of tokens and one token's vectors.
+    expect(Math.max(...sizes)).toBeLessThan(1024 * 1024);
+
+    await page.click('a[rel=next]');
+    await page.waitForURL(/offset=64/);
+    expect(await page.locator('.explorer-list tbody tr').first().textContent()).toContain('token 64');
+
+    // By id: token 99, whose eigenvectors the API stores with their readings.
+    await page.fill('#explorer-search', '99');
+    await Promise.all([page.waitForURL(/q=99/), page.press('#explorer-search', 'Enter')]);
+    expect(await page.locator('[data-testid=explorer-output]').textContent()).toMatch(/^token 99 "/);
+    const stored = await api.get(
+      `/api/v1/decompositions/${decompositionId}/outputs/99/eigenvectors?space=model`,
+    );
+    const readings = stored.body.readings as { top: { token?: string; index: number }[] }[];
+    const cards = page.locator('.reading-card');
+    expect(await cards.count()).toBe(8);
+    const firstTokens = await cards.first().locator('ol').first().locator('.reading-token').allTextContents();
+    expect(firstTokens.slice(0, 3)).toEqual(
+      readings[0]?.top.slice(0, 3).map((entry) => entry.token ?? `#${entry.index}`),
+    );
+    // The spectrum chart plots every eigenvalue of token 99 (d = 48), drawn on its canvas.
+    const chart = page.locator('[data-testid=token-explorer] [data-testid=spectrum-chart]');
+    expect(await chart.getAttribute('data-points')).toBe('48');
+    await chart.locator('canvas').first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, '30-token-explorer.png'), fullPage: true });
+
+    // By a word: the tokenizer's ids for it, the first one shown.
+    const word = 'the';
+    const encoded = await api.get(`/api/v1/models/${modelId}/tokenize?text=${word}`);
+    const ids = encoded.body.ids as number[];
+    await page.fill('#explorer-search', word);
+    await Promise.all([page.waitForURL(/q=the/), page.press('#explorer-search', 'Enter')]);
+    expect(await page.locator('[data-testid=explorer-output]').textContent()).toContain(`token ${ids[0]} `);
+  }, 300_000);
+
+  it("shows an SAE's features over an input SAE's features (DᵀQD), read as features", async () => {
+    const attach = async (folder: string) => {
+      const response = await api.post(`/api/v1/models/${modelId}/saes/import`, folderForm(folder, false));
+      expect(response.status, JSON.stringify(response.body)).toBe(201);
+      return String(response.body.id);
+    };
+    const saeOut = await attach('sae_l1_mlp_out');
+    const saeIn = await attach('sae_l1_mlp_in');
+    const decompositionId = await decompose({ topK: 4, saeOut, saeIn, features: [0, 77, 191] });
+    await page.goto(`${dashboard.url}/projects/${projectId}/decompositions/${decompositionId}?output=77`);
+    await page.waitForSelector('[data-testid=explorer-eigenvectors]');
+    expect(await page.locator('[data-testid=explorer-output]').textContent()).toBe('feature 77');
+    expect(await page.locator('[data-testid=explorer-eigenvectors] h3').textContent()).toContain(
+      'input features',
+    );
+    expect(await page.locator('.explorer-list tbody tr').count()).toBe(3);
+    await page.screenshot({ path: join(ARTIFACTS, '31-feature-explorer.png'), fullPage: true });
+  }, 300_000);
+});
