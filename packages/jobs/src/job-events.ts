@@ -37,6 +37,26 @@ export class JobEventLog {
   }
 
   /**
+   * Several events in order, in one round trip: a worker whose CPU is busy training sends what piled
+   * up while the previous write was in flight, instead of one slow round trip per event.
+   */
+  async appendMany(jobId: string, events: readonly JobEvent[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const key = this.key(jobId);
+    const transaction = this.redis.multi();
+    for (const event of events) {
+      transaction.xadd(key, 'MAXLEN', '~', MAX_EVENTS, '*', 'e', JSON.stringify(event));
+    }
+    transaction.expire(key, TTL_SECONDS);
+    const replies = (await transaction.exec()) as [Error | null, unknown][];
+    return events.map((_, i) => {
+      const [error, id] = replies[i] as [Error | null, unknown];
+      if (error) throw error;
+      return String(id);
+    });
+  }
+
+  /**
    * Events after `afterId` ("0" for all). With `blockMs`, waits up to that long for the first new one
    * (use a dedicated connection: a blocked connection serves nobody else).
    */

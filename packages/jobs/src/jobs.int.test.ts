@@ -57,6 +57,19 @@ describe('JobEventLog', () => {
     expect(await redis.ttl(`${prefix}:events:${jobId}`)).toBeGreaterThan(0);
   });
 
+  it('appends many events in order in one call, after the earlier ones', async () => {
+    const log = new JobEventLog(redis, prefix);
+    const jobId = randomUUID();
+    await log.append(jobId, { type: 'state', status: 'running' });
+    const events = Array.from({ length: 50 }, (_, i) => ({ type: 'progress' as const, progress: i / 50 }));
+    const ids = await log.appendMany(jobId, events);
+    expect(ids).toHaveLength(50);
+    expect(await log.appendMany(jobId, [])).toEqual([]);
+    const stored = await log.read(jobId);
+    expect(stored.map((entry) => entry.event)).toEqual([{ type: 'state', status: 'running' }, ...events]);
+    expect(stored.slice(1).map((entry) => entry.id)).toEqual(ids);
+  });
+
   it('wakes a blocked reader when an event arrives', async () => {
     const log = new JobEventLog(redis, prefix);
     const readerLog = new JobEventLog(reader, prefix);

@@ -53,6 +53,10 @@ export class JobRun<Q extends QueueName> {
   private readonly controller = new AbortController();
   private readonly cancelPoll: NodeJS.Timeout;
   private pending: Promise<void> = Promise.resolve();
+  /** Events waiting to be sent together (see emit). */
+  private openBatch: JobEvent[] | null = null;
+  /** The newest progress not yet written to the Job row, while a write of it waits. */
+  private unwrittenProgress: number | null = null;
   private databaseAwayLogged = false;
   readonly progress: (fraction: number, message?: string) => void;
 
@@ -85,9 +89,25 @@ export class JobRun<Q extends QueueName> {
     return { id: this.jobId, status: 'running', workerId: this.workerId, attempts: this.attempt };
   }
 
-  /** Appends an event after every earlier one (watchers see them in order); failures are logged. */
+  /**
+   * Appends an event after every earlier one (watchers see them in order); failures are logged.
+   * Events emitted while the previous write waits join one batch, sent in one round trip: a training
+   * run emits one per step, and on a CPU busy with the gradients each round trip is slow — one by one,
+   * the writes fell ever further behind (the bar stood at 46 % when training had finished, then
+   * jumped to 95 %).
+   */
   emit(event: JobEvent): void {
-    this.defer(() => this.context.events.append(this.jobId, event).then(() => {}), 'append an event');
+    if (this.openBatch) {
+      this.openBatch.push(event);
+      return;
+    }
+    const batch = [event];
+    this.openBatch = batch;
+    this.chain(async () => {
+      // Sending now: later events start a batch of their own, behind this one.
+      if (this.openBatch === batch) this.openBatch = null;
+      await this.context.events.appendMany(this.jobId, batch);
+    }, 'append an event');
   }
 
   /** Waits until every event and progress write so far has reached Redis and Postgres. */
@@ -179,8 +199,14 @@ export class JobRun<Q extends QueueName> {
   private reportProgress(fraction: number, message?: string): void {
     const progress = Math.min(1, Math.max(0, fraction));
     this.emit({ type: 'progress', progress, ...(message === undefined ? {} : { message }) });
+    // One progress write waits at a time and writes the latest value when its turn comes.
+    const waiting = this.unwrittenProgress !== null;
+    this.unwrittenProgress = progress;
+    if (waiting) return;
     this.defer(async () => {
-      await this.context.db.job.updateMany({ where: this.fence, data: { progress } });
+      const latest = this.unwrittenProgress ?? progress;
+      this.unwrittenProgress = null;
+      await this.context.db.job.updateMany({ where: this.fence, data: { progress: latest } });
     });
   }
 
@@ -191,6 +217,12 @@ export class JobRun<Q extends QueueName> {
    * failure is logged (a training run reports several times a second).
    */
   defer(task: () => Promise<void>, what = 'report progress'): void {
+    // Events emitted after this write go after it, not into a batch queued before it.
+    this.openBatch = null;
+    this.chain(task, what);
+  }
+
+  private chain(task: () => Promise<void>, what: string): void {
     this.pending = this.pending.then(task).then(
       () => {
         this.databaseAwayLogged = false;
