@@ -37,6 +37,7 @@ interface Metric {
   step: number;
   loss: number;
   learningRate: number;
+  tokensPerSecond?: number;
 }
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -146,6 +147,7 @@ describe('a tiny language model trained on the bundled stories', () => {
     expect(rows.map((row) => row.step)).toEqual(steps.map((step) => step.step));
     rows.forEach((row, i) => {
       expect(row.loss).toBeCloseTo(steps[i]?.loss ?? Number.NaN, 12);
+      expect(row.tokensPerSecond).toBeCloseTo(steps[i]?.tokensPerSecond ?? Number.NaN, 6);
     });
 
     const model = await api.get(`/api/v1/models/${modelId}`);

@@ -99,6 +99,7 @@ export function trainingMetricView(metric: TrainingMetric): z.output<typeof Trai
     trainAccuracy: metric.trainAccuracy,
     testAccuracy: metric.testAccuracy,
     testLoss: metric.testLoss,
+    ...(metric.tokensPerSecond === null ? {} : { tokensPerSecond: metric.tokensPerSecond }),
   };
 }
 

@@ -1,6 +1,6 @@
-// A language model's metric series as TrainingMetric rows: a row per step (loss, learning rate) and
-// one per held-out evaluation (kind "evaluation", the held-out loss in testLoss), with the events
-// watchers see (tokens per second too, which the rows do not keep). There are no epochs: epoch is 1.
+// A language model's metric series as TrainingMetric rows: a row per step (loss, learning rate,
+// tokens per second) and one per held-out evaluation (kind "evaluation", the held-out loss in
+// testLoss), with the events watchers see. There are no epochs: epoch is 1.
 import type { JobEvent } from '@bilinear-lab/contracts';
 import type { LanguageModelEvaluation, LanguageModelStepMetrics } from '@bilinear-lab/training';
 import type { MetricRow } from './metric-series.js';
@@ -23,6 +23,7 @@ export class LanguageModelMetricSeries {
       epoch: 1,
       loss: metrics.loss,
       learningRate: metrics.learningRate,
+      tokensPerSecond: metrics.tokensPerSecond,
     });
     return {
       type: 'metrics',

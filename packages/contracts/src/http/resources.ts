@@ -92,6 +92,8 @@ export const TrainingMetricSchema = z.object({
   trainAccuracy: z.number().nullable(),
   testAccuracy: z.number().nullable(),
   testLoss: z.number().nullable(),
+  /** A language model's step rows: tokens (windows × context) per second; absent for classifiers. */
+  tokensPerSecond: z.number().nullable().optional(),
 });
 export type TrainingMetricView = z.infer<typeof TrainingMetricSchema>;
 

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "TrainingMetric" ADD COLUMN     "tokensPerSecond" DOUBLE PRECISION;
+
