@@ -123,6 +123,32 @@ describe.skipIf(obstacle !== null)('the token explorer in chromium', () => {
     expect(await page.locator('[data-testid=explorer-output]').textContent()).toContain(`token ${ids[0]} `);
   }, 300_000);
 
+  it('decomposes from the model page: tokens named as words, against comparison tokens', async () => {
+    await page.goto(`${dashboard.url}/projects/${projectId}/models/${modelId}`);
+    await page.selectOption('#lm-layer', '1');
+    await page.fill('#lm-tokens', 'she');
+    await page.fill('#lm-comparison', 'he, they');
+    await Promise.all([page.waitForURL(/\/decompositions\//), page.click('[data-testid=decompose-button]')]);
+    const decompositionId = /decompositions\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
+    const stored = await api.get(`/api/v1/decompositions/${decompositionId}`);
+    const [she, he, they] = await Promise.all(
+      ['she', 'he', 'they'].map(
+        async (word) =>
+          (await api.get(`/api/v1/models/${modelId}/tokenize?text=${word}`)).body.ids as number[],
+      ),
+    );
+    expect(stored.body.parameters).toMatchObject({
+      layer: 1,
+      outputs: [...(she ?? [])].sort((a, b) => a - b),
+      comparison: [...new Set([...(he ?? []), ...(they ?? [])])].sort((a, b) => a - b),
+    });
+    const job = await waitForJob(api, String(stored.body.jobId), 120_000);
+    expect(job.status).toBe('completed');
+    await page.reload();
+    await page.waitForSelector('[data-testid=explorer-eigenvectors]');
+    expect(await page.locator('[data-testid=explorer-output]').textContent()).toMatch(/− mean\(tokens/);
+  }, 300_000);
+
   it("shows an SAE's features over an input SAE's features (DᵀQD), read as features", async () => {
     const attach = async (folder: string) => {
       const response = await api.post(`/api/v1/models/${modelId}/saes/import`, folderForm(folder, false));

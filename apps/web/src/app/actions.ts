@@ -226,6 +226,75 @@ export async function decompose(
   redirect(`/projects/${projectId}/decompositions/${decompositionId}`);
 }
 
+/**
+ * A language model's decomposition from the dashboard's form: token directions (ids or words, which
+ * the model's tokenizer turns into ids; or every token), optionally against comparison tokens, or an
+ * output SAE's features (ids or all), optionally over an input SAE's features.
+ */
+export async function decomposeLanguageModel(
+  projectId: string,
+  modelId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const field = (name: string) => String(form.get(name) ?? '').trim();
+  const directions = field('directions');
+  const request: Record<string, unknown> = {
+    topK: Number(field('topK') || 8),
+    layer: Number(field('layer') || 0),
+  };
+  try {
+    if (directions === 'all-tokens') request.allTokens = true;
+    else if (directions === 'tokens') {
+      request.outputs = await tokenIds(modelId, field('tokens'));
+      const comparison = await tokenIds(modelId, field('comparison'));
+      if (comparison.length > 0) request.comparison = comparison;
+    } else {
+      request.saeOut = field('saeOut');
+      if (directions === 'all-features') request.allFeatures = true;
+      else request.features = idList(field('features'));
+    }
+    if (field('saeIn') !== '') request.saeIn = field('saeIn');
+  } catch (error) {
+    if (error instanceof RangeError) return { error: error.message };
+    return failure(error);
+  }
+  const checked = DecompositionRequestSchema.safeParse(request);
+  if (!checked.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of checked.error.issues) fieldErrors[String(issue.path[0])] = issue.message;
+    return { error: 'Some options are out of range.', fieldErrors };
+  }
+  let decompositionId: string;
+  try {
+    ({ decompositionId } = await platform.decompose(modelId, checked.data));
+  } catch (error) {
+    return failure(error);
+  }
+  redirect(`/projects/${projectId}/decompositions/${decompositionId}`);
+}
+
+/** Comma-separated whole numbers; RangeError naming the first that is not one. */
+function idList(text: string): number[] {
+  const items = text.split(/[\s,]+/).filter(Boolean);
+  const bad = items.find((item) => !/^\d{1,9}$/.test(item));
+  if (bad !== undefined) throw new RangeError(`“${bad}” is not an id (whole numbers, comma-separated)`);
+  return items.map(Number);
+}
+
+/** Token ids from a list of ids and words: each word is what the model's tokenizer makes of it. */
+async function tokenIds(modelId: string, text: string): Promise<number[]> {
+  const ids: number[] = [];
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    if (/^\d{1,9}$/.test(item)) ids.push(Number(item));
+    else ids.push(...(await platform.tokenize(modelId, item)).ids);
+  }
+  return ids;
+}
+
 export async function cancelJob(jobId: string): Promise<ActionState> {
   try {
     await platform.cancelJob(jobId);

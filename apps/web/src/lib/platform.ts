@@ -18,6 +18,7 @@ import {
   MeSchema,
   ModelSchema,
   ProjectSchema,
+  SparseAutoencoderSchema,
   TrainAcceptedSchema,
   TrainingMetricSchema,
   type TrainRequestSchema,
@@ -116,6 +117,7 @@ const TrainingMetrics = z.array(TrainingMetricSchema);
 const DecompositionSummaries = z.array(DecompositionSummarySchema);
 const Jobs = z.array(JobSchema);
 const Workers = z.array(WorkerSchema);
+const Saes = z.array(SparseAutoencoderSchema);
 const Tokenized = z.object({ ids: z.array(z.number().int()), tokens: z.array(z.string()) });
 
 /** Every route the dashboard calls, with the key `key()` gives. */
@@ -161,6 +163,8 @@ function clientWith(key: () => Promise<string>) {
     /** One output's top-k eigenvectors as JSON (with a language model's readings). */
     eigenvectors: (id: string, output: number, space: 'input' | 'model') =>
       get(`${v1}/decompositions/${q(id)}/outputs/${output}/eigenvectors?space=${space}`, EigenvectorsSchema),
+    /** The SAEs attached to a language model. */
+    saes: (modelId: string) => get(`${v1}/models/${q(modelId)}/saes`, Saes),
     /** A text as a language model's tokenizer encodes it. */
     tokenize: (modelId: string, text: string) =>
       get(`${v1}/models/${q(modelId)}/tokenize?text=${q(text)}`, Tokenized),

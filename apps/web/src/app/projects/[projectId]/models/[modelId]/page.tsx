@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { DecomposeForm } from '@/components/decompose-form';
 import { JobControls } from '@/components/job-controls';
+import { LanguageModelDecomposeForm } from '@/components/language-model-decompose-form';
 import { RunLive } from '@/components/run-live';
 import { RunDuration, RunStatusBadge, RunStatusProvider } from '@/components/run-status';
 import { StatusBadge } from '@/components/status-badge';
@@ -27,6 +28,8 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
     platform.workers().catch(() => [] as Worker[]),
   ]);
   const canWrite = project?.role === 'owner' || project?.role === 'member';
+  const languageModel = (model.config as { kind?: unknown }).kind === 'language-model';
+  const saes = languageModel ? await platform.saes(modelId).catch(() => []) : [];
   const worker = job?.workerId ? workers.find((candidate) => candidate.id === job.workerId) : undefined;
   const metricsSummary = (model.metrics ?? {}) as Record<string, unknown>;
 
@@ -120,6 +123,9 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
                 {decompositions.map((decomposition) => (
                   <li key={decomposition.id}>
                     <Link href={`/projects/${projectId}/decompositions/${decomposition.id}`}>
+                      {decomposition.parameters.layer !== undefined
+                        ? `layer ${decomposition.parameters.layer}, `
+                        : ''}
                       top-{decomposition.parameters.topK}
                       {decomposition.parameters.hosvd ? ' + HOSVD' : ''}
                       {decomposition.parameters.adversarial ? ' + adversarial masks' : ''}
@@ -130,7 +136,16 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
               </ul>
             )}
             {canWrite && model.status === 'completed' ? (
-              <DecomposeForm projectId={projectId} modelId={modelId} />
+              languageModel ? (
+                <LanguageModelDecomposeForm
+                  projectId={projectId}
+                  modelId={modelId}
+                  layers={Number((model.config as { layers?: unknown }).layers) || 1}
+                  saes={saes}
+                />
+              ) : (
+                <DecomposeForm projectId={projectId} modelId={modelId} />
+              )
             ) : model.status !== 'completed' ? (
               <p className="muted">Decompose once the model has a checkpoint.</p>
             ) : null}
