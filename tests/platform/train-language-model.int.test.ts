@@ -190,6 +190,23 @@ describe('a tiny language model trained on the bundled stories', () => {
       expect(output.eigenvalues.length).toBeGreaterThan(0);
       expect(output.eigenvalues.every(Number.isFinite)).toBe(true);
     }
+    // A second model reuses the first one's tokenizer instead of training its own.
+    const reusing = await train({
+      dataset: DATASET,
+      config: { ...TINY, vocab: undefined, tokenizer: modelId, steps: 10, warmupSteps: 2 },
+    });
+    expect(reusing.status, JSON.stringify(reusing.body)).toBe(202);
+    const reused = await waitForJob(api, String(reusing.body.jobId), 120_000);
+    expect(reused.status, `${JSON.stringify(reused)}\n${platform.logs()}`).toBe('completed');
+    const second = await api.get(`/api/v1/models/${reusing.body.modelId}`);
+    const tokenizer = config.tokenizer as { sha256: string; artifactId: string };
+    expect(
+      (second.body.config as { tokenizer: { sha256: string; artifactId: string } }).tokenizer,
+    ).toMatchObject({
+      sha256: tokenizer.sha256,
+      vocabSize: TINY.vocab,
+    });
+
     console.log(
       `tiny LM on ${DATASET}: loss ${steps[0]?.loss.toFixed(3)} at step 1 → ${steps.at(-1)?.loss.toFixed(3)} at step ${TINY.steps} ` +
         `(mean of 5: ${first.toFixed(3)} → ${last.toFixed(3)}), held-out ${metrics.validationLoss?.toFixed(3)}, ` +
