@@ -3,11 +3,13 @@
 // watched falling live over SSE and in the metric rows, its HF folder stored and decomposed along
 // token directions; the request's mistakes answered with 400s naming the field; and a worker
 // SIGKILLed after the first checkpoint, whose run another worker continues from that checkpoint.
+
+import type { ChildProcess } from 'node:child_process';
 import { parseSafetensors } from '@bilinear-lab/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { client, collectEvents, type Platform, startPlatform, waitForJob } from './harness.js';
 
-/** A run of a few seconds on 2 cores: ln(128) ≈ 4.85 nats per token at the start. */
+/** A run of a few seconds on 2 cores (long enough to be seen running): ln(128) ≈ 4.85 nats per token at first. */
 const TINY = {
   layers: 1,
   dModel: 16,
@@ -15,7 +17,7 @@ const TINY = {
   dHidden: 32,
   ctx: 16,
   batchSize: 8,
-  steps: 60,
+  steps: 200,
   vocab: 128,
   learningRate: 0.01,
   warmupSteps: 5,
@@ -54,6 +56,27 @@ beforeAll(async () => {
   projectId = String(project.body.id);
 }, 60_000);
 
+/** Each test's workers: stopped after it, so that no worker of one test takes the next one's job. */
+const workers: ChildProcess[] = [];
+function startWorker(): ChildProcess {
+  const worker = platform.startWorker();
+  workers.push(worker);
+  return worker;
+}
+
+afterEach(async () => {
+  await Promise.all(
+    workers.splice(0).map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.exitCode !== null || worker.signalCode !== null) return resolve();
+          worker.once('exit', () => resolve());
+          worker.kill('SIGTERM');
+        }),
+    ),
+  );
+}, 30_000);
+
 afterAll(async () => {
   await platform?.stop();
 }, 30_000);
@@ -67,9 +90,9 @@ describe('the request', () => {
     [{ config: { ...TINY, heads: 3 } }, 'body.config.heads', /3 heads do not divide d_model 16/],
     [{ config: { ...TINY, dModel: 12, heads: 4 } }, 'body.config.heads', /d_head 3 is odd/],
     [
-      { config: { ...TINY, warmupSteps: 60 } },
+      { config: { ...TINY, warmupSteps: 200 } },
       'body.config.warmupSteps',
-      /not fewer than the 60 optimiser steps/,
+      /not fewer than the 200 optimiser steps/,
     ],
     [{ config: { ...TINY, ctx: 1 } }, 'body.config.ctx', /2/],
     [{ config: { ...TINY, steps: 0 } }, 'body.config.steps', /1/],
@@ -100,8 +123,12 @@ describe('the request', () => {
 
 describe('a tiny language model trained on the bundled stories', () => {
   it('streams its falling loss live, stores its HF folder, and decomposes token directions', async () => {
-    const worker = platform.startWorker();
-    const queued = await train({ dataset: DATASET, name: 'tiny-stories', config: TINY });
+    startWorker();
+    const queued = await train({
+      dataset: DATASET,
+      name: 'tiny-stories',
+      config: { ...TINY, evalEvery: 100 },
+    });
     expect(queued.status, JSON.stringify(queued.body)).toBe(202);
     const modelId = String(queued.body.modelId);
     const jobId = String(queued.body.jobId);
@@ -122,7 +149,7 @@ describe('a tiny language model trained on the bundled stories', () => {
       }
       if (['completed', 'failed', 'cancelled'].includes(String(job.body.status))) break;
       if (Date.now() > deadline) throw new Error(`no metric rows in 180 s:\n${platform.logs()}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(liveRows, 'step rows stored while the job was running').toBeGreaterThan(0);
     expect(liveRows).toBeLessThan(TINY.steps);
@@ -152,6 +179,15 @@ describe('a tiny language model trained on the bundled stories', () => {
 
     const model = await api.get(`/api/v1/models/${modelId}`);
     expect(model.body.status).toBe('completed');
+    // The held-out loss every evalEvery steps and at the end: evaluation rows and events.
+    const evaluations = (await api.get(`/api/v1/models/${modelId}/metrics?kind=evaluation`))
+      .body as unknown as (Metric & { testLoss: number })[];
+    expect(evaluations.map((row) => row.step)).toEqual([100, 200]);
+    expect(
+      events
+        .filter((event) => (event.data as StepEvent).kind === 'evaluation')
+        .map((event) => (event.data as StepEvent).step),
+    ).toEqual([100, 200]);
     const config = model.body.config as Record<string, unknown>;
     expect(config).toMatchObject({
       kind: 'language-model',
@@ -168,6 +204,7 @@ describe('a tiny language model trained on the bundled stories', () => {
     const metrics = model.body.metrics as Record<string, number>;
     expect(metrics.steps).toBe(TINY.steps);
     expect(metrics.validationLoss).toBeLessThan(first);
+    expect(evaluations.at(-1)?.testLoss).toBeCloseTo(metrics.validationLoss ?? Number.NaN, 9);
     expect(metrics.tokensPerSecond).toBeGreaterThan(0);
 
     const checkpoint = await api.raw(`/api/v1/models/${modelId}/checkpoint`);
@@ -212,15 +249,13 @@ describe('a tiny language model trained on the bundled stories', () => {
         `(mean of 5: ${first.toFixed(3)} → ${last.toFixed(3)}), held-out ${metrics.validationLoss?.toFixed(3)}, ` +
         `${Math.round(metrics.tokensPerSecond ?? 0)} tokens/s, ${metrics.seconds?.toFixed(1)} s; live rows at first look: ${liveRows}`,
     );
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
   }, 300_000);
 });
 
 describe('a worker killed mid-run', () => {
   it('leaves a checkpoint another worker continues from, not from step 0', async () => {
     const steps = 400;
-    const first = platform.startWorker();
+    const first = startWorker();
     const queued = await train({
       dataset: DATASET,
       config: { ...TINY, steps, warmupSteps: 10, checkpointEvery: 20 },
@@ -246,7 +281,7 @@ describe('a worker killed mid-run', () => {
     expect(checkpointStep).toBeGreaterThanOrEqual(20);
     expect(checkpointStep).toBeLessThan(steps);
 
-    platform.startWorker();
+    startWorker();
     const job = await waitForJob(api, jobId, 240_000);
     expect(job.status, `${JSON.stringify(job)}\n${platform.logs()}`).toBe('completed');
     expect(job.attempts, platform.logs()).toBeGreaterThanOrEqual(2);
@@ -279,7 +314,7 @@ describe('a worker killed mid-run', () => {
 
 describe('a cancelled run', () => {
   it('stops between steps and keeps no checkpoint', async () => {
-    const worker = platform.startWorker();
+    startWorker();
     const queued = await train({ dataset: DATASET, config: { ...TINY, steps: 5000, checkpointEvery: 10 } });
     expect(queued.status, JSON.stringify(queued.body)).toBe(202);
     const modelId = String(queued.body.modelId);
@@ -300,7 +335,5 @@ describe('a cancelled run', () => {
     const rows = (await api.get(`/api/v1/models/${modelId}/metrics?kind=step`)).body as unknown as Metric[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(5000);
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
   }, 240_000);
 });
