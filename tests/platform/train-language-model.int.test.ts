@@ -253,7 +253,7 @@ describe('a tiny language model trained on the bundled stories', () => {
 });
 
 describe('a worker killed mid-run', () => {
-  it('leaves a checkpoint another worker continues from, not from step 0', async () => {
+  it('leaves a checkpoint another worker continues from, not from step 0, to the same model', async () => {
     const steps = 400;
     const first = startWorker();
     const queued = await train({
@@ -306,8 +306,24 @@ describe('a worker killed mid-run', () => {
     const model = await api.get(`/api/v1/models/${modelId}`);
     expect(model.body.metrics).toMatchObject({ steps, resumedFromStep: resumedFrom });
     expect((model.body.metrics as Record<string, unknown>).checkpoint).toBeUndefined();
+
+    // The resumed run is the run an uninterrupted worker makes: the same losses, step for step.
+    const whole = await train({
+      dataset: DATASET,
+      config: { ...TINY, steps, warmupSteps: 10, checkpointEvery: 20 },
+    });
+    const wholeJob = await waitForJob(api, String(whole.body.jobId), 240_000);
+    expect(wholeJob.status, platform.logs()).toBe('completed');
+    const wholeRows = (await api.get(`/api/v1/models/${whole.body.modelId}/metrics?kind=step`))
+      .body as unknown as Metric[];
+    expect(rows.map((row) => row.loss)).toEqual(wholeRows.map((row) => row.loss));
+    const wholeModel = await api.get(`/api/v1/models/${whole.body.modelId}`);
+    expect((model.body.metrics as { validationLoss: number }).validationLoss).toBe(
+      (wholeModel.body.metrics as { validationLoss: number }).validationLoss,
+    );
     console.log(
-      `killed after the checkpoint at step ${checkpointStep}; attempt ${job.attempts} resumed after step ${resumedFrom}`,
+      `killed after the checkpoint at step ${checkpointStep}; attempt ${job.attempts} resumed after step ${resumedFrom}; ` +
+        `held-out loss ${(model.body.metrics as { validationLoss: number }).validationLoss}, as an uninterrupted run's`,
     );
   }, 360_000);
 });
