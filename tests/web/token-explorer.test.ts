@@ -112,6 +112,23 @@ describe.skipIf(obstacle !== null)('the token explorer in chromium', () => {
     const chart = page.locator('[data-testid=token-explorer] [data-testid=spectrum-chart]');
     expect(await chart.getAttribute('data-points')).toBe('48');
     await chart.locator('canvas').first().waitFor();
+    // Try your own text: its tokens (with [BOS], as in training), coloured; a token picked lists
+    // the eigenvectors that add most there.
+    const sentence = 'the little dog ran to the park';
+    await page.fill('[data-testid=text-activations] textarea', sentence);
+    await page.click('[data-testid=text-activations] button:has-text("Read")');
+    await page.waitForSelector('[data-testid=text-tokens] .text-token');
+    const special = await api.get(
+      `/api/v1/models/${modelId}/tokenize?text=${encodeURIComponent(sentence)}&special=true`,
+    );
+    const shown = await page.locator('[data-testid=text-tokens] .text-token').allTextContents();
+    expect(shown).toEqual(special.body.tokens);
+    await page.locator('[data-testid=text-tokens] .text-token').nth(3).click();
+    expect(await page.locator('[data-testid=position-contributions] caption').textContent()).toMatch(
+      /at position 3: output .* of which the stored eigenvectors add/,
+    );
+    expect(await page.locator('[data-testid=position-contributions] tbody tr').count()).toBe(8);
+    await page.selectOption('#text-series', 'p1');
     await page.screenshot({ path: join(ARTIFACTS, '30-token-explorer.png'), fullPage: true });
 
     // By a word: the tokenizer's ids for it, the first one shown.

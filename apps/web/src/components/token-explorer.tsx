@@ -6,6 +6,7 @@ import { number } from '@/lib/format';
 import { PlatformError, platform } from '@/lib/platform';
 import type { Decomposition, Model } from '@/lib/types';
 import { SpectrumChart } from './spectrum-chart';
+import { TextActivationsBox } from './text-activations';
 
 const PAGE = 64;
 
@@ -143,6 +144,9 @@ export async function TokenExplorer({
               ) : (
                 <EigenvectorReadings vectors={vectors} />
               )}
+              {decomposition.parameters.saeIn === undefined && vectors !== null ? (
+                <TextActivationsBox decompositionId={decomposition.id} output={selected.index} />
+              ) : null}
               <p className="row">
                 <a
                   href={`/api/platform/decompositions/${decomposition.id}/outputs/${selected.index}/eigenvectors?space=model&format=json`}

@@ -163,11 +163,12 @@ function clientWith(key: () => Promise<string>) {
     /** One output's top-k eigenvectors as JSON (with a language model's readings). */
     eigenvectors: (id: string, output: number, space: 'input' | 'model') =>
       get(`${v1}/decompositions/${q(id)}/outputs/${output}/eigenvectors?space=${space}`, EigenvectorsSchema),
+    sae: (saeId: string) => get(`${v1}/saes/${q(saeId)}`, SparseAutoencoderSchema),
     /** The SAEs attached to a language model. */
     saes: (modelId: string) => get(`${v1}/models/${q(modelId)}/saes`, Saes),
-    /** A text as a language model's tokenizer encodes it. */
-    tokenize: (modelId: string, text: string) =>
-      get(`${v1}/models/${q(modelId)}/tokenize?text=${q(text)}`, Tokenized),
+    /** A text as a language model's tokenizer encodes it (with its special tokens, as in training, when asked). */
+    tokenize: (modelId: string, text: string, special = false) =>
+      get(`${v1}/models/${q(modelId)}/tokenize?text=${q(text)}${special ? '&special=true' : ''}`, Tokenized),
     jobs: (projectId: string, status?: JobStatus) =>
       get(`${v1}/projects/${q(projectId)}/jobs${status ? `?status=${q(status)}` : ''}`, Jobs),
     job: (jobId: string) => get(`${v1}/jobs/${q(jobId)}`, JobSchema),

@@ -14,6 +14,7 @@ import {
   lowRankCorrelation,
   mlpPositions,
   saeFeatureActivations,
+  textContributions,
   topContexts,
 } from './language-model-activations.js';
 
@@ -101,6 +102,41 @@ describe.skipIf(!HAS_FIXTURE)(
       expect(curve.features.length).toBeGreaterThan(0);
       expect(Math.abs((curve.meanCorrelation.at(-1) as number) - 1)).toBeLessThan(1e-9);
       expect(curve.meanCorrelation[0] as number).toBeLessThan(curve.meanCorrelation.at(-1) as number);
+    });
+    it("a text's contributions: every eigenpair's λ (vᵀx)² sums to the output at each position; the top k leave the rest", () => {
+      const { model, sequences } = load();
+      const tokens = (sequences[1] as number[]).slice(0, 24);
+      const direction = model.unembedding.data.slice(99 * model.modelDim, 100 * model.modelDim);
+      const decomposition = decomposeModel(model, { layer: 1, outputs: [99], topK: model.modelDim });
+      const output = decomposition.outputs[0];
+      if (!output) throw new Error('no output');
+      const all = [...output.topPositive, ...output.topNegative].map((pair) => ({
+        vector: pair.vectorModel,
+        eigenvalue: pair.eigenvalue,
+      }));
+      expect(all).toHaveLength(model.modelDim);
+      const whole = textContributions(model, 1, tokens, direction, all);
+      expect(whole.outputs).toHaveLength(tokens.length);
+      for (let t = 0; t < tokens.length; t++) {
+        let sum = 0;
+        for (let j = 0; j < all.length; j++) sum += whole.contributions[t * all.length + j] as number;
+        expect(Math.abs(sum - (whole.outputs[t] as number))).toBeLessThan(
+          1e-10 * (1 + Math.abs(whole.outputs[t] as number)),
+        );
+      }
+      // The top 2 of each sign: their columns are the same numbers, the rest is left over.
+      const top = [...output.topPositive.slice(0, 2), ...output.topNegative.slice(0, 2)].map((pair) => ({
+        vector: pair.vectorModel,
+        eigenvalue: pair.eigenvalue,
+      }));
+      const part = textContributions(model, 1, tokens, direction, top);
+      expect(part.outputs).toEqual(whole.outputs);
+      expect(part.contributions[4 * 4 + 2]).toBe(
+        whole.contributions[4 * all.length + output.topPositive.length],
+      );
+      expect(() => textContributions(model, 1, tokens, direction.slice(1), top)).toThrow(
+        /direction has 47 values/,
+      );
     });
   },
 );

@@ -219,3 +219,45 @@ function pearson(a: readonly number[], b: readonly number[]): number {
   }
   return varA === 0 || varB === 0 ? Number.NaN : cov / Math.sqrt(varA * varB);
 }
+
+/** What one piece of text does along one decomposed direction: per position, the whole and its parts. */
+export interface TextContributions {
+  /** uᵀ MLP(x_t) at each of the T positions. */
+  outputs: Float64Array;
+  /** λ_j (v_jᵀ x_t)² for each given eigenpair j, row-major T × k (a row per position). */
+  contributions: Float64Array;
+}
+
+/**
+ * A text's tokens through the model, read at layer `layer` along `direction`: the MLP's output along
+ * it at every position, and what each given eigenpair of Q(direction) adds there. With every
+ * eigenpair the contributions of a position sum to its output; with the top k, the rest is what the
+ * others add.
+ */
+export function textContributions(
+  model: LanguageModel,
+  layer: number,
+  tokens: ArrayLike<number>,
+  direction: ArrayLike<number>,
+  eigenpairs: readonly { vector: ArrayLike<number>; eigenvalue: number }[],
+): TextContributions {
+  if (direction.length !== model.modelDim) {
+    throw new AnalysisInputError(
+      `the direction has ${direction.length} values, the model's residual stream ${model.modelDim}`,
+    );
+  }
+  const positions = mlpPositions(model, layer, [tokens]);
+  const count = positions.where.length;
+  const k = eigenpairs.length;
+  const contributions = new Float64Array(count * k);
+  eigenpairs.forEach(({ vector, eigenvalue }, j) => {
+    if (vector.length !== model.modelDim) {
+      throw new AnalysisInputError(
+        `eigenvector ${j} has ${vector.length} values, the model's residual stream ${model.modelDim}`,
+      );
+    }
+    const values = eigenvectorActivations(positions, vector, eigenvalue);
+    for (let t = 0; t < count; t++) contributions[t * k + j] = values[t] as number;
+  });
+  return { outputs: directionActivations(positions, direction), contributions };
+}

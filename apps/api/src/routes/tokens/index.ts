@@ -7,7 +7,13 @@ import { errorResponses } from '../schemas.js';
 
 const ModelParamsSchema = z.object({ modelId: z.uuid() });
 const TokenizeQuerySchema = z
-  .object({ text: z.string().min(1).max(10_000).describe('the text to encode') })
+  .object({
+    text: z.string().min(1).max(10_000).describe('the text to encode'),
+    special: z
+      .enum(['true', 'false'])
+      .default('false')
+      .describe("add the tokenizer's special tokens ([BOS] …) as in training"),
+  })
   .strict();
 const TokenizedSchema = z.object({
   ids: z.array(z.number().int()),
@@ -22,7 +28,7 @@ const tokenRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =>
       schema: {
         tags: ['models'],
         summary:
-          "A text as the language model's tokenizer encodes it (no special tokens): ids and their tokens",
+          "A text as the language model's tokenizer encodes it: ids and their tokens (special tokens such as [BOS] with special=true)",
         description: 'Answers 422 `no-tokenizer` for a model imported or trained without a tokenizer.json.',
         params: ModelParamsSchema,
         querystring: TokenizeQuerySchema,
@@ -38,7 +44,9 @@ const tokenRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =>
           `model ${model.id} has no tokenizer: import it with its tokenizer.json (the part "tokenizer") to look tokens up by text`,
         );
       }
-      const encoding = await tokenizer.encode(request.query.text, { addSpecialTokens: false });
+      const encoding = await tokenizer.encode(request.query.text, {
+        addSpecialTokens: request.query.special === 'true',
+      });
       return { ids: Array.from(encoding.ids), tokens: [...encoding.tokens] };
     },
   );
