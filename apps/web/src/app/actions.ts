@@ -211,19 +211,7 @@ export async function decompose(
     hosvd: form.get('hosvd') === 'on',
     adversarial: form.get('adversarial') === 'on',
   };
-  const checked = DecompositionRequestSchema.safeParse(request);
-  if (!checked.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const issue of checked.error.issues) fieldErrors[String(issue.path[0])] = issue.message;
-    return { error: 'Some options are out of range.', fieldErrors };
-  }
-  let decompositionId: string;
-  try {
-    ({ decompositionId } = await platform.decompose(modelId, checked.data));
-  } catch (error) {
-    return failure(error);
-  }
-  redirect(`/projects/${projectId}/decompositions/${decompositionId}`);
+  return submitDecomposition(projectId, modelId, request);
 }
 
 /**
@@ -259,6 +247,15 @@ export async function decomposeLanguageModel(
     if (error instanceof RangeError) return { error: error.message };
     return failure(error);
   }
+  return submitDecomposition(projectId, modelId, request);
+}
+
+/** A decomposition request checked against the contract, sent, and its page opened. */
+async function submitDecomposition(
+  projectId: string,
+  modelId: string,
+  request: unknown,
+): Promise<ActionState> {
   const checked = DecompositionRequestSchema.safeParse(request);
   if (!checked.success) {
     const fieldErrors: Record<string, string> = {};

@@ -2,6 +2,7 @@
 
 import { useActionState } from 'react';
 import { type ActionState, decompose } from '@/app/actions';
+import { ActionError } from './action-error';
 
 export function DecomposeForm({ projectId, modelId }: { projectId: string; modelId: string }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(
@@ -39,14 +40,7 @@ export function DecomposeForm({ projectId, modelId }: { projectId: string; model
         <input name="adversarial" type="checkbox" data-testid="adversarial-checkbox" />
         <span>Adversarial masks (from the top eigenvectors, tested on the test set)</span>
       </label>
-      {state.error ? (
-        <p className="error" role="alert">
-          {state.error}{' '}
-          {Object.entries(state.fieldErrors ?? {})
-            .map(([field, message]) => `${field}: ${message}`)
-            .join('; ')}
-        </p>
-      ) : null}
+      <ActionError state={state} />
       <div>
         <button type="submit" disabled={pending} data-testid="decompose-button">
           {pending ? 'Queueing…' : 'Decompose'}

@@ -3,6 +3,7 @@
 import type { SparseAutoencoderView } from '@bilinear-lab/contracts';
 import { useActionState, useState } from 'react';
 import { type ActionState, decomposeLanguageModel } from '@/app/actions';
+import { ActionError } from './action-error';
 
 type Directions = 'tokens' | 'all-tokens' | 'features' | 'all-features';
 
@@ -134,14 +135,7 @@ export function LanguageModelDecomposeForm({
           </select>
         </div>
       ) : null}
-      {state.error ? (
-        <p className="error" role="alert">
-          {state.error}{' '}
-          {Object.entries(state.fieldErrors ?? {})
-            .map(([field, message]) => `${field}: ${message}`)
-            .join('; ')}
-        </p>
-      ) : null}
+      <ActionError state={state} />
       <div>
         <button type="submit" disabled={pending} data-testid="decompose-button">
           {pending ? 'Queueing…' : 'Decompose'}

@@ -80,15 +80,7 @@ export default async function DecompositionPage({
           />
         )
       ) : (
-        <div className="panel">
-          <JobProgress
-            jobId={decomposition.jobId}
-            status={decomposition.status}
-            error={decomposition.error}
-            canWrite={canWrite}
-            what="decomposition"
-          />
-        </div>
+        <DecompositionProgress decomposition={decomposition} canWrite={canWrite} />
       )}
       {decomposition.status === 'completed' && outputs.length > 0 ? (
         <DecompositionDownloads
@@ -141,16 +133,29 @@ function LanguageModelDecompositionPage({
       {decomposition.status === 'completed' ? (
         <TokenExplorer projectId={projectId} decomposition={decomposition} model={model} query={query} />
       ) : (
-        <div className="panel">
-          <JobProgress
-            jobId={decomposition.jobId}
-            status={decomposition.status}
-            error={decomposition.error}
-            canWrite={canWrite}
-            what="decomposition"
-          />
-        </div>
+        <DecompositionProgress decomposition={decomposition} canWrite={canWrite} />
       )}
     </main>
+  );
+}
+
+/** A decomposition still queued or running (or failed): its job's live progress and controls. */
+function DecompositionProgress({
+  decomposition,
+  canWrite,
+}: {
+  decomposition: Decomposition;
+  canWrite: boolean;
+}) {
+  return (
+    <div className="panel">
+      <JobProgress
+        jobId={decomposition.jobId}
+        status={decomposition.status}
+        error={decomposition.error}
+        canWrite={canWrite}
+        what="decomposition"
+      />
+    </div>
   );
 }
