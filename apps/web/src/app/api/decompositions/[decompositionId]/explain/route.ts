@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PlatformError, platformWithKey } from '@/lib/platform';
 import { classifierFor } from '@/lib/server/checkpoints';
 import { serverEigenvectors } from '@/lib/server/eigenvectors';
+import { errorResponse } from '@/lib/server/error-response';
 import { bundledTestSet, testImage } from '@/lib/server/mnist';
 import { sessionKey } from '@/lib/session';
 
@@ -57,19 +58,15 @@ export interface Explanation {
   classes: ClassExplanation[];
 }
 
-function failure(status: number, code: string, message: string, details?: unknown) {
-  return Response.json({ error: { code, message, details } }, { status });
-}
-
 export async function POST(
   request: NextRequest,
   context: RouteContext<'/api/decompositions/[decompositionId]/explain'>,
 ) {
   const key = await sessionKey();
-  if (!key) return failure(401, 'unauthenticated', 'Sign in first.');
+  if (!key) return errorResponse(401, 'unauthenticated', 'Sign in first.');
   const parsed = BodySchema.safeParse(await request.json().catch(() => null));
   if (!parsed.success) {
-    return failure(
+    return errorResponse(
       400,
       'bad-input',
       'Send {"testIndex": n} or {"pixels": [one value in 0…1 per input of the model]}.',
@@ -81,7 +78,7 @@ export async function POST(
     const platform = platformWithKey(key);
     const decomposition = await platform.decomposition(decompositionId);
     if (decomposition.status !== 'completed') {
-      return failure(
+      return errorResponse(
         409,
         'not-ready',
         `The decomposition is ${decomposition.status}; explanations need a completed one.`,
@@ -90,21 +87,22 @@ export async function POST(
     const model = await platform.model(decomposition.modelId);
     const classifier = await classifierFor(key, model);
     const notBilinear = notBilinearReason(classifier.gate);
-    if (notBilinear !== null) return failure(422, 'not-bilinear', `Model ${model.name}: ${notBilinear}.`);
+    if (notBilinear !== null)
+      return errorResponse(422, 'not-bilinear', `Model ${model.name}: ${notBilinear}.`);
 
     let pixels: Float32Array;
     let label: number | null = null;
     let testIndex: number | null = null;
     if ('testIndex' in parsed.data) {
       const testSet = await bundledTestSet(model);
-      if ('reason' in testSet) return failure(422, 'no-test-images', `${testSet.reason}.`);
+      if ('reason' in testSet) return errorResponse(422, 'no-test-images', `${testSet.reason}.`);
       try {
         const image = await testImage(testSet.dataset, parsed.data.testIndex);
         pixels = image.pixels;
         label = image.label;
         testIndex = parsed.data.testIndex;
       } catch (error) {
-        return failure(400, 'bad-input', (error as Error).message);
+        return errorResponse(400, 'bad-input', (error as Error).message);
       }
     } else {
       // A drawn digit is framed as MNIST's were (20 × 20 box, centre of mass in the middle) before
@@ -115,7 +113,7 @@ export async function POST(
           : Float32Array.from(parsed.data.pixels);
     }
     if (classifier.inputDim !== pixels.length) {
-      return failure(
+      return errorResponse(
         400,
         'bad-input',
         `The model reads ${classifier.inputDim} inputs, the image has ${pixels.length}.`,
@@ -168,9 +166,13 @@ export async function POST(
     return Response.json(body);
   } catch (error) {
     if (error instanceof PlatformError)
-      return failure(error.status, error.code, error.message, error.details);
-    if (error instanceof AnalysisInputError) return failure(422, 'bad-input', error.message);
+      return errorResponse(error.status, error.code, error.message, error.details);
+    if (error instanceof AnalysisInputError) return errorResponse(422, 'bad-input', error.message);
     console.error('explain failed', error);
-    return failure(500, 'internal', `The explanation could not be computed: ${(error as Error).message}`);
+    return errorResponse(
+      500,
+      'internal',
+      `The explanation could not be computed: ${(error as Error).message}`,
+    );
   }
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PlatformError, platformWithKey } from '@/lib/platform';
 import { languageModelFor, saeFor } from '@/lib/server/checkpoints';
 import { serverEigenvectors } from '@/lib/server/eigenvectors';
+import { errorResponse } from '@/lib/server/error-response';
 import { sessionKey } from '@/lib/session';
 import type { Decomposition } from '@/lib/types';
 
@@ -30,19 +31,15 @@ export interface TextActivations {
   eigenvectors: { name: string; eigenvalue: number; contributions: number[] }[];
 }
 
-function failure(status: number, code: string, message: string) {
-  return Response.json({ error: { code, message } }, { status });
-}
-
 export async function POST(
   request: NextRequest,
   context: RouteContext<'/api/decompositions/[decompositionId]/text'>,
 ) {
   const key = await sessionKey();
-  if (!key) return failure(401, 'unauthenticated', 'Sign in first.');
+  if (!key) return errorResponse(401, 'unauthenticated', 'Sign in first.');
   const parsed = BodySchema.safeParse(await request.json().catch(() => null));
   if (!parsed.success) {
-    return failure(
+    return errorResponse(
       400,
       'bad-input',
       'Send {"text": "…" (up to 4000 characters), "output": a token or feature id}.',
@@ -54,14 +51,14 @@ export async function POST(
     const platform = platformWithKey(key);
     const decomposition = await platform.decomposition(decompositionId);
     if (decomposition.status !== 'completed') {
-      return failure(
+      return errorResponse(
         409,
         'not-ready',
         `The decomposition is ${decomposition.status}; try text on a completed one.`,
       );
     }
     if (decomposition.parameters.saeIn !== undefined) {
-      return failure(
+      return errorResponse(
         422,
         'not-applicable',
         "This decomposition reads the MLP's input through an SAE's features (DᵀQD); try text on a decomposition over the residual stream.",
@@ -72,7 +69,7 @@ export async function POST(
     const encoded = await platform.tokenize(model.id, text, true);
     const context = (model.config as { context?: unknown }).context;
     if (typeof context === 'number' && encoded.ids.length > context) {
-      return failure(
+      return errorResponse(
         400,
         'too-long',
         `The text is ${encoded.ids.length} tokens; the model reads at most ${context} (its context).`,
@@ -109,8 +106,8 @@ export async function POST(
     };
     return Response.json(answer);
   } catch (error) {
-    if (error instanceof PlatformError) return failure(error.status, error.code, error.message);
-    if (error instanceof AnalysisInputError) return failure(400, 'bad-input', error.message);
+    if (error instanceof PlatformError) return errorResponse(error.status, error.code, error.message);
+    if (error instanceof AnalysisInputError) return errorResponse(400, 'bad-input', error.message);
     throw error;
   }
 }
