@@ -98,6 +98,12 @@ describe.skipIf(obstacle !== null)('the token explorer in chromium', () => {
     await page.fill('#explorer-search', '99');
     await Promise.all([page.waitForURL(/q=99/), page.press('#explorer-search', 'Enter')]);
     expect(await page.locator('[data-testid=explorer-output]').textContent()).toMatch(/^token 99 "/);
+    // Its neighbours, though token 99 is not on the page shown: every token is decomposed.
+    expect(await page.locator('[data-testid=previous-output]').textContent()).toContain('token 98');
+    await Promise.all([page.waitForURL(/output=100/), page.click('[data-testid=next-output]')]);
+    expect(await page.locator('[data-testid=explorer-output]').textContent()).toMatch(/^token 100 "/);
+    await page.goBack();
+    await page.waitForURL(/q=99$/);
     const stored = await api.get(
       `/api/v1/decompositions/${decompositionId}/outputs/99/eigenvectors?space=model`,
     );
@@ -182,6 +188,9 @@ describe.skipIf(obstacle !== null)('the token explorer in chromium', () => {
       'input features',
     );
     expect(await page.locator('.explorer-list tbody tr').count()).toBe(3);
+    // Named features: their neighbours are the list's.
+    expect(await page.locator('[data-testid=previous-output]').textContent()).toContain('feature 0');
+    expect(await page.locator('[data-testid=next-output]').textContent()).toContain('feature 191');
     await page.screenshot({ path: join(ARTIFACTS, '31-feature-explorer.png'), fullPage: true });
   }, 300_000);
 });

@@ -50,6 +50,7 @@ export async function TokenExplorer({
   const chosen = wholeNumber(query.output) ?? search.ids[0] ?? list[0]?.index;
   const [selected, vectors] =
     chosen === undefined ? [undefined, null] : await selectedOutput(decomposition.id, chosen);
+  const neighbours = neighboursOf(selected?.index, list, total, decomposition);
   const link = (output: number) =>
     `${base}?output=${output}${offset > 0 ? `&offset=${offset}` : ''}${query.q ? `&q=${encodeURIComponent(query.q)}` : ''}`;
 
@@ -123,7 +124,21 @@ export async function TokenExplorer({
             </p>
           ) : (
             <>
-              <h2 data-testid="explorer-output">{selected.label}</h2>
+              <div className="spread">
+                <h2 data-testid="explorer-output">{selected.label}</h2>
+                <span className="row">
+                  {neighbours.previous !== undefined ? (
+                    <Link href={link(neighbours.previous)} data-testid="previous-output">
+                      ← {what} {neighbours.previous}
+                    </Link>
+                  ) : null}
+                  {neighbours.next !== undefined ? (
+                    <Link href={link(neighbours.next)} data-testid="next-output">
+                      {what} {neighbours.next} →
+                    </Link>
+                  ) : null}
+                </span>
+              </div>
               <p className="muted">
                 {selected.eigenvalues.length} eigenvalues · effective rank {number(selected.effectiveRank, 3)}{' '}
                 ·{' '}
@@ -273,6 +288,30 @@ async function resolveSearch(model: Model, q: string | undefined, features: bool
     }
     throw error;
   }
+}
+
+/**
+ * The outputs before and after one: its neighbours on the page shown, or — when the decomposition
+ * has every token or every feature, so that the indices run 0 … total − 1 — the next index either way.
+ */
+function neighboursOf(
+  index: number | undefined,
+  list: Decomposition['outputs'],
+  total: number,
+  decomposition: Decomposition,
+): { previous?: number; next?: number } {
+  if (index === undefined) return {};
+  const position = list.findIndex((output) => output.index === index);
+  const everything =
+    decomposition.parameters.allTokens === true || decomposition.parameters.allFeatures === true;
+  const previous = position > 0 ? list[position - 1]?.index : everything && index > 0 ? index - 1 : undefined;
+  const next =
+    position >= 0 && position + 1 < list.length
+      ? list[position + 1]?.index
+      : everything && index + 1 < total
+        ? index + 1
+        : undefined;
+  return { ...(previous === undefined ? {} : { previous }), ...(next === undefined ? {} : { next }) };
 }
 
 function wholeNumber(value: string | undefined): number | undefined {
