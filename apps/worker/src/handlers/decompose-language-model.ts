@@ -124,7 +124,7 @@ export async function decomposeLanguageModel(
           // A token-space vector is V values; its reading is what is stored.
           inputVectors: false,
         },
-        onProgress: (done, total, what) => {
+        onProgress: (done, _total, what) => {
           if (done === 0) run.progress(fraction(0), what);
         },
         onOutput: async (output) => {

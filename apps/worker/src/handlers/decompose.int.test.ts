@@ -21,7 +21,7 @@ import { closeJobContext, type JobContext, openJobContext } from '../jobs/job-co
 import { runJob } from '../jobs/job-run.js';
 import { createDecompositionJob, createImportedModel, createProject } from '../testing/platform-rows.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import { waitFor } from '../testing/wait-for.js';
+import { failedJob, waitFor } from '../testing/wait-for.js';
 import { spawnWorker, stopProcess, type WorkerProcess } from '../testing/worker-process.js';
 import { decomposeJob } from './decompose.js';
 
@@ -404,10 +404,7 @@ describe('decompose jobs', () => {
     // Requested while the job is being picked up: the first check between outputs sees it.
     await platform.cancels.request(rows.jobId);
     await enqueue(platform.queue('decompose'), 'decompose', rows.payload);
-    const bull = await waitFor('BullMQ to fail the job', async () => {
-      const found = await platform.queue('decompose').getJob(rows.jobId);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    });
+    const bull = await failedJob(platform.queue('decompose'), rows.jobId);
     expect(bull).toMatchObject({ failedReason: 'cancelled', attemptsMade: 1 });
     const job = await platform.db.job.findUniqueOrThrow({ where: { id: rows.jobId } });
     expect(job.status).toBe('cancelled');

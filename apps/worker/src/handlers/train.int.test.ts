@@ -8,7 +8,7 @@ import { readModelFile } from '@bilinear-lab/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject, createTrainingJob, createUploadedDataset } from '../testing/platform-rows.js';
 import { createTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import { waitFor } from '../testing/wait-for.js';
+import { failedJob, waitFor } from '../testing/wait-for.js';
 import { spawnWorker, stopProcess, type WorkerProcess } from '../testing/worker-process.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -152,10 +152,7 @@ describe('train jobs', () => {
     expect((await platform.db.model.findUniqueOrThrow({ where: { id: rows.modelId } })).status).toBe(
       'cancelled',
     );
-    const bull = await waitFor('BullMQ to fail the job', async () => {
-      const found = await platform.queue('train').getJob(rows.jobId);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    });
+    const bull = await failedJob(platform.queue('train'), rows.jobId);
     expect(bull.failedReason).toBe('cancelled');
     expect(bull.attemptsMade).toBe(1);
     expect((await events(rows.jobId)).at(-1)).toMatchObject({ type: 'state', status: 'cancelled' });
@@ -166,10 +163,7 @@ describe('train jobs', () => {
     // The API would never enqueue this: BullMQ's own add() skips the catalog's validation.
     const invalid = { ...rows.payload, modelId: 'not-a-uuid', extra: 1 };
     await platform.queue('train').add('train', invalid as never, { jobId: rows.jobId, attempts: 3 });
-    const bull = await waitFor('BullMQ to fail the job', async () => {
-      const found = await platform.queue('train').getJob(rows.jobId);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    });
+    const bull = await failedJob(platform.queue('train'), rows.jobId);
     expect(bull.attemptsMade).toBe(1);
     expect(bull.failedReason).toMatch(/invalid train payload.*modelId/);
     const job = await jobRow(rows.jobId);
@@ -185,10 +179,7 @@ describe('train jobs', () => {
   it('fail a job whose rows are gone without retrying it', async () => {
     const payload = { jobId: randomUUID(), projectId, modelId: randomUUID() };
     await enqueue(platform.queue('train'), 'train', payload);
-    const bull = await waitFor('BullMQ to fail the job', async () => {
-      const found = await platform.queue('train').getJob(payload.jobId);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    });
+    const bull = await failedJob(platform.queue('train'), payload.jobId);
     expect(bull.attemptsMade).toBe(1);
     expect(bull.failedReason).toMatch(/no row in the database/);
   });
@@ -203,10 +194,7 @@ describe('train jobs', () => {
       warmupSteps: 4,
     });
     await enqueue(platform.queue('train'), 'train', rows.payload);
-    const bull = await waitFor('BullMQ to fail the job', async () => {
-      const found = await platform.queue('train').getJob(rows.jobId);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    });
+    const bull = await failedJob(platform.queue('train'), rows.jobId);
     expect(bull.attemptsMade).toBe(1);
     expect(bull.failedReason).toBe(
       'training options: config.warmupSteps: 4 is not fewer than the 4 optimiser steps of the run ' +
