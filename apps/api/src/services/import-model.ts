@@ -59,7 +59,7 @@ export async function importModel(
     const record =
       received.layout === 'language-model'
         ? await languageModelImport(app, received, fields.data, written)
-        : await classifierImport(app, received, fields.data, inspector);
+        : await classifierImport(received, fields.data, inspector);
     const name = fields.data.name ?? (received.fileName.replace(/\.safetensors$/i, '') || 'imported');
     return await app.db.model.create({
       data: {
@@ -79,7 +79,6 @@ export async function importModel(
 }
 
 async function classifierImport(
-  app: FastifyInstance,
   received: ReceivedModel,
   fields: ImportFields,
   inspector: ModelInspectionPool,

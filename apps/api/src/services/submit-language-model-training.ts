@@ -2,7 +2,11 @@
 // the training package's), then the Model (config.kind "language-model"), its TrainingRun and the
 // Job in one statement, and the job enqueued (or the rows undone).
 import { randomUUID } from 'node:crypto';
-import type { LanguageModelRunOptions, LanguageModelTrainRequest } from '@bilinear-lab/contracts';
+import {
+  type LanguageModelRunOptions,
+  type LanguageModelTrainRequest,
+  languageModelRunSettings,
+} from '@bilinear-lab/contracts';
 import { parseLanguageModelDataset } from '@bilinear-lab/text/language-model-dataset';
 // The settings rule alone: the training package's main entry would load TensorFlow.js into the API.
 import {
@@ -87,24 +91,7 @@ export async function submitLanguageModelTraining(
 /** The transformer's shape and the schedule, by the training package's rule, as 400s naming the field. */
 function checkSettings(config: LanguageModelTrainRequest['config'], vocabSize: number): void {
   try {
-    languageModelRunOptions(
-      {
-        layers: config.layers,
-        modelDim: config.dModel,
-        heads: config.heads,
-        hiddenDim: config.dHidden,
-        context: config.ctx,
-        gate: config.gate,
-        batchSize: config.batchSize,
-        length: { steps: config.steps },
-        learningRate: config.learningRate,
-        weightDecay: config.weightDecay,
-        seed: config.seed,
-        ...(config.warmupSteps === undefined ? {} : { warmupSteps: config.warmupSteps }),
-      },
-      vocabSize,
-      Number.POSITIVE_INFINITY,
-    );
+    languageModelRunOptions(languageModelRunSettings(config), vocabSize, Number.POSITIVE_INFINITY);
   } catch (error) {
     if (!(error instanceof LanguageModelSettingsError || error instanceof LanguageModelShapeError))
       throw error;

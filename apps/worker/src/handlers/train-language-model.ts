@@ -8,6 +8,7 @@ import {
   type LanguageModelRunOptions,
   LanguageModelRunOptionsSchema,
   type LanguageModelTrainingConfig,
+  languageModelRunSettings,
 } from '@bilinear-lab/contracts';
 import { inspectLanguageModel, languageModelRecord, parseSafetensors } from '@bilinear-lab/core';
 import { type Database, type Model, PostgresArtifactStore, Prisma, type TrainingRun } from '@bilinear-lab/db';
@@ -225,24 +226,7 @@ function freshOptions(
   trainTokens: number,
 ): LanguageModelTrainingOptions {
   try {
-    return languageModelRunOptions(
-      {
-        layers: config.layers,
-        modelDim: config.dModel,
-        heads: config.heads,
-        hiddenDim: config.dHidden,
-        context: config.ctx,
-        gate: config.gate,
-        batchSize: config.batchSize,
-        length: { steps: config.steps },
-        learningRate: config.learningRate,
-        weightDecay: config.weightDecay,
-        seed: config.seed,
-        ...(config.warmupSteps === undefined ? {} : { warmupSteps: config.warmupSteps }),
-      },
-      vocabSize,
-      trainTokens,
-    );
+    return languageModelRunOptions(languageModelRunSettings(config), vocabSize, trainTokens);
   } catch (error) {
     if (error instanceof LanguageModelShapeError || error instanceof LanguageModelSettingsError) {
       throw inputError(`training options: ${error.message}`);

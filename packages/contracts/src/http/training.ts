@@ -134,6 +134,27 @@ export const LanguageModelTrainingConfigSchema = z
 export type LanguageModelTrainingConfig = z.infer<typeof LanguageModelTrainingConfigSchema>;
 export type LanguageModelTrainingConfigInput = z.input<typeof LanguageModelTrainingConfigSchema>;
 
+/**
+ * A training request's settings under the training package's names (its LanguageModelRunSettings),
+ * so that the API's check and the worker's run read the request the same way.
+ */
+export function languageModelRunSettings(config: LanguageModelTrainingConfig) {
+  return {
+    layers: config.layers,
+    modelDim: config.dModel,
+    heads: config.heads,
+    hiddenDim: config.dHidden,
+    context: config.ctx,
+    gate: config.gate,
+    batchSize: config.batchSize,
+    length: { steps: config.steps },
+    learningRate: config.learningRate,
+    weightDecay: config.weightDecay,
+    seed: config.seed,
+    ...(config.warmupSteps === undefined ? {} : { warmupSteps: config.warmupSteps }),
+  };
+}
+
 /** "stories" (20 000 stories of the bundled generator) or "stories:<count>". */
 export const LANGUAGE_MODEL_DATASET = /^stories(:[1-9]\d{0,6})?$/;
 
