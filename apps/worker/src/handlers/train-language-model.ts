@@ -14,8 +14,8 @@ import { inspectLanguageModel, languageModelRecord, parseSafetensors } from '@bi
 import { type Database, type Model, PostgresArtifactStore, Prisma, type TrainingRun } from '@bilinear-lab/db';
 import {
   DEFAULT_VOCAB,
+  type LanguageModelDataset,
   loadTokenizer,
-  parseLanguageModelDataset,
   type Tokenizer,
   TokenizerError,
   trainDatasetTokenizer,
@@ -36,6 +36,7 @@ import {
   trainLanguageModel,
   writeLanguageModelCheckpoint,
 } from '@bilinear-lab/training';
+import { openLanguageModelCorpus } from '../datasets/open-corpus.js';
 import { inputError, JobCancelledError } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
 import { LanguageModelMetricSeries } from '../results/language-model-metric-series.js';
@@ -70,10 +71,24 @@ export async function trainLanguageModelJob(
   model: Model,
   trainingRun: TrainingRun,
 ): Promise<TrainJobResult> {
-  const { db, env } = run.context;
   const stored = parseOptions(trainingRun.options, model.id);
+  const corpusSource = await openLanguageModelCorpus(run.context, stored.dataset);
+  try {
+    return await trainOnCorpus(run, model, trainingRun, stored, corpusSource.dataset);
+  } finally {
+    await corpusSource.close();
+  }
+}
+
+async function trainOnCorpus(
+  run: JobRun<'train'>,
+  model: Model,
+  trainingRun: TrainingRun,
+  stored: LanguageModelRunOptions,
+  dataset: LanguageModelDataset,
+): Promise<TrainJobResult> {
+  const { db, env } = run.context;
   const { config } = stored;
-  const dataset = parseLanguageModelDataset(stored.dataset);
   const resumed = await readResume(run, model);
 
   if (resumed) {
@@ -318,7 +333,7 @@ function readTokenizer(json: string, modelId: string): Tokenizer {
 }
 
 async function tokenizeCorpus(
-  dataset: ReturnType<typeof parseLanguageModelDataset>,
+  dataset: LanguageModelDataset,
   tokenizer: Tokenizer,
   context: number,
   spec: string,
