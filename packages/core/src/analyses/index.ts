@@ -3,6 +3,7 @@ export * from './adversarial.js';
 export * from './applicability.js';
 export { AnalysisInputError } from './common.js';
 export * from './explain.js';
+export * from './feature-weights.js';
 export * from './hosvd.js';
 export * from './language-model-activations.js';
 export * from './sae-quality.js';
