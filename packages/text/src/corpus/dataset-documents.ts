@@ -10,7 +10,7 @@ import { readCorpusDocuments } from './read-corpus.js';
 
 /** The documents of a dataset, streamed (a corpus file in file order, or the seeded stories). */
 export function datasetDocuments(dataset: LanguageModelDataset): AsyncIterable<string> | Iterable<string> {
-  if (dataset.kind === 'text') return readCorpusDocuments(dataset.path);
+  if (dataset.kind === 'text') return readCorpusDocuments(dataset.path, dataset.read);
   return (function* () {
     for (const story of iterateStories({ seed: DEFAULT_STORY_SEED, count: dataset.count })) yield story.text;
   })();
@@ -22,6 +22,6 @@ export function trainDatasetTokenizer(
   vocabSize: number,
 ): Promise<TrainedWordPiece> {
   return dataset.kind === 'text'
-    ? trainWordPieceFromFile(dataset.path, { vocabSize })
+    ? trainWordPieceFromFile(dataset.path, { ...dataset.read, vocabSize })
     : trainWordPiece(datasetDocuments(dataset), { vocabSize });
 }

@@ -1,6 +1,7 @@
 // What a language model trains on, named in one string: `text:<file>` (a corpus file) or
 // `stories[:<count>]` (the bundled story generator). The CLI's --dataset and the platform's
 // training request read it the same way. Nothing here loads the tokenizer library.
+import type { CorpusReadOptions } from './read-corpus.js';
 
 /** The forms a language-model dataset spec takes. */
 export const LANGUAGE_MODEL_DATASET_HELP =
@@ -11,7 +12,10 @@ export const DEFAULT_VOCAB = 4096;
 /** About this share of the documents is held out for the validation loss. */
 export const VALIDATION_SHARE = 0.05;
 
-export type LanguageModelDataset = { kind: 'text'; path: string } | { kind: 'stories'; count: number };
+export type LanguageModelDataset =
+  /** `read`: how to read the file when its name does not say (an uploaded corpus's format, field, gzip). */
+  | { kind: 'text'; path: string; read?: CorpusReadOptions }
+  | { kind: 'stories'; count: number };
 
 /** A spec that cannot name a corpus; `problem` reads after the spec ("<spec>: <problem>"). */
 export class LanguageModelDatasetError extends Error {

@@ -5,9 +5,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CorpusError,
+  type CorpusReadStats,
   cleanDocument,
   packWindows,
   readCorpusDocuments,
+  readCorpusStream,
   splitOf,
   uniqueDocuments,
 } from './read-corpus.js';
@@ -52,6 +54,80 @@ describe('readCorpusDocuments', () => {
     );
     writeFileSync(join(dir, 'f.jsonl.gz'), gzipSync('{"text": "one"}\n'.repeat(100)).subarray(0, 30));
     await expect(all(readCorpusDocuments(join(dir, 'f.jsonl.gz')))).rejects.toBeInstanceOf(CorpusError);
+  });
+});
+
+describe('readCorpusStream (bytes as they arrive, e.g. an upload)', () => {
+  /** The bytes in pieces of `size`, as a network would cut them (through characters and lines). */
+  async function* pieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+
+  it('reads the same documents as the file reader, whatever the cuts, and counts lines, characters and bytes', async () => {
+    const text = 'héllo wörld.\r\nsecond line\n\nnext 👋 story\n<|endoftext|>\nlast';
+    const bytes = Buffer.from(text);
+    writeFileSync(join(dir, 'g.txt'), bytes);
+    const expected = await all(readCorpusDocuments(join(dir, 'g.txt')));
+    expect(expected).toEqual(['héllo wörld.\nsecond line', 'next 👋 story', 'last']);
+    for (const size of [1, 2, 3, 7, 1000]) {
+      const stats: CorpusReadStats = { lines: 0, characters: 0, bytes: 0 };
+      expect(await all(readCorpusStream(pieces(bytes, size), 'g.txt', {}, stats))).toEqual(expected);
+      expect(stats).toEqual({ lines: 6, characters: text.replace(/\r?\n/g, '').length, bytes: bytes.length });
+    }
+    const gz = gzipSync(bytes);
+    expect(await all(readCorpusStream(pieces(gz, 5), 'upload', { gzip: true }))).toEqual(expected);
+  });
+
+  it('names the line of invalid UTF-8, of a line too long (before holding it whole), of a bad jsonl field', async () => {
+    const bad = Buffer.concat([
+      Buffer.from('fine\nalso fine\nbroken '),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\n'),
+    ]);
+    await expect(all(readCorpusStream(pieces(bad, 4), 'u.txt'))).rejects.toThrow(
+      'u.txt:3: not valid UTF-8 text (byte 8 of the line)',
+    );
+    const long = Buffer.from(`short\n${'x'.repeat(100_000)}`);
+    const stats: CorpusReadStats = { lines: 0, characters: 0, bytes: 0 };
+    const error = await all(readCorpusStream(pieces(long, 10), 'l.txt', { maxLineLength: 100 }, stats)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CorpusError);
+    expect((error as CorpusError).message).toBe(
+      'l.txt:2: a line longer than 100 characters (the most a line may have)',
+    );
+    expect((error as CorpusError).line).toBe(2);
+    // Stopped within 3 × 100 bytes of the line's start (plus one piece), not at its end.
+    expect(stats.bytes).toBeLessThanOrEqual(6 + 300 + 10);
+    await expect(
+      all(
+        readCorpusStream(pieces(Buffer.from('{"body": "a"}\n{"body": 3}\n'), 7), 'v.jsonl', {
+          field: 'body',
+        }),
+      ),
+    ).rejects.toThrow('v.jsonl:2: the record has no string field "body"');
+    await expect(
+      all(
+        readCorpusStream(pieces(Buffer.from('{"body": "a"}\n'), 7), 'v.txt', {
+          format: 'jsonl',
+          field: 'body',
+        }),
+      ),
+    ).resolves.toEqual(['a']);
+  });
+
+  it('stops a gzip bomb at maxBytes, and names a broken gzip', async () => {
+    const bomb = gzipSync(Buffer.alloc(8 << 20, 0x0a));
+    await expect(
+      all(readCorpusStream(pieces(bomb, 1 << 16), 'b.txt.gz', { maxBytes: 1 << 20 })),
+    ).rejects.toThrow(`b.txt.gz: more than ${1 << 20} bytes of text once decompressed (the most read)`);
+    await expect(all(readCorpusStream(pieces(Buffer.from('plain'), 2), 'p.txt.gz'))).rejects.toThrow(
+      'p.txt.gz: not a readable gzip file (incorrect header check)',
+    );
+    const cut = gzipSync(Buffer.from('abc\n'.repeat(1000))).subarray(0, 40);
+    await expect(all(readCorpusStream(pieces(cut, 8), 'c.txt.gz'))).rejects.toThrow(
+      /c\.txt\.gz: not a readable gzip file/,
+    );
   });
 });
 

@@ -4,12 +4,17 @@
 // and validation deterministically, and packed into windows of a context length.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 export class CorpusError extends Error {
   override readonly name = 'CorpusError';
+  /** The line (1-based, of the decompressed text) the problem is on, when it is on one. */
+  readonly line: number | null;
+  constructor(message: string, options: { cause?: unknown; line?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.line = options.line ?? null;
+  }
 }
 
 export type CorpusFormat = 'text' | 'jsonl';
@@ -19,31 +24,71 @@ export interface CorpusReadOptions {
   format?: CorpusFormat;
   /** jsonl: the field holding each document (default "text"). */
   field?: string;
-  /** Longest line read, in characters (default 1 M): a longer one is an error, not a memory spike. */
+  /**
+   * Longest line read, in characters (default 1 M): a longer one is an error, not a memory spike (a
+   * line is refused once its bytes pass three times this, before it is held whole).
+   */
   maxLineLength?: number;
+  /** Whether the bytes are gzip (default: the name ends in .gz). */
+  gzip?: boolean;
+  /** The most bytes read (after decompression): a gzip bomb is stopped there. Default: no limit. */
+  maxBytes?: number;
 }
 
+/** What a read went through, filled in as it goes (an upload reports these). */
+export interface CorpusReadStats {
+  /** Lines of the (decompressed) text. */
+  lines: number;
+  /** Characters (UTF-16 code units) of those lines, line breaks not counted. */
+  characters: number;
+  /** Bytes of the (decompressed) text. */
+  bytes: number;
+}
+
+export const DEFAULT_MAX_LINE_LENGTH = 1 << 20;
 const END_OF_TEXT = '<|endoftext|>';
+const NEWLINE = 0x0a;
+/** Bytes a UTF-8 line may hold per UTF-16 code unit, at most. */
+const MAX_BYTES_PER_UNIT = 3;
 
 export function corpusFormatOf(path: string): CorpusFormat {
   return /\.jsonl(\.gz)?$/i.test(path) ? 'jsonl' : 'text';
+}
+
+export function isGzipName(path: string): boolean {
+  return /\.gz$/i.test(path);
 }
 
 /**
  * The documents of a corpus file, raw, in file order, one at a time (memory bounded by the longest
  * document). CorpusError names the line of a malformed jsonl record.
  */
-export async function* readCorpusDocuments(
-  path: string,
+export function readCorpusDocuments(path: string, options: CorpusReadOptions = {}): AsyncGenerator<string> {
+  return readCorpusStream(createReadStream(path), path, options);
+}
+
+/**
+ * The documents of a corpus arriving as bytes (a file, an upload), read as readCorpusDocuments reads a
+ * file named `name`: the name decides the format and gzip unless the options say. Every line must be
+ * UTF-8; CorpusError names the line of what is wrong (`<name>:<line>: …`), or the file for a broken gzip.
+ */
+export async function* readCorpusStream(
+  source: AsyncIterable<Uint8Array>,
+  name: string,
   options: CorpusReadOptions = {},
+  stats: CorpusReadStats = { lines: 0, characters: 0, bytes: 0 },
 ): AsyncGenerator<string> {
+  const gzip = options.gzip ?? isGzipName(name);
+  const bytes: AsyncIterable<Uint8Array> = gzip
+    ? pipeline(Readable.from(source, { objectMode: false }), createGunzip(), () => {})
+    : source;
   try {
-    yield* documentsOf(path, options);
+    yield* documentsOf(linesOf(bytes, name, options, stats), name, options);
   } catch (error) {
     // zlib's own errors (a .gz name on a file that is not gzip, a cut-off archive) name no file.
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new CorpusError(`${path}: not a readable gzip file (${(error as Error).message})`, {
+      throw new CorpusError(`${name}: not a readable gzip file (${(error as Error).message})`, {
         cause: error,
       });
     }
@@ -51,38 +96,131 @@ export async function* readCorpusDocuments(
   }
 }
 
-async function* documentsOf(path: string, options: CorpusReadOptions): AsyncGenerator<string> {
-  const format = options.format ?? corpusFormatOf(path);
-  const maxLine = options.maxLineLength ?? 1 << 20;
-  let stream: Readable = createReadStream(path);
-  if (/\.gz$/i.test(path)) stream = stream.pipe(createGunzip());
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+/** The lines of UTF-8 bytes (LF or CRLF), numbered from 1, each checked as it completes. */
+async function* linesOf(
+  bytes: AsyncIterable<Uint8Array>,
+  name: string,
+  options: CorpusReadOptions,
+  stats: CorpusReadStats,
+): AsyncGenerator<[number, string]> {
+  const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  const maxLineBytes = maxLine * MAX_BYTES_PER_UNIT;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   let lineNumber = 0;
+  const tooLong = () =>
+    new CorpusError(
+      `${name}:${lineNumber}: a line longer than ${maxLine} characters (the most a line may have)`,
+      {
+        line: lineNumber,
+      },
+    );
+  const finish = (last: Uint8Array): string => {
+    let line: Uint8Array = last;
+    if (pending.length > 0) {
+      pending.push(last);
+      line = Buffer.concat(pending);
+      pending = [];
+      pendingBytes = 0;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(line);
+    } catch (error) {
+      throw new CorpusError(`${name}:${lineNumber}: not valid UTF-8 text (${invalidAt(line)})`, {
+        cause: error,
+        line: lineNumber,
+      });
+    }
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.length > maxLine) throw tooLong();
+    stats.lines = lineNumber;
+    stats.characters += text.length;
+    return text;
+  };
+  for await (const chunk of bytes) {
+    stats.bytes += chunk.length;
+    if (options.maxBytes !== undefined && stats.bytes > options.maxBytes) {
+      throw new CorpusError(
+        `${name}: more than ${options.maxBytes} bytes of text${(options.gzip ?? isGzipName(name)) ? ' once decompressed' : ''} (the most read)`,
+        { line: lineNumber + 1 },
+      );
+    }
+    let start = 0;
+    for (;;) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1) {
+        if (start < chunk.length) {
+          pending.push(chunk.subarray(start));
+          pendingBytes += chunk.length - start;
+          if (pendingBytes > maxLineBytes) {
+            lineNumber++;
+            throw tooLong();
+          }
+        }
+        break;
+      }
+      lineNumber++;
+      yield [lineNumber, finish(chunk.subarray(start, end))];
+      start = end + 1;
+    }
+  }
+  if (pendingBytes > 0) {
+    lineNumber++;
+    yield [lineNumber, finish(new Uint8Array(0))];
+  }
+}
+
+/** Where in a line its UTF-8 first breaks, in words. */
+function invalidAt(line: Uint8Array): string {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let low = 0;
+  let high = line.length;
+  // The longest valid prefix, by bisection (a prefix cut inside a character also fails, so this
+  // finds the first bad byte give or take a character).
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    try {
+      decoder.decode(line.subarray(0, middle), { stream: true });
+      decoder.decode();
+      low = middle;
+    } catch {
+      high = middle - 1;
+    }
+  }
+  return `byte ${low + 1} of the line`;
+}
+
+async function* documentsOf(
+  lines: AsyncIterable<[number, string]>,
+  name: string,
+  options: CorpusReadOptions,
+): AsyncGenerator<string> {
+  const format = options.format ?? corpusFormatOf(name);
+  const field = options.field ?? 'text';
   let current: string[] = [];
   const flush = function* () {
     const text = current.join('\n').trim();
     current = [];
     if (text !== '') yield text;
   };
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.length > maxLine) {
-      throw new CorpusError(
-        `${path}:${lineNumber}: a line of ${line.length} characters (at most ${maxLine})`,
-      );
-    }
+  for await (const [lineNumber, line] of lines) {
     if (format === 'jsonl') {
       if (line.trim() === '') continue;
       let record: unknown;
       try {
         record = JSON.parse(line);
       } catch (error) {
-        throw new CorpusError(`${path}:${lineNumber}: not a JSON object (${(error as Error).message})`);
+        throw new CorpusError(`${name}:${lineNumber}: not a JSON object (${(error as Error).message})`, {
+          line: lineNumber,
+        });
       }
-      const field = options.field ?? 'text';
       const text = (record as Record<string, unknown> | null)?.[field];
       if (typeof text !== 'string') {
-        throw new CorpusError(`${path}:${lineNumber}: the record has no string field "${field}"`);
+        throw new CorpusError(`${name}:${lineNumber}: the record has no string field "${field}"`, {
+          line: lineNumber,
+        });
       }
       if (text.trim() !== '') yield text;
       continue;
