@@ -19,6 +19,18 @@ const TokenizedSchema = z.object({
   ids: z.array(z.number().int()),
   tokens: z.array(z.string()),
 });
+const TokenTextQuerySchema = z
+  .object({
+    ids: z
+      .string()
+      .regex(/^\d{1,9}(,\d{1,9}){0,511}$/, 'ids: up to 512 token ids, comma-separated (e.g. 4,99,500)')
+      .describe('token ids, comma-separated (at most 512)'),
+  })
+  .strict();
+const TokenTextSchema = z.object({
+  ids: z.array(z.number().int()),
+  tokens: z.array(z.string().nullable()),
+});
 
 /** A language model's tokens: type a word and find the token ids it becomes, to decompose or look up. */
 const tokenRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) => {
@@ -48,6 +60,33 @@ const tokenRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app) =>
         addSpecialTokens: request.query.special === 'true',
       });
       return { ids: Array.from(encoding.ids), tokens: [...encoding.tokens] };
+    },
+  );
+
+  app.get(
+    '/models/:modelId/tokens',
+    {
+      schema: {
+        tags: ['models'],
+        summary: "Token ids as the language model's tokenizer writes them (null for an id it does not know)",
+        description:
+          'For pages that compute token ids themselves (a feature’s logit effect). Answers 422 `no-tokenizer` for a model without a tokenizer.json.',
+        params: ModelParamsSchema,
+        querystring: TokenTextQuerySchema,
+        response: { 200: TokenTextSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const model = await modelFor(app, request, request.params.modelId, 'read');
+      const text = await app.tokenizers.tokenText(model.config);
+      if (text === null) {
+        throw unprocessable(
+          'no-tokenizer',
+          `model ${model.id} has no tokenizer: import it with its tokenizer.json (the part "tokenizer") to read token ids as text`,
+        );
+      }
+      const ids = request.query.ids.split(',').map(Number);
+      return { ids, tokens: ids.map((id) => text(id)) };
     },
   );
 };
