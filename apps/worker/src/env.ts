@@ -13,7 +13,7 @@ const wholeNumber = (min: number, fallback: number) => z.coerce.number().int().m
 
 const queueList = z
   .string()
-  .default('train,decompose')
+  .default('train,decompose,decompose-shard')
   .transform((text, context) => {
     const names = [...new Set(text.split(',').map((name) => name.trim()))].filter(Boolean);
     const unknown = names.filter((name) => !(QUEUE_NAMES as string[]).includes(name));
@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   BILINEAR_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),
   /** Gradient threads per training job; 1 keeps one job on one core, scale out with more workers. */
   BILINEAR_WORKER_TRAIN_THREADS: wholeNumber(1, 1),
+  /** Threads per decomposition job (0: one per core). */
+  BILINEAR_WORKER_DECOMPOSE_THREADS: wholeNumber(0, 0),
   BILINEAR_WORKER_LOCK_MS: wholeNumber(100, 30_000),
   BILINEAR_WORKER_STALLED_INTERVAL_MS: wholeNumber(100, 30_000),
   /** How often a job found stalled (its worker died) goes back to the queue before it fails; ≥ 1. */
@@ -60,6 +62,8 @@ export interface WorkerEnv {
   concurrency: number;
   backend: BackendRequest;
   trainThreads: number;
+  /** Threads per decomposition job; 0 uses every core. */
+  decomposeThreads: number;
   lockMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
@@ -91,6 +95,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
     concurrency: env.BILINEAR_WORKER_CONCURRENCY,
     backend: env.BILINEAR_BACKEND,
     trainThreads: env.BILINEAR_WORKER_TRAIN_THREADS,
+    decomposeThreads: env.BILINEAR_WORKER_DECOMPOSE_THREADS,
     lockMs: env.BILINEAR_WORKER_LOCK_MS,
     stalledIntervalMs: env.BILINEAR_WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: env.BILINEAR_WORKER_MAX_STALLED_COUNT,

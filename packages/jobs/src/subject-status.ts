@@ -20,7 +20,8 @@ export async function setSubjectStatus(
   error: string | null = null,
 ): Promise<void> {
   const parsed = typeof subject === 'string' ? parseSubject(subject) : subject;
-  if (parsed === null) return;
+  // A shard job's decomposition belongs to its decompose job: the shard job's own state stays on its Job row.
+  if (parsed === null || parsed.kind === 'decomposition-shard') return;
   if (parsed.kind === 'model') {
     await client.model.updateMany({ where: { id: parsed.id }, data: { status } });
     return;

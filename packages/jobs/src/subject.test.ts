@@ -4,10 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { formatSubject, parseSubject, type Subject, subjectOf } from './subject.js';
 
 describe('formatSubject / parseSubject', () => {
-  it('round-trips both kinds', () => {
+  it('round-trips every kind', () => {
     const subjects: Subject[] = [
       { kind: 'model', id: randomUUID() },
       { kind: 'decomposition', id: randomUUID() },
+      { kind: 'decomposition-shard', id: randomUUID() },
+      { kind: 'sae', id: randomUUID() },
+      { kind: 'evaluation', id: randomUUID() },
     ];
     for (const subject of subjects) {
       expect(parseSubject(formatSubject(subject))).toEqual(subject);
@@ -37,6 +40,17 @@ describe('subjectOf', () => {
     expect(subjectOf('decompose', { jobId, projectId, decompositionId })).toEqual({
       kind: 'decomposition',
       id: decompositionId,
+    });
+    expect(subjectOf('decompose-shard', { jobId, projectId, decompositionId })).toEqual({
+      kind: 'decomposition-shard',
+      id: decompositionId,
+    });
+    const saeId = randomUUID();
+    const evaluationId = randomUUID();
+    expect(subjectOf('train-sae', { jobId, projectId, saeId })).toEqual({ kind: 'sae', id: saeId });
+    expect(subjectOf('evaluate', { jobId, projectId, evaluationId })).toEqual({
+      kind: 'evaluation',
+      id: evaluationId,
     });
   });
 });

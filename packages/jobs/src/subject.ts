@@ -1,9 +1,15 @@
-// What a job produces, as Job.subject stores it: "model:<id>" (a training job's model) or
-// "decomposition:<id>". The string is built and read only here, and each queue of the catalog says
-// which subject its payload names, so no caller branches on the queue name.
+// What a job produces, as Job.subject stores it: "model:<id>" (a training job's model),
+// "decomposition:<id>", or "decomposition-shard:<id>" (a job taking shards of a decomposition whose
+// status its decompose job owns). The string is built and read only here, and each queue of the
+// catalog says which subject its payload names, so no caller branches on the queue name.
 import type { JobPayload, QueueName } from '@bilinear-lab/contracts';
 
-export type Subject = { kind: 'model'; id: string } | { kind: 'decomposition'; id: string };
+export type Subject =
+  | { kind: 'model'; id: string }
+  | { kind: 'decomposition'; id: string }
+  | { kind: 'decomposition-shard'; id: string };
+
+const SUBJECT_KINDS: readonly Subject['kind'][] = ['model', 'decomposition', 'decomposition-shard'];
 
 export function formatSubject(subject: Subject): string {
   return `${subject.kind}:${subject.id}`;
@@ -13,14 +19,15 @@ export function formatSubject(subject: Subject): string {
 export function parseSubject(text: string): Subject | null {
   const [kind, id, ...rest] = text.split(':');
   if (id === undefined || id === '' || rest.length > 0) return null;
-  if (kind === 'model' || kind === 'decomposition') return { kind, id };
-  return null;
+  const known = SUBJECT_KINDS.find((name) => name === kind);
+  return known === undefined ? null : { kind: known, id };
 }
 
 /** The subject each queue's job produces, read off its payload: one entry per catalog queue. */
 export const jobSubjects: { readonly [Q in QueueName]: (payload: JobPayload<Q>) => Subject } = {
   train: (payload) => ({ kind: 'model', id: payload.modelId }),
   decompose: (payload) => ({ kind: 'decomposition', id: payload.decompositionId }),
+  'decompose-shard': (payload) => ({ kind: 'decomposition-shard', id: payload.decompositionId }),
 };
 
 export function subjectOf<Q extends QueueName>(queue: Q, payload: JobPayload<Q>): Subject {

@@ -99,6 +99,54 @@ describe('decomposeInThreads through the output tensor', () => {
     });
   });
 
+  it('decomposes claimed ranges, in any order, exactly as the whole list', async () => {
+    const single = decomposeFile(parseSafetensors(bytes), {}, options);
+    // Out of order, of uneven lengths, one of them inside a batch of 32.
+    const ranges = [
+      { first: 40, count: 30 },
+      { first: 0, count: 5 },
+      { first: 5, count: 35 },
+    ];
+    const taken = [...ranges];
+    const seen: number[] = [];
+    const result = await decomposeInThreads({
+      modelBytes: bytes,
+      options,
+      threads: 2,
+      claim: async () => taken.shift() ?? null,
+      onOutput: (output, position) => {
+        seen.push(position);
+        const reference = single.outputs[position];
+        expect(output.index).toBe(reference?.index);
+        const scale = Math.max(...Array.from(reference?.eigenvalues ?? [], Math.abs));
+        output.eigenvalues.forEach((value, r) => {
+          expect(Math.abs(value - (reference?.eigenvalues[r] as number))).toBeLessThan(1e-12 * scale);
+        });
+      },
+    });
+    expect(seen).toEqual(
+      ranges.flatMap(({ first, count }) => Array.from({ length: count }, (_, i) => first + i)),
+    );
+    expect(result.outputs).toEqual([]);
+    expect(result.exactness).toBeNull();
+  });
+
+  it('refuses a claimed range outside the outputs, and claims without a taker', async () => {
+    const claims = [{ first: 60, count: 11 }];
+    await expect(
+      decomposeInThreads({
+        modelBytes: bytes,
+        options,
+        threads: 1,
+        claim: async () => claims.shift() ?? null,
+        onOutput: () => {},
+      }),
+    ).rejects.toThrow('claimed positions 60 … 70 lie outside 0 … 69');
+    await expect(
+      decomposeInThreads({ modelBytes: bytes, options, threads: 1, claim: async () => null }),
+    ).rejects.toThrow('onOutput');
+  });
+
   it('rejects a thread that fails with its error, and stops the others', async () => {
     await expect(
       decomposeInThreads({

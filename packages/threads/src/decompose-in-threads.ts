@@ -35,6 +35,19 @@ export interface ThreadedDecomposeRequest {
    * language-model directions are 300 MB of eigenpairs; a writer passes them on. Awaited.
    */
   onOutput?: (output: OutputDecomposition, position: number) => void | Promise<void>;
+  /**
+   * Hands out the positions to decompose a range at a time instead of all of them in order: asked
+   * whenever the threads are ready for more, null ends the work. Several processes share one long
+   * decomposition this way, each claiming ranges of a common list. The ranges go through the output
+   * tensor, built once and kept for every range (so the 'direct' strategy does not take them).
+   */
+  claim?: () => Promise<PositionRange | null>;
+}
+
+/** Positions first … first + count − 1 of the decomposition's outputs. */
+export interface PositionRange {
+  first: number;
+  count: number;
 }
 
 /** Directions contracted and solved per round through the output tensor (their Q's share memory). */
@@ -53,7 +66,13 @@ export async function decomposeInThreads(request: ThreadedDecomposeRequest): Pro
   const shared = new Uint8Array(new SharedArrayBuffer(request.modelBytes.byteLength));
   shared.set(request.modelBytes);
   const strategy = request.strategy ?? 'auto';
-  if (strategy === 'direct') return decomposeDirect(request, shared, threads);
+  if (request.claim && !request.onOutput)
+    throw new Error('claimed ranges are decomposed for onOutput to take');
+  if (strategy === 'direct') {
+    if (request.claim)
+      throw new Error("claimed ranges go through the output tensor, not the 'direct' strategy");
+    return decomposeDirect(request, shared, threads);
+  }
 
   const model = importModel(parseSafetensors(request.modelBytes), importOptions);
   const target = decompositionTarget(model, options);
@@ -62,7 +81,7 @@ export async function decomposeInThreads(request: ThreadedDecomposeRequest): Pro
     hidden: target.layer.left.rows,
     inputDim: target.layer.left.cols,
   };
-  if (strategy === 'auto' && !outputTensorPays(shape, target.outputs.length)) {
+  if (strategy === 'auto' && !request.claim && !outputTensorPays(shape, target.outputs.length)) {
     return decomposeDirect(request, shared, threads);
   }
   return decomposeThroughTensor(request, shared, threads, shape.inputDim, target.outputs.length);
@@ -151,11 +170,32 @@ async function decomposeThroughTensor(
       },
     );
   });
+  const outputs = shards.map(() => [] as OutputDecomposition[]);
   try {
     await Promise.all(shards.map((shard) => shard.reply('ready')));
-    const outputs = shards.map(() => [] as OutputDecomposition[]);
-    for (let first = 0; first < outputCount; first += batch) {
-      const count = Math.min(batch, outputCount - first);
+    const ranges = request.claim ?? oneRange(outputCount);
+    for (let range = await ranges(); range !== null; range = await ranges()) {
+      checkRange(range, outputCount);
+      await solveRange(range);
+    }
+    const finished = await Promise.all(shards.map((shard) => shard.command({ type: 'finish' }, 'result')));
+    if (request.claim) {
+      // Only some positions were decomposed here: the whole decomposition's exactness is not this run's to say.
+      const [first] = finished;
+      if (!first) throw new Error('no decomposition thread answered');
+      return { ...first.decomposition, outputs: [], exactness: null };
+    }
+    return mergeShards(
+      finished.map((reply, index) => ({ ...reply.decomposition, outputs: outputs[index] ?? [] })),
+    );
+  } finally {
+    await Promise.all(shards.map((shard) => shard.stop()));
+  }
+
+  async function solveRange(range: PositionRange): Promise<void> {
+    const end = range.first + range.count;
+    for (let first = range.first; first < end; first += batch) {
+      const count = Math.min(batch, end - first);
       await Promise.all(
         shards.map((shard) => shard.command({ type: 'contract', first, count }, 'contracted')),
       );
@@ -182,12 +222,31 @@ async function decomposeThroughTensor(
         } else outputs[index]?.push(output);
       }
     }
-    const finished = await Promise.all(shards.map((shard) => shard.command({ type: 'finish' }, 'result')));
-    return mergeShards(
-      finished.map((reply, index) => ({ ...reply.decomposition, outputs: outputs[index] ?? [] })),
+  }
+}
+
+/** The claim of a decomposition that is not shared: every position, once. */
+function oneRange(count: number): () => Promise<PositionRange | null> {
+  let given = false;
+  return async () => {
+    if (given || count === 0) return null;
+    given = true;
+    return { first: 0, count };
+  };
+}
+
+function checkRange(range: PositionRange, outputCount: number): void {
+  const { first, count } = range;
+  if (
+    !Number.isInteger(first) ||
+    !Number.isInteger(count) ||
+    first < 0 ||
+    count < 1 ||
+    first + count > outputCount
+  ) {
+    throw new RangeError(
+      `claimed positions ${first} … ${first + count - 1} lie outside 0 … ${outputCount - 1}`,
     );
-  } finally {
-    await Promise.all(shards.map((shard) => shard.stop()));
   }
 }
 

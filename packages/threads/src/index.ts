@@ -1,2 +1,6 @@
-export { decomposeInThreads, type ThreadedDecomposeRequest } from './decompose-in-threads.js';
+export {
+  decomposeInThreads,
+  type PositionRange,
+  type ThreadedDecomposeRequest,
+} from './decompose-in-threads.js';
 export { preferOptimizedWasm } from './optimized-wasm.js';

@@ -1,6 +1,6 @@
 // Redis: one shared command connection for the queues, event log and cancel flags, and a factory
 // of dedicated connections for blocking event reads (one per SSE stream, closed with it).
-import type { QueueName } from '@bilinear-lab/contracts';
+import { QUEUE_NAMES, type QueueName } from '@bilinear-lab/contracts';
 import {
   CancelRequests,
   connectRedis,
@@ -31,10 +31,10 @@ export const redisPlugin = globalPlugin('redis', async (app, config: ApiConfig) 
   // Requests fail fast while Redis is away (the caller answers 503) instead of queueing forever.
   const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
   redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
-  const queues: PlatformQueues = {
-    train: openQueue('train', { connection: redis, prefix: config.redisPrefix }),
-    decompose: openQueue('decompose', { connection: redis, prefix: config.redisPrefix }),
-  };
+  // One queue per catalog entry: a queue added to the catalog is open here with nothing else to change.
+  const queues = Object.fromEntries(
+    QUEUE_NAMES.map((name) => [name, openQueue(name, { connection: redis, prefix: config.redisPrefix })]),
+  ) as PlatformQueues;
   const readers = new Set<Redis>();
   app.decorate('redis', redis);
   app.decorate('redisPrefix', config.redisPrefix);

@@ -12,6 +12,7 @@ import type { Principal } from './access.js';
 import { enqueueOrUndo, maxAttemptsOf } from './enqueue-job.js';
 import { retryJob } from './job-control.js';
 import { insertDecompositionRows } from './job-inserts.js';
+import { queueShardJobs } from './shard-jobs.js';
 
 export interface DecompositionSubmission {
   decompositionId: string;
@@ -68,6 +69,7 @@ export async function submitDecomposition(
       app.db.decomposition.deleteMany({ where: { id: decompositionId } }),
     ]),
   );
+  if (isLanguageModel(model)) await queueShardJobs(app, principal, model, decompositionId, fitted);
   return { decompositionId, jobId, status: 'queued', deduplicated: false, statusCode: 202 };
 }
 
@@ -86,6 +88,10 @@ async function reuse(app: FastifyInstance, existing: Decomposition): Promise<Dec
     deduplicated: true,
     statusCode: 200,
   };
+}
+
+function isLanguageModel(model: Model): boolean {
+  return (model.config as { kind?: unknown } | null)?.kind === 'language-model';
 }
 
 /** The request with its defaults, lists sorted and deduplicated: what the worker reads. */
@@ -119,9 +125,7 @@ async function fitToModel(
   model: Model,
   request: DecompositionRequest,
 ): Promise<DecompositionRequest> {
-  if ((model.config as { kind?: unknown } | null)?.kind === 'language-model') {
-    return fitToLanguageModel(app, model, request);
-  }
+  if (isLanguageModel(model)) return fitToLanguageModel(app, model, request);
   const languageOnly = (
     ['layer', 'allTokens', 'comparison', 'saeOut', 'saeIn', 'features', 'allFeatures'] as const
   ).find((key) => request[key] !== undefined);

@@ -1,8 +1,11 @@
 // The decompose job for a language model: one layer's MLP along token directions (the tokens asked
 // for, or the whole vocabulary) or an output SAE's features, optionally over an input SAE's features
-// (DᵀQD), on the decomposition threads — through the layer's output tensor when there are many —
-// and stored as it goes, 64 outputs per transaction. A retry after a crash decomposes only the
-// outputs not yet stored, so nothing is done twice and nothing is missed.
+// (DᵀQD), on the decomposition threads through the layer's output tensor, stored as it goes, 64
+// outputs per transaction. The outputs are split into shards of 256 (DecompositionShard rows) that
+// the decompose job and its decompose-shard helpers on other workers claim one at a time, so several
+// workers share a long decomposition; the decompose job completes it once every shard is stored. A
+// claim lapses when its job dies, and a retry decomposes only the outputs not yet stored, so nothing
+// is done twice and nothing is missed.
 import type { DecompositionRequest } from '@bilinear-lab/contracts';
 import {
   DEFAULT_EXACTNESS_SAMPLES,
@@ -16,16 +19,22 @@ import {
 } from '@bilinear-lab/core';
 import type { Model } from '@bilinear-lab/db';
 import { loadTokenizer } from '@bilinear-lab/text';
-import { decomposeInThreads } from '@bilinear-lab/threads';
-import { inputError } from '../jobs/job-errors.js';
+import { decomposeInThreads, type PositionRange } from '@bilinear-lab/threads';
+import { inputError, JobCancelledError } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
 import { eigenvectorRows, spectrumRows } from '../results/decomposition-rows.js';
+import { type ClaimedShard, DecompositionShards } from '../results/decomposition-shards.js';
+
+/** The decompose job (which completes the decomposition) or a decompose-shard job helping it. */
+export type DecomposeRun = JobRun<'decompose'> | JobRun<'decompose-shard'>;
 
 /** A token's text for labels, when the model came with a tokenizer. */
 type TokenText = (token: number) => string | null;
 
 /** Outputs per stored part: ~1.3 MB of rows for a d = 512 layer at top-k 8. */
 const PART_OUTPUTS = 64;
+/** How often the decompose job looks at shards other workers still hold. */
+const SHARD_WAIT_MS = 1_000;
 /** Top and bottom tokens kept per eigenvector (its reading). */
 export const READING_ENTRIES = 16;
 
@@ -39,11 +48,12 @@ export interface LanguageModelDecomposition {
 }
 
 export async function decomposeLanguageModel(
-  run: JobRun<'decompose'>,
+  run: DecomposeRun,
   job: LanguageModelDecomposition,
 ): Promise<{ decompositionId: string; outputs: number; rssBytes: number }> {
   const { db } = run.context;
   const { decompositionId, parameters, model } = job;
+  const leads = run.queue === 'decompose';
   const saeOut = parameters.saeOut ? await loadSae(run, parameters.saeOut) : null;
   const saeIn = parameters.saeIn ? await loadSae(run, parameters.saeIn) : null;
   // Output indices: token ids, or the output SAE's feature ids.
@@ -55,68 +65,77 @@ export async function decomposeLanguageModel(
       ? Array.from({ length: model.vocabSize }, (_, token) => token)
       : (parameters.outputs ?? []);
   if (tokens.length === 0) throw inputError(`decomposition ${decompositionId} names no outputs`);
-  const stored = new Set(
-    (await db.spectrum.findMany({ where: { decompositionId }, select: { outputIndex: true } })).map(
-      (spectrum) => spectrum.outputIndex,
-    ),
-  );
-  const todo = tokens.filter((token) => !stored.has(token));
+  const shards = new DecompositionShards(db, decompositionId, run.jobId, tokens);
+  await shards.plan();
   const tokenText = await tokenTextOf(run, job.row);
-  const directions = (todo: number[]): LanguageModelDirections =>
-    saeOut
-      ? { kind: 'sae-features', sae: saeOut, features: todo }
-      : {
-          kind: 'tokens',
-          tokens: todo,
-          ...(parameters.comparison ? { comparison: parameters.comparison } : {}),
-        };
+  const directions: LanguageModelDirections = saeOut
+    ? { kind: 'sae-features', sae: saeOut, features: tokens }
+    : {
+        kind: 'tokens',
+        tokens,
+        ...(parameters.comparison ? { comparison: parameters.comparison } : {}),
+      };
   const label = (output: OutputDecomposition) => {
     const text = saeOut ? null : tokenText?.(output.index);
     return text === null || text === undefined ? output.label : `${output.label} ${JSON.stringify(text)}`;
   };
-  const fraction = (done: number) => (stored.size + done) / tokens.length;
-  if (stored.size > 0) {
-    run.progress(
-      fraction(0),
-      `${stored.size} of ${tokens.length} outputs already stored by an earlier attempt`,
-    );
+  let storedHere = 0;
+  const storedAtStart = await shards.storedCount();
+  const fraction = () => (storedAtStart + storedHere) / tokens.length;
+  if (storedAtStart > 0) {
+    const by = run.attempt > 1 ? 'by an earlier attempt' : 'by other jobs';
+    run.progress(fraction(), `${storedAtStart} of ${tokens.length} outputs already stored ${by}`);
   }
 
-  // Parts are stored while the threads go on with the next outputs: one store at a time, so a
-  // failed one stops the job at the next part, and memory holds at most two parts.
-  let part: OutputDecomposition[] = [];
-  let storing: Promise<void> = Promise.resolve();
-  let written = 0;
-  const store = async (decomposed: OutputDecomposition[]) => {
-    const outputs = decomposed.map((output) => ({ ...output, label: label(output) }));
-    const spectra = spectrumRows(decompositionId, { outputs });
-    const eigenvectors = eigenvectorRows(decompositionId, { outputs }, parameters.topK);
-    await run.throwIfCancelled(`after ${stored.size + written} of ${tokens.length} outputs`);
-    await run.storePart(async (tx) => {
-      // skipDuplicates: a retry of a part whose transaction did reach the server writes nothing twice.
-      await tx.spectrum.createMany({ data: spectra, skipDuplicates: true });
-      await tx.eigenvectors.createMany({ data: eigenvectors, skipDuplicates: true });
-    });
-    written += outputs.length;
-    run.progress(fraction(written), `stored ${stored.size + written} of ${tokens.length} outputs`);
-  };
-  const storePart = async () => {
-    const decomposed = part;
-    part = [];
-    await storing;
-    storing = decomposed.length === 0 ? Promise.resolve() : store(decomposed);
-    // Awaited by the next part or at the end; until then a failure must not count as unhandled.
-    storing.catch(() => {});
-  };
-
-  if (todo.length > 0) {
+  /** Claims shards and decomposes them until none is left to claim; false when there was none. */
+  const decomposeShards = async (): Promise<boolean> => {
+    let shard = await shards.claim();
+    if (shard === null) return false;
+    // Parts are stored while the threads go on with the next outputs: one store at a time, so a
+    // failed one stops the job at the next part, and memory holds at most two parts. A part never
+    // spans two shards: the one that ends a shard marks it finished in the same transaction.
+    let part: OutputDecomposition[] = [];
+    let storing: Promise<void> = Promise.resolve();
+    const store = async (
+      decomposed: OutputDecomposition[],
+      finishes: ClaimedShard | null,
+      held: ClaimedShard,
+    ) => {
+      const outputs = decomposed.map((output) => ({ ...output, label: label(output) }));
+      const spectra = spectrumRows(decompositionId, { outputs });
+      const eigenvectors = eigenvectorRows(decompositionId, { outputs }, parameters.topK);
+      await run.throwIfCancelled(`after ${storedAtStart + storedHere} of ${tokens.length} outputs`);
+      await run.storePart(async (tx) => {
+        if (!leads && !(await shards.decompositionGoesOn(tx))) {
+          throw new JobCancelledError(
+            'the decomposition stopped (cancelled or failed) while this job helped',
+          );
+        }
+        // skipDuplicates: a retry of a part whose transaction did reach the server writes nothing twice.
+        await tx.spectrum.createMany({ data: spectra, skipDuplicates: true });
+        await tx.eigenvectors.createMany({ data: eigenvectors, skipDuplicates: true });
+        await (finishes ? shards.finish(tx, finishes) : shards.renew(tx, held));
+      });
+      storedHere += outputs.length;
+      run.progress(fraction(), `stored ${storedAtStart + storedHere} of ${tokens.length} outputs`);
+    };
+    const storePart = async (finishes: ClaimedShard | null, held: ClaimedShard) => {
+      const decomposed = part;
+      part = [];
+      await storing;
+      storing = store(decomposed, finishes, held);
+      // Awaited by the next part or at the end; until then a failure must not count as unhandled.
+      storing.catch(() => {});
+    };
+    let first: ClaimedShard | null = shard;
     try {
       await decomposeInThreads({
         modelBytes: job.modelBytes,
         importOptions: job.importOptions,
+        ...(run.context.env.decomposeThreads > 0 ? { threads: run.context.env.decomposeThreads } : {}),
         options: {
           layer: parameters.layer ?? 0,
-          directions: directions(todo),
+          directions,
           ...(saeIn ? { inputFeatures: saeIn } : {}),
           topK: parameters.topK,
           exactnessSamples: DEFAULT_EXACTNESS_SAMPLES,
@@ -125,14 +144,22 @@ export async function decomposeLanguageModel(
           inputVectors: false,
         },
         onProgress: (done, _total, what) => {
-          if (done === 0) run.progress(fraction(0), what);
+          if (done === 0) run.progress(fraction(), what);
         },
-        onOutput: async (output) => {
+        claim: async (): Promise<PositionRange | null> => {
+          const next = first ?? (await shards.claim());
+          first = null;
+          if (next === null) return null;
+          shard = next;
+          return { first: next.todoFirst, count: next.end - next.todoFirst };
+        },
+        onOutput: async (output, position) => {
+          const held = shard as ClaimedShard;
           part.push(output);
-          if (part.length >= PART_OUTPUTS) await storePart();
+          if (position === held.end - 1) await storePart(held, held);
+          else if (part.length >= PART_OUTPUTS) await storePart(null, held);
         },
       });
-      await storePart();
       await storing;
     } catch (error) {
       const name = (error as Error).name;
@@ -141,6 +168,32 @@ export async function decomposeLanguageModel(
       }
       throw error;
     }
+    return true;
+  };
+
+  if (!leads) {
+    // A helper takes what is left and goes; the decompose job completes the decomposition.
+    const helped = await decomposeShards();
+    await run.commit(async () => {});
+    if (!helped) run.progress(1, 'no shard was left to take');
+    return { decompositionId, outputs: storedHere, rssBytes: process.memoryUsage().rss };
+  }
+  for (;;) {
+    await decomposeShards();
+    const open = await shards.unfinished();
+    if (open === 0) break;
+    // Shards other workers hold: wait for them, and take over any whose job died (its claim lapses).
+    await run.throwIfCancelled(`waiting for ${open} shards on other workers`);
+    const stored = await shards.storedCount();
+    run.progress(
+      stored / tokens.length,
+      `${stored} of ${tokens.length} outputs stored; ${open} shards on other workers`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, SHARD_WAIT_MS));
+  }
+  const stored = await shards.storedCount();
+  if (stored !== tokens.length) {
+    throw new Error(`every shard is finished, but ${stored} of ${tokens.length} outputs are stored`);
   }
   await run.commit(async (tx) => {
     await tx.decomposition.update({
@@ -152,7 +205,7 @@ export async function decomposeLanguageModel(
 }
 
 /** An attached SAE, read from its artifact with the config.json it came with. */
-async function loadSae(run: JobRun<'decompose'>, saeId: string): Promise<SparseAutoencoder> {
+async function loadSae(run: DecomposeRun, saeId: string): Promise<SparseAutoencoder> {
   const row = await run.context.db.sparseAutoencoder.findUnique({ where: { id: saeId } });
   if (row === null || row.checkpointArtifactId === null) {
     throw inputError(`SAE ${saeId} is gone (deleted after the decomposition was asked for)`);
@@ -166,7 +219,7 @@ async function loadSae(run: JobRun<'decompose'>, saeId: string): Promise<SparseA
 }
 
 /** The model's tokenizer (an artifact stored at import), for token text; null when it came without one. */
-async function tokenTextOf(run: JobRun<'decompose'>, row: Model): Promise<TokenText | null> {
+async function tokenTextOf(run: DecomposeRun, row: Model): Promise<TokenText | null> {
   const artifactId = (row.config as { tokenizer?: { artifactId?: unknown } | null }).tokenizer?.artifactId;
   if (typeof artifactId !== 'string') return null;
   const bytes = await run.context.store.read(artifactId).catch(() => null);

@@ -39,7 +39,7 @@ import {
   truncationAnalysis,
 } from '../results/analyses.js';
 import { eigenvectorRows, spectrumRows } from '../results/decomposition-rows.js';
-import { decomposeLanguageModel } from './decompose-language-model.js';
+import { type DecomposeRun, decomposeLanguageModel } from './decompose-language-model.js';
 
 export interface DecomposeJobResult {
   decompositionId: string;
@@ -50,7 +50,8 @@ export interface DecomposeJobResult {
 /** Share of the progress bar for the per-output eigendecompositions. */
 const DECOMPOSE_SHARE = 0.8;
 
-export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJobResult> {
+/** Also a decompose-shard job's handler: those help with a language model's decomposition. */
+export async function decomposeJob(run: DecomposeRun): Promise<DecomposeJobResult> {
   const { db } = run.context;
   const { decompositionId, projectId } = run.payload;
   const row = await db.decomposition.findUnique({ where: { id: decompositionId }, include: { model: true } });
@@ -68,6 +69,9 @@ export async function decomposeJob(run: JobRun<'decompose'>): Promise<DecomposeJ
       modelBytes: bytes,
       importOptions,
     });
+  }
+  if (run.queue !== 'decompose') {
+    throw inputError(`decomposition ${decompositionId}: only a language model's is split into shards`);
   }
 
   // The truncation curve ranks each class's pairs by |λ|, so it needs as many of each sign as its largest k.
@@ -156,7 +160,7 @@ function parseParameters(parameters: unknown, decompositionId: string): Decompos
  * must agree otherwise), with the file's own forward pass for the exactness check.
  */
 async function loadModel(
-  run: JobRun<'decompose'>,
+  run: DecomposeRun,
   model: Model,
 ): Promise<{
   model: BilinearModel;

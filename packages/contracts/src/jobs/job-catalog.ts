@@ -20,7 +20,16 @@ export const jobCatalog = {
     payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), decompositionId: z.uuid() }).strict(),
     ...retry(3, 2_000),
   },
+  'decompose-shard': {
+    description:
+      'Help a large language-model decomposition along: take its unfinished shards until none are left (the decompose job completes it).',
+    payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), decompositionId: z.uuid() }).strict(),
+    ...retry(3, 2_000),
+  },
 } as const;
+
+/** Outputs per shard of a language model's decomposition (the unit a decompose-shard job claims). */
+export const DECOMPOSITION_SHARD_OUTPUTS = 256;
 
 export type QueueName = keyof typeof jobCatalog;
 export const QUEUE_NAMES = Object.keys(jobCatalog) as QueueName[];
