@@ -147,6 +147,8 @@ export async function decomposeLanguageModel(
           if (done === 0) run.progress(fraction(), what);
         },
         claim: async (): Promise<PositionRange | null> => {
+          // The last shard's finishing part first: until it commits, the shard is still this job's claim.
+          await storing;
           const next = first ?? (await shards.claim());
           first = null;
           if (next === null) return null;
