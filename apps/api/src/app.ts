@@ -13,6 +13,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import corpusRoutes from './routes/corpora/index.js';
 import datasetRoutes from './routes/datasets/index.js';
 import decompositionRoutes from './routes/decompositions/index.js';
 import healthRoutes from './routes/health/index.js';
@@ -89,6 +90,7 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
   await app.register(memberRoutes, v1);
   await app.register(keyRoutes, v1);
   await app.register(datasetRoutes, v1);
+  await app.register(corpusRoutes, v1);
   await app.register(modelRoutes, v1);
   await app.register(saeRoutes, v1);
   await app.register(tokenRoutes, v1);

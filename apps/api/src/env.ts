@@ -8,6 +8,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Failed authentications an address may make per minute before it gets 429 (auth.ts). */
 export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 30;
 
+/** Largest corpus upload (as uploaded: compressed when .gz), MB: TinyStories' 1.9 GB of text gzips to about 0.6 GB. */
+export const DEFAULT_CORPUS_UPLOAD_LIMIT_MB = 2048;
+
 /** Names Fastify's trustProxy (proxy-addr) knows for ranges. */
 const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -44,6 +47,12 @@ export const ApiEnvSchema = z.object({
   BILINEAR_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(10_000).default(100),
   /** Language-model checkpoints stream into the artifact store rather than memory: a limit of their own. */
   BILINEAR_MODEL_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(1_000_000).default(4096),
+  /** Text corpora stream into the artifact store, checked line by line: a limit of their own. */
+  BILINEAR_CORPUS_UPLOAD_LIMIT_MB: z.coerce
+    .number()
+    .positive()
+    .max(1_000_000)
+    .default(DEFAULT_CORPUS_UPLOAD_LIMIT_MB),
   BILINEAR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   BILINEAR_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
   BILINEAR_TRUST_PROXY: z
@@ -80,6 +89,8 @@ export interface ApiConfig {
   uploadLimitMb: number;
   /** Language-model checkpoints (streamed, never held in memory). */
   modelUploadLimitMb: number;
+  /** Text corpora (streamed, never held in memory); default DEFAULT_CORPUS_UPLOAD_LIMIT_MB. */
+  corpusUploadLimitMb?: number;
   rateLimitPerMinute: number;
   /** Failed authentications per client address per minute before 429 (default 30). */
   authFailuresPerMinute?: number;
@@ -106,6 +117,11 @@ export interface ApiTuning {
    * at its header, or stopped where it passes what the header promised.
    */
   datasetExpandedBytes: number;
+  /**
+   * Corpus uploads: the longest line (characters) and the most text a .gz may expand to (bytes, a
+   * gzip bomb stops there).
+   */
+  corpus: { maxLineLength: number; expandedBytes: number };
   /** Model imports: threads reading model files, requests that may wait for one, idle time before a thread ends. */
   modelInspection: { threads: number; queueLength: number; idleMs: number };
 }
@@ -116,6 +132,7 @@ export const DEFAULT_TUNING: ApiTuning = {
   accessCacheMs: 5_000,
   databaseConnections: 8,
   datasetExpandedBytes: 1 << 30,
+  corpus: { maxLineLength: 1 << 20, expandedBytes: 16 * 2 ** 30 },
   // One thread holds TensorFlow.js and the bundled test digits (~200 MB once it has scored a model) and
   // scores a d = 256 model in a fraction of a second once loaded, so a burst of 32 clears in seconds;
   // a waiting import holds only its uploaded bytes.
@@ -145,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     adminKey: e.BILINEAR_ADMIN_KEY,
     uploadLimitMb: e.BILINEAR_UPLOAD_LIMIT_MB,
     modelUploadLimitMb: e.BILINEAR_MODEL_UPLOAD_LIMIT_MB,
+    corpusUploadLimitMb: e.BILINEAR_CORPUS_UPLOAD_LIMIT_MB,
     rateLimitPerMinute: e.BILINEAR_RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: e.BILINEAR_AUTH_FAILURES_PER_MINUTE,
     trustProxy: e.BILINEAR_TRUST_PROXY,

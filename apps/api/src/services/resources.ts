@@ -33,3 +33,17 @@ export async function saeFor(app: FastifyInstance, request: FastifyRequest, id: 
   await app.access.require(principalOf(request), sae.projectId, need, { what: 'SAE', id });
   return sae;
 }
+
+export async function corpusFor(app: FastifyInstance, request: FastifyRequest, id: string, need: Need) {
+  const corpus = await app.db.corpus.findUnique({ where: { id } });
+  if (corpus === null) throw notFound('corpus', id);
+  await app.access.require(principalOf(request), corpus.projectId, need, { what: 'corpus', id });
+  return corpus;
+}
+
+export async function tokenizerFor(app: FastifyInstance, request: FastifyRequest, id: string, need: Need) {
+  const tokenizer = await app.db.tokenizer.findUnique({ where: { id } });
+  if (tokenizer === null) throw notFound('tokenizer', id);
+  await app.access.require(principalOf(request), tokenizer.projectId, need, { what: 'tokenizer', id });
+  return tokenizer;
+}

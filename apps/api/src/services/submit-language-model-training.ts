@@ -7,7 +7,6 @@ import {
   type LanguageModelTrainRequest,
   languageModelRunSettings,
 } from '@bilinear-lab/contracts';
-import { parseLanguageModelDataset } from '@bilinear-lab/text/language-model-dataset';
 // The settings rule alone: the training package's main entry would load TensorFlow.js into the API.
 import {
   LanguageModelSettingsError,
@@ -19,6 +18,7 @@ import { badRequest } from '../errors.js';
 import type { Principal } from './access.js';
 import { enqueueOrUndo, maxAttemptsOf } from './enqueue-job.js';
 import { insertTrainingRows } from './job-inserts.js';
+import { checkLanguageModelDataset } from './language-model-datasets.js';
 
 /** The request's names for the shape's settings (the transformer's own names in the errors). */
 const FIELD_OF: Record<string, string> = {
@@ -40,8 +40,7 @@ export async function submitLanguageModelTraining(
   request: LanguageModelTrainRequest,
 ): Promise<{ modelId: string; jobId: string }> {
   const { config } = request;
-  // The contract admits only the bundled stories; the text package's rule reads the count.
-  parseLanguageModelDataset(request.dataset);
+  const corpus = await checkLanguageModelDataset(app, projectId, request.dataset);
   const vocabSize =
     config.tokenizer === undefined
       ? (config.vocab ?? DEFAULT_VOCAB)
@@ -56,7 +55,8 @@ export async function submitLanguageModelTraining(
     runId: randomUUID(),
     jobId,
     projectId,
-    name: request.name ?? `stories-lm-d${config.dModel}-l${config.layers}`,
+    name:
+      request.name ?? `${corpus === null ? 'stories' : corpus.name}-lm-d${config.dModel}-l${config.layers}`,
     // What the model will be, as an imported language model records it; the worker replaces it with
     // the record of the trained folder (the tokenizer's real size, config.json, the tokenizer artifact).
     config: {

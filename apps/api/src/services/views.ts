@@ -1,22 +1,27 @@
 // Database rows → the contracts' response shapes (dates as ISO strings, ids, no internals).
 import type {
   ApiKeySchema,
+  CorpusSchema,
   DatasetSchema,
   DecompositionSummarySchema,
   JobSchema,
   ModelSchema,
+  TokenizerSchema,
   TrainingMetricSchema,
   WorkerSchema,
 } from '@bilinear-lab/contracts';
 import type {
   ApiKey,
+  Corpus,
   Dataset,
   Decomposition,
   Job,
   Model as ModelRow,
+  Tokenizer,
   TrainingMetric,
   Worker,
 } from '@bilinear-lab/db';
+import { DEFAULT_STORIES } from '@bilinear-lab/text/language-model-dataset';
 import type { z } from 'zod';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
@@ -71,6 +76,61 @@ export function datasetView(dataset: Dataset): z.output<typeof DatasetSchema> {
     checksum: dataset.checksum,
     metadata: asRecord(dataset.metadata),
     createdAt: dataset.createdAt.toISOString(),
+  };
+}
+
+export function corpusView(corpus: Corpus): z.output<typeof CorpusSchema> {
+  return {
+    corpusId: corpus.id,
+    dataset: `corpus:${corpus.id}`,
+    projectId: corpus.projectId,
+    name: corpus.name,
+    builtIn: false,
+    format: corpus.format === 'jsonl' ? 'jsonl' : 'text',
+    gzip: corpus.gzip,
+    field: corpus.field,
+    bytes: Number(corpus.byteLength),
+    documents: corpus.documents,
+    lines: Number(corpus.lines),
+    characters: Number(corpus.characters),
+    sha256: corpus.sha256,
+    fileName: corpus.fileName,
+    createdAt: corpus.createdAt.toISOString(),
+  };
+}
+
+/** The bundled story generator, as a project's corpus list shows it beside the uploads. */
+export function storiesCorpusView(): z.output<typeof CorpusSchema> {
+  return {
+    corpusId: 'stories',
+    dataset: 'stories',
+    projectId: null,
+    name: `stories (the bundled generator: ${DEFAULT_STORIES} stories, or stories:<count>)`,
+    builtIn: true,
+    format: 'generator',
+    gzip: false,
+    field: null,
+    bytes: null,
+    documents: DEFAULT_STORIES,
+    lines: null,
+    characters: null,
+    sha256: null,
+    fileName: null,
+    createdAt: null,
+  };
+}
+
+export function tokenizerView(tokenizer: Tokenizer): z.output<typeof TokenizerSchema> {
+  return {
+    tokenizerId: tokenizer.id,
+    projectId: tokenizer.projectId,
+    name: tokenizer.name,
+    source: tokenizer.source === 'trained' ? 'trained' : 'upload',
+    vocabSize: tokenizer.vocabSize,
+    sha256: tokenizer.sha256,
+    dataset: tokenizer.dataset,
+    jobId: tokenizer.jobId,
+    createdAt: tokenizer.createdAt.toISOString(),
   };
 }
 

@@ -107,6 +107,57 @@ export const DatasetSchema = z.object({
 });
 export type DatasetView = z.infer<typeof DatasetSchema>;
 
+/** The text fields of a corpus upload (multipart; the file comes as the `file` part). */
+export const CorpusUploadFieldsSchema = z
+  .object({
+    name: nameText(200).optional(),
+    /** Default: the file name decides (.jsonl or .jsonl.gz → jsonl, anything else → text). */
+    format: z.enum(['text', 'jsonl']).optional(),
+    /** jsonl: the field holding each document (default "text"). */
+    field: nameText(200).optional(),
+  })
+  .strict();
+
+/** An uploaded corpus (or, in a project's list, the built-in story generator: builtIn true). */
+export const CorpusSchema = z.object({
+  corpusId: z.string().describe('the id; language-model jobs name the corpus dataset "corpus:<id>"'),
+  /** What a job's `dataset` field takes for this corpus: "corpus:<id>", or "stories" for the generator. */
+  dataset: z.string(),
+  projectId: z.uuid().nullable(),
+  name: z.string(),
+  builtIn: z.boolean(),
+  format: z.enum(['text', 'jsonl', 'generator']),
+  gzip: z.boolean(),
+  field: z.string().nullable(),
+  /** Bytes as uploaded (compressed when gzip); null for the generator. */
+  bytes: z.number().nullable(),
+  documents: z.number(),
+  lines: z.number().nullable(),
+  characters: z.number().nullable(),
+  sha256: z.string().nullable(),
+  fileName: z.string().nullable(),
+  createdAt: z.string().nullable(),
+});
+export type CorpusView = z.infer<typeof CorpusSchema>;
+
+/** A tokenizer.json kept in a project: uploaded, or trained on a corpus by a job. */
+export const TokenizerSchema = z.object({
+  tokenizerId: z.uuid(),
+  projectId: z.uuid(),
+  name: z.string(),
+  source: z.enum(['upload', 'trained']),
+  vocabSize: z.number(),
+  sha256: z.string(),
+  /** A trained tokenizer: the dataset it learned from, and its job. */
+  dataset: z.string().nullable(),
+  jobId: z.uuid().nullable(),
+  createdAt: z.string(),
+});
+export type TokenizerView = z.infer<typeof TokenizerSchema>;
+
+/** The text field of a tokenizer upload (multipart; tokenizer.json comes as the `file` part). */
+export const TokenizerUploadFieldsSchema = z.object({ name: nameText(200).optional() }).strict();
+
 export const JobSchema = z.object({
   id: z.uuid(),
   projectId: z.uuid(),

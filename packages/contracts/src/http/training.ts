@@ -155,16 +155,31 @@ export function languageModelRunSettings(config: LanguageModelTrainingConfig) {
   };
 }
 
-/** "stories" (20 000 stories of the bundled generator) or "stories:<count>". */
-export const LANGUAGE_MODEL_DATASET = /^stories(:[1-9]\d{0,6})?$/;
+/**
+ * "stories" (20 000 stories of the bundled generator), "stories:<count>", or "corpus:<id>" (a corpus
+ * uploaded to the project; the API checks that it is there, see languageModelCorpusId).
+ */
+export const LANGUAGE_MODEL_DATASET =
+  /^(stories(:[1-9]\d{0,6})?|corpus:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+export const LANGUAGE_MODEL_DATASET_MESSAGE =
+  'must be "stories", "stories:<count>" (the bundled story generator) or "corpus:<id>" (a corpus uploaded to the project)';
+
+/** The uploaded corpus a dataset spec names ("corpus:<id>" → id, lower case), or null. */
+export function languageModelCorpusId(spec: string): string | null {
+  return /^corpus:/i.test(spec) && LANGUAGE_MODEL_DATASET.test(spec)
+    ? spec.slice('corpus:'.length).toLowerCase()
+    : null;
+}
 
 export const LanguageModelTrainRequestSchema = z
   .object({
     dataset: z
       .string()
-      .regex(LANGUAGE_MODEL_DATASET, 'must be "stories" or "stories:<count>" (the bundled story generator)')
+      .regex(LANGUAGE_MODEL_DATASET, LANGUAGE_MODEL_DATASET_MESSAGE)
       .default('stories')
-      .describe('the corpus: the bundled story generator, 20 000 stories or the first <count>'),
+      .describe(
+        'the corpus: the bundled story generator (20 000 stories, or the first <count>), or corpus:<id> of a corpus uploaded to the project',
+      ),
     name: nameText(200).optional(),
     config: LanguageModelTrainingConfigSchema,
   })

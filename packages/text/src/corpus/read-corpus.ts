@@ -11,9 +11,15 @@ export class CorpusError extends Error {
   override readonly name = 'CorpusError';
   /** The line (1-based, of the decompressed text) the problem is on, when it is on one. */
   readonly line: number | null;
-  constructor(message: string, options: { cause?: unknown; line?: number } = {}) {
+  /**
+   * "record": a jsonl line that is not a record with the field (depends on the format and field read
+   * with); "text": the bytes themselves (UTF-8, a line's length, gzip, size), whatever the format.
+   */
+  readonly kind: 'record' | 'text';
+  constructor(message: string, options: { cause?: unknown; line?: number; kind?: 'record' | 'text' } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.line = options.line ?? null;
+    this.kind = options.kind ?? 'text';
   }
 }
 
@@ -214,12 +220,14 @@ async function* documentsOf(
       } catch (error) {
         throw new CorpusError(`${name}:${lineNumber}: not a JSON object (${(error as Error).message})`, {
           line: lineNumber,
+          kind: 'record',
         });
       }
       const text = (record as Record<string, unknown> | null)?.[field];
       if (typeof text !== 'string') {
         throw new CorpusError(`${name}:${lineNumber}: the record has no string field "${field}"`, {
           line: lineNumber,
+          kind: 'record',
         });
       }
       if (text.trim() !== '') yield text;
