@@ -72,7 +72,9 @@ export async function trainLanguageModelJob(
   trainingRun: TrainingRun,
 ): Promise<TrainJobResult> {
   const stored = parseOptions(trainingRun.options, model.id);
-  const corpusSource = await openLanguageModelCorpus(run.context, stored.dataset);
+  const corpusSource = await openLanguageModelCorpus(run.context, stored.dataset, {
+    projectId: model.projectId,
+  });
   try {
     return await trainOnCorpus(run, model, trainingRun, stored, corpusSource.dataset);
   } finally {
