@@ -13,6 +13,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
 import { redisPlugin } from './plugins/redis.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import activationsRoutes from './routes/activations/index.js';
 import corpusRoutes from './routes/corpora/index.js';
 import datasetRoutes from './routes/datasets/index.js';
 import decompositionRoutes from './routes/decompositions/index.js';
@@ -95,6 +96,7 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
   await app.register(saeRoutes, v1);
   await app.register(tokenRoutes, v1);
   await app.register(decompositionRoutes, v1);
+  await app.register(activationsRoutes, v1);
   await app.register(jobRoutes, v1);
   await app.register(workerRoutes, v1);
   return app;

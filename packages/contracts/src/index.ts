@@ -1,6 +1,7 @@
 // @bilinear-lab/contracts: the zod schemas API, worker and dashboard agree on — HTTP bodies, the job
 // catalog and job events. No I/O here.
 export * from './http/access.js';
+export * from './http/activations.js';
 export * from './http/decomposition.js';
 export * from './http/eigenvector-block.js';
 export * from './http/errors.js';

@@ -2,7 +2,7 @@
 // matrices for tests and benchmarks are not part of it: they are `@bilinear-lab/core/testing`.
 export * from './analyses/index.js';
 export * from './decomposition/decompose.js';
-export type { LanguageModelDirections } from './decomposition/language-model-target.js';
+export { directionRows, type LanguageModelDirections } from './decomposition/language-model-target.js';
 export * from './decomposition/readings.js';
 export * from './decomposition/target.js';
 export * from './eigen/symmetric-eigen.js';

@@ -12,6 +12,11 @@ export { DEFAULT_CHUNK_BYTES, isUuid, PostgresArtifactStore } from './artifacts/
 export { type Database, type DatabaseOptions, openDatabase } from './database.js';
 export { isDatabaseUnavailable } from './database-errors.js';
 export {
+  contextsColumn,
+  readContextsColumn,
+  type StoredContext,
+} from './encoding/activation-contexts.js';
+export {
   float32Column,
   float64Column,
   readFloat32Column,

@@ -4,7 +4,7 @@ import type { JobStatus, Prisma } from '@bilinear-lab/db';
 import { parseSubject, type Subject } from './subject.js';
 
 /** The database or an open transaction: only the subjects' tables are touched. */
-export type SubjectClient = Pick<Prisma.TransactionClient, 'model' | 'decomposition'>;
+export type SubjectClient = Pick<Prisma.TransactionClient, 'model' | 'decomposition' | 'activationsRun'>;
 
 /**
  * Sets the subject's status the way its job's status changed. `subject` is a Subject or Job.subject
@@ -24,6 +24,13 @@ export async function setSubjectStatus(
   if (parsed === null || parsed.kind === 'decomposition-shard') return;
   if (parsed.kind === 'model') {
     await client.model.updateMany({ where: { id: parsed.id }, data: { status } });
+    return;
+  }
+  if (parsed.kind === 'activations') {
+    await client.activationsRun.updateMany({
+      where: { id: parsed.id },
+      data: { status, error, ...(status === 'queued' ? { completedAt: null } : {}) },
+    });
     return;
   }
   await client.decomposition.updateMany({

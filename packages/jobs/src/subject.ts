@@ -1,15 +1,22 @@
 // What a job produces, as Job.subject stores it: "model:<id>" (a training job's model),
 // "decomposition:<id>", or "decomposition-shard:<id>" (a job taking shards of a decomposition whose
-// status its decompose job owns). The string is built and read only here, and each queue of the
-// catalog says which subject its payload names, so no caller branches on the queue name.
+// status its decompose job owns), or "activations:<id>" (an activations job's ActivationsRun). The
+// string is built and read only here, and each queue of the catalog says which subject its payload
+// names, so no caller branches on the queue name.
 import type { JobPayload, QueueName } from '@bilinear-lab/contracts';
 
 export type Subject =
   | { kind: 'model'; id: string }
   | { kind: 'decomposition'; id: string }
-  | { kind: 'decomposition-shard'; id: string };
+  | { kind: 'decomposition-shard'; id: string }
+  | { kind: 'activations'; id: string };
 
-const SUBJECT_KINDS: readonly Subject['kind'][] = ['model', 'decomposition', 'decomposition-shard'];
+const SUBJECT_KINDS: readonly Subject['kind'][] = [
+  'model',
+  'decomposition',
+  'decomposition-shard',
+  'activations',
+];
 
 export function formatSubject(subject: Subject): string {
   return `${subject.kind}:${subject.id}`;
@@ -28,6 +35,7 @@ export const jobSubjects: { readonly [Q in QueueName]: (payload: JobPayload<Q>) 
   train: (payload) => ({ kind: 'model', id: payload.modelId }),
   decompose: (payload) => ({ kind: 'decomposition', id: payload.decompositionId }),
   'decompose-shard': (payload) => ({ kind: 'decomposition-shard', id: payload.decompositionId }),
+  activations: (payload) => ({ kind: 'activations', id: payload.activationsId }),
 };
 
 export function subjectOf<Q extends QueueName>(queue: Q, payload: JobPayload<Q>): Subject {

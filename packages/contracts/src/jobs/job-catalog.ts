@@ -26,6 +26,12 @@ export const jobCatalog = {
     payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), decompositionId: z.uuid() }).strict(),
     ...retry(3, 2_000),
   },
+  activations: {
+    description:
+      "Read a completed language-model decomposition's outputs over a corpus: top-activating contexts, histograms, low-rank correlation.",
+    payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), activationsId: z.uuid() }).strict(),
+    ...retry(3, 2_000),
+  },
 } as const;
 
 /** Outputs per shard of a language model's decomposition (the unit a decompose-shard job claims). */

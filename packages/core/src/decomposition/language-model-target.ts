@@ -105,6 +105,14 @@ export function languageModelTarget(model: LanguageModel, options: TargetOptions
   };
 }
 
+/**
+ * The output directions u (one row per output, [m, d]) a decomposition along `directions` reads,
+ * exactly as languageModelTarget builds them: what an output's activation u·MLP(x) is measured along.
+ */
+export function directionRows(model: LanguageModel, directions: LanguageModelDirections): Matrix {
+  return resolveDirections(model, { directions }).rows;
+}
+
 function resolveDirections(model: LanguageModel, options: TargetOptions): Directions {
   const d = model.modelDim;
   const spec =
