@@ -7,10 +7,13 @@
 //      POST {allTokens} → job completed;
 // and the ratio of the two wall times (goal: ≤ 1.2); the storage of the decomposition in Postgres
 // (bytes per direction: spectra, top-k model-space vectors, readings); and the read latency of one
-// token's page data (its spectrum page and its eigenvectors with readings), cold and warm.
+// token's page data (its spectrum page and its eigenvectors with readings), cold and warm. With
+// --sharing, also the same decomposition by one worker of one thread and by two workers of one
+// thread each (as on two one-core hosts: the decompose job and its decompose-shard helper claim
+// shards of 256 tokens), and the speed-up of the two.
 // Prints a table and one JSON line.
 //
-//   node bench/lm-platform.mjs [--vocab 4096] [--d 512] [--hidden 2048] [--top-k 8] [--json]
+//   node bench/lm-platform.mjs [--vocab 4096] [--d 512] [--hidden 2048] [--top-k 8] [--sharing] [--json]
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,7 @@ const { values: flags } = parseArgs({
     d: { type: 'string', default: '512' },
     hidden: { type: 'string', default: '2048' },
     'top-k': { type: 'string', default: '8' },
+    sharing: { type: 'boolean' },
     json: { type: 'boolean' },
   },
 });
@@ -59,7 +63,7 @@ const result = { ...shape, top_k: topK, directions: shape.vocab };
 // ── 1. the CLI in one process ───────────────────────────────────────────────────────────────────
 log(`CLI: decomposing ${shape.vocab} token directions of a d ${shape.d}, h ${shape.hidden} layer…`);
 const out = join(folder, 'decomposition.json');
-let started = performance.now();
+const started = performance.now();
 const cli = spawnSync(
   process.execPath,
   [
@@ -97,10 +101,19 @@ const env = {
   LOG_LEVEL: 'warn',
 };
 const children = [];
-const launch = (entry) => {
-  const child = spawn(process.execPath, [repo(entry)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+const launch = (entry, extra = {}) => {
+  const child = spawn(process.execPath, [repo(entry)], {
+    env: { ...env, ...extra },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(child);
   return child;
+};
+const stop = async (child) => {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
 };
 const base = `http://127.0.0.1:${port}`;
 async function call(method, path, body) {
@@ -116,30 +129,32 @@ async function call(method, path, body) {
   return { json: text ? JSON.parse(text) : null, bytes: text.length };
 }
 
-try {
-  launch('apps/api/dist/server.js');
-  launch('apps/worker/dist/main.js');
+/** Workers as real processes; resolves once all of them are registered and alive. */
+async function startWorkers(count, extra = {}) {
+  const started = Array.from({ length: count }, () => launch('apps/worker/dist/main.js', extra));
   for (let i = 0; ; i++) {
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) break;
-    if (i > 300) throw new Error('the API did not start');
+    const { json: registered } = await call('GET', '/api/v1/workers');
+    if (started.every((child) => registered.some((w) => w.alive && w.pid === child.pid))) return started;
+    if (i > 600) throw new Error('the workers did not register');
     await sleep(100);
   }
-  const { json: project } = await call('POST', '/api/v1/projects', { name: 'bench' });
+}
+
+/** The folder imported over HTTP (again: each import is a model of its own). */
+async function importFolder(projectId) {
   const form = new FormData();
   form.append('file', new Blob([weights]), 'model.safetensors');
   form.append('config', new Blob([JSON.stringify(config)]), 'config.json');
-  started = performance.now();
-  const { json: imported } = await call('POST', `/api/v1/projects/${project.id}/models/import`, form);
-  result.import_ms = performance.now() - started;
-  // The worker has started when it has registered.
-  for (let i = 0; (await call('GET', '/api/v1/workers')).json.length === 0; i++) {
-    if (i > 300) throw new Error('the worker did not register');
-    await sleep(100);
-  }
+  const t0 = performance.now();
+  const { json: imported } = await call('POST', `/api/v1/projects/${projectId}/models/import`, form);
+  return { modelId: imported.modelId, ms: performance.now() - t0 };
+}
 
-  log('platform: POST {allTokens} and wait for the job…');
-  started = performance.now();
-  const { json: queued } = await call('POST', `/api/v1/models/${imported.modelId}/decompositions`, {
+/** POST {allTokens} → job completed: the wall time and the decomposition. */
+async function decomposeAllTokens(modelId, what) {
+  log(`${what}: POST {allTokens} and wait for the job…`);
+  const t0 = performance.now();
+  const { json: queued } = await call('POST', `/api/v1/models/${modelId}/decompositions`, {
     topK,
     allTokens: true,
   });
@@ -147,15 +162,54 @@ try {
   for (;;) {
     const { json: job } = await call('GET', `/api/v1/jobs/${queued.jobId}`);
     if (job.status === 'completed') break;
-    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${job.status}: ${job.error}`);
+    if (job.status === 'failed' || job.status === 'cancelled')
+      throw new Error(`job ${job.status}: ${job.error}`);
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
-      log(`  ${(job.progress * 100).toFixed(0)} % after ${((lastLog - started) / 1000).toFixed(0)} s`);
+      log(`  ${(job.progress * 100).toFixed(0)} % after ${((lastLog - t0) / 1000).toFixed(0)} s`);
     }
     await sleep(100);
   }
-  result.platform_ms = performance.now() - started;
+  return { ms: performance.now() - t0, decompositionId: queued.decompositionId };
+}
+
+let queued;
+try {
+  launch('apps/api/dist/server.js');
+  for (let i = 0; ; i++) {
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (i > 300) throw new Error('the API did not start');
+    await sleep(100);
+  }
+  const { json: project } = await call('POST', '/api/v1/projects', { name: 'bench' });
+  const one = await startWorkers(1);
+  const imported = await importFolder(project.id);
+  result.import_ms = imported.ms;
+  const platform = await decomposeAllTokens(imported.modelId, 'platform');
+  queued = platform;
+  result.platform_ms = platform.ms;
   result.ratio = result.platform_ms / result.cli_ms;
+
+  if (flags.sharing) {
+    // One thread per worker, as on hosts of one core each: one worker, then two sharing the shards.
+    await Promise.all(one.map(stop));
+    const single = await startWorkers(1, { BILINEAR_WORKER_DECOMPOSE_THREADS: '1' });
+    result.one_worker_one_thread_ms = (
+      await decomposeAllTokens((await importFolder(project.id)).modelId, 'one worker, one thread')
+    ).ms;
+    await Promise.all(single.map(stop));
+    await startWorkers(2, { BILINEAR_WORKER_DECOMPOSE_THREADS: '1' });
+    result.two_workers_one_thread_ms = (
+      await decomposeAllTokens((await importFolder(project.id)).modelId, 'two workers, one thread each')
+    ).ms;
+    result.sharing_speedup = result.one_worker_one_thread_ms / result.two_workers_one_thread_ms;
+  }
 
   // ── 3. storage ────────────────────────────────────────────────────────────────────────────────
   const db = openDatabase({ url: DATABASE_URL, schema: schema.schema });
@@ -204,9 +258,19 @@ if (!flags.json) {
     [`CLI, one process (JSON ${(result.cli_json_bytes / 2 ** 20).toFixed(0)} MB)`, seconds(result.cli_ms)],
     ['platform: POST → completed, one worker', seconds(result.platform_ms)],
     ['ratio platform / CLI (goal ≤ 1.2)', result.ratio.toFixed(2)],
+    ...(flags.sharing
+      ? [
+          ['platform: one worker of one thread', seconds(result.one_worker_one_thread_ms)],
+          ['platform: two workers of one thread each', seconds(result.two_workers_one_thread_ms)],
+          ['speed-up with two workers', `${result.sharing_speedup.toFixed(2)}×`],
+        ]
+      : []),
     ['import of the folder over HTTP', seconds(result.import_ms)],
     ['stored per direction', `${(result.bytes_per_direction / 1024).toFixed(1)} KiB`],
-    ["one token's page data, cold", `${result.read_cold_ms.toFixed(0)} ms (${(result.read_bytes / 1024).toFixed(0)} KiB)`],
+    [
+      "one token's page data, cold",
+      `${result.read_cold_ms.toFixed(0)} ms (${(result.read_bytes / 1024).toFixed(0)} KiB)`,
+    ],
     ["one token's page data, warm p50", `${result.read_warm_p50_ms.toFixed(1)} ms`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

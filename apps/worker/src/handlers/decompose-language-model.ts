@@ -67,143 +67,146 @@ export async function decomposeLanguageModel(
   if (tokens.length === 0) throw inputError(`decomposition ${decompositionId} names no outputs`);
   const shards = new DecompositionShards(db, decompositionId, run.jobId, tokens);
   await shards.plan();
-  const tokenText = await tokenTextOf(run, job.row);
-  const directions: LanguageModelDirections = saeOut
-    ? { kind: 'sae-features', sae: saeOut, features: tokens }
-    : {
-        kind: 'tokens',
-        tokens,
-        ...(parameters.comparison ? { comparison: parameters.comparison } : {}),
-      };
-  const label = (output: OutputDecomposition) => {
-    const text = saeOut ? null : tokenText?.(output.index);
-    return text === null || text === undefined ? output.label : `${output.label} ${JSON.stringify(text)}`;
-  };
-  let storedHere = 0;
-  const storedAtStart = await shards.storedCount();
-  const fraction = () => (storedAtStart + storedHere) / tokens.length;
-  if (storedAtStart > 0) {
-    const by = run.attempt > 1 ? 'by an earlier attempt' : 'by other jobs';
-    run.progress(fraction(), `${storedAtStart} of ${tokens.length} outputs already stored ${by}`);
-  }
-
-  /** Claims shards and decomposes them until none is left to claim; false when there was none. */
-  const decomposeShards = async (): Promise<boolean> => {
-    let shard = await shards.claim();
-    if (shard === null) return false;
-    // Parts are stored while the threads go on with the next outputs: one store at a time, so a
-    // failed one stops the job at the next part, and memory holds at most two parts. A part never
-    // spans two shards: the one that ends a shard marks it finished in the same transaction.
-    let part: OutputDecomposition[] = [];
-    let storing: Promise<void> = Promise.resolve();
-    const store = async (
-      decomposed: OutputDecomposition[],
-      finishes: ClaimedShard | null,
-      held: ClaimedShard,
-    ) => {
-      const outputs = decomposed.map((output) => ({ ...output, label: label(output) }));
-      const spectra = spectrumRows(decompositionId, { outputs });
-      const eigenvectors = eigenvectorRows(decompositionId, { outputs }, parameters.topK);
-      await run.throwIfCancelled(`after ${storedAtStart + storedHere} of ${tokens.length} outputs`);
-      await run.storePart(async (tx) => {
-        if (!leads && !(await shards.decompositionGoesOn(tx))) {
-          throw new JobCancelledError(
-            'the decomposition stopped (cancelled or failed) while this job helped',
-          );
-        }
-        // skipDuplicates: a retry of a part whose transaction did reach the server writes nothing twice.
-        await tx.spectrum.createMany({ data: spectra, skipDuplicates: true });
-        await tx.eigenvectors.createMany({ data: eigenvectors, skipDuplicates: true });
-        await (finishes ? shards.finish(tx, finishes) : shards.renew(tx, held));
-      });
-      storedHere += outputs.length;
-      run.progress(fraction(), `stored ${storedAtStart + storedHere} of ${tokens.length} outputs`);
+  try {
+    const tokenText = await tokenTextOf(run, job.row);
+    const directions: LanguageModelDirections = saeOut
+      ? { kind: 'sae-features', sae: saeOut, features: tokens }
+      : {
+          kind: 'tokens',
+          tokens,
+          ...(parameters.comparison ? { comparison: parameters.comparison } : {}),
+        };
+    const label = (output: OutputDecomposition) => {
+      const text = saeOut ? null : tokenText?.(output.index);
+      return text === null || text === undefined ? output.label : `${output.label} ${JSON.stringify(text)}`;
     };
-    const storePart = async (finishes: ClaimedShard | null, held: ClaimedShard) => {
-      const decomposed = part;
-      part = [];
-      await storing;
-      storing = store(decomposed, finishes, held);
-      // Awaited by the next part or at the end; until then a failure must not count as unhandled.
-      storing.catch(() => {});
-    };
-    let first: ClaimedShard | null = shard;
-    try {
-      await decomposeInThreads({
-        modelBytes: job.modelBytes,
-        importOptions: job.importOptions,
-        ...(run.context.env.decomposeThreads > 0 ? { threads: run.context.env.decomposeThreads } : {}),
-        options: {
-          layer: parameters.layer ?? 0,
-          directions,
-          ...(saeIn ? { inputFeatures: saeIn } : {}),
-          topK: parameters.topK,
-          exactnessSamples: DEFAULT_EXACTNESS_SAMPLES,
-          readingEntries: READING_ENTRIES,
-          // A token-space vector is V values; its reading is what is stored.
-          inputVectors: false,
-        },
-        onProgress: (done, _total, what) => {
-          if (done === 0) run.progress(fraction(), what);
-        },
-        claim: async (): Promise<PositionRange | null> => {
-          // The last shard's finishing part first: until it commits, the shard is still this job's claim.
-          await storing;
-          const next = first ?? (await shards.claim());
-          first = null;
-          if (next === null) return null;
-          shard = next;
-          return { first: next.todoFirst, count: next.end - next.todoFirst };
-        },
-        onOutput: async (output, position) => {
-          const held = shard as ClaimedShard;
-          part.push(output);
-          if (position === held.end - 1) await storePart(held, held);
-          else if (part.length >= PART_OUTPUTS) await storePart(null, held);
-        },
-      });
-      await storing;
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'DecompositionInputError' || name === 'ModelLayoutError' || name === 'ModelConfigError') {
-        throw inputError(`cannot decompose this model: ${(error as Error).message}`);
-      }
-      throw error;
+    let storedHere = 0;
+    const storedAtStart = await shards.storedCount();
+    const fraction = () => (storedAtStart + storedHere) / tokens.length;
+    if (storedAtStart > 0) {
+      const by = run.attempt > 1 ? 'by an earlier attempt' : 'by other jobs';
+      run.progress(fraction(), `${storedAtStart} of ${tokens.length} outputs already stored ${by}`);
     }
-    return true;
-  };
 
-  if (!leads) {
-    // A helper takes what is left and goes; the decompose job completes the decomposition.
-    const helped = await decomposeShards();
-    await run.commit(async () => {});
-    if (!helped) run.progress(1, 'no shard was left to take');
-    return { decompositionId, outputs: storedHere, rssBytes: process.memoryUsage().rss };
-  }
-  for (;;) {
-    await decomposeShards();
-    const open = await shards.unfinished();
-    if (open === 0) break;
-    // Shards other workers hold: wait for them, and take over any whose job died (its claim lapses).
-    await run.throwIfCancelled(`waiting for ${open} shards on other workers`);
+    /** Claims shards and decomposes them until none is left to claim; false when there was none. */
+    const decomposeShards = async (): Promise<boolean> => {
+      let shard = await shards.claim();
+      if (shard === null) return false;
+      // Parts are stored while the threads go on with the next outputs: one store at a time, so a
+      // failed one stops the job at the next part, and memory holds at most two parts. A part never
+      // spans two shards: the one that ends a shard marks it finished in the same transaction.
+      let part: OutputDecomposition[] = [];
+      let storing: Promise<void> = Promise.resolve();
+      const store = async (decomposed: OutputDecomposition[], finishes: ClaimedShard | null) => {
+        const outputs = decomposed.map((output) => ({ ...output, label: label(output) }));
+        const spectra = spectrumRows(decompositionId, { outputs });
+        const eigenvectors = eigenvectorRows(decompositionId, { outputs }, parameters.topK);
+        await run.throwIfCancelled(`after ${storedAtStart + storedHere} of ${tokens.length} outputs`);
+        await run.storePart(async (tx) => {
+          if (!leads && !(await shards.decompositionGoesOn(tx))) {
+            throw new JobCancelledError(
+              'the decomposition stopped (cancelled or failed) while this job helped',
+            );
+          }
+          // skipDuplicates: a retry of a part whose transaction did reach the server writes nothing twice.
+          await tx.spectrum.createMany({ data: spectra, skipDuplicates: true });
+          await tx.eigenvectors.createMany({ data: eigenvectors, skipDuplicates: true });
+          if (finishes) await shards.finish(tx, finishes);
+        });
+        storedHere += outputs.length;
+        run.progress(fraction(), `stored ${storedAtStart + storedHere} of ${tokens.length} outputs`);
+      };
+      const storePart = async (finishes: ClaimedShard | null) => {
+        const decomposed = part;
+        part = [];
+        await storing;
+        storing = store(decomposed, finishes);
+        // Awaited by the next part or at the end; until then a failure must not count as unhandled.
+        storing.catch(() => {});
+      };
+      let first: ClaimedShard | null = shard;
+      try {
+        await decomposeInThreads({
+          modelBytes: job.modelBytes,
+          importOptions: job.importOptions,
+          ...(run.context.env.decomposeThreads > 0 ? { threads: run.context.env.decomposeThreads } : {}),
+          options: {
+            layer: parameters.layer ?? 0,
+            directions,
+            ...(saeIn ? { inputFeatures: saeIn } : {}),
+            topK: parameters.topK,
+            exactnessSamples: DEFAULT_EXACTNESS_SAMPLES,
+            readingEntries: READING_ENTRIES,
+            // A token-space vector is V values; its reading is what is stored.
+            inputVectors: false,
+          },
+          onProgress: (done, _total, what) => {
+            if (done === 0) run.progress(fraction(), what);
+          },
+          claim: async (): Promise<PositionRange | null> => {
+            // The last shard's finishing part first: until it commits, the shard is still this job's claim.
+            await storing;
+            const next = first ?? (await shards.claim());
+            first = null;
+            if (next === null) return null;
+            shard = next;
+            return { first: next.todoFirst, count: next.end - next.todoFirst };
+          },
+          onOutput: async (output, position) => {
+            const held = shard as ClaimedShard;
+            part.push(output);
+            if (position === held.end - 1) await storePart(held);
+            else if (part.length >= PART_OUTPUTS) await storePart(null);
+          },
+        });
+        await storing;
+      } catch (error) {
+        const name = (error as Error).name;
+        if (
+          name === 'DecompositionInputError' ||
+          name === 'ModelLayoutError' ||
+          name === 'ModelConfigError'
+        ) {
+          throw inputError(`cannot decompose this model: ${(error as Error).message}`);
+        }
+        throw error;
+      }
+      return true;
+    };
+
+    if (!leads) {
+      // A helper takes what is left and goes; the decompose job completes the decomposition.
+      if (!(await decomposeShards())) run.progress(1, 'no shard was left to take');
+      await run.commit(async () => {});
+      return { decompositionId, outputs: storedHere, rssBytes: process.memoryUsage().rss };
+    }
+    for (;;) {
+      await decomposeShards();
+      const open = await shards.unfinished();
+      if (open === 0) break;
+      // Shards other workers hold: wait for them, and take over any whose job died (its claim lapses).
+      await run.throwIfCancelled(`waiting for ${open} shards on other workers`);
+      const stored = await shards.storedCount();
+      run.progress(
+        stored / tokens.length,
+        `${stored} of ${tokens.length} outputs stored; ${open} shards on other workers`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, SHARD_WAIT_MS));
+    }
     const stored = await shards.storedCount();
-    run.progress(
-      stored / tokens.length,
-      `${stored} of ${tokens.length} outputs stored; ${open} shards on other workers`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, SHARD_WAIT_MS));
-  }
-  const stored = await shards.storedCount();
-  if (stored !== tokens.length) {
-    throw new Error(`every shard is finished, but ${stored} of ${tokens.length} outputs are stored`);
-  }
-  await run.commit(async (tx) => {
-    await tx.decomposition.update({
-      where: { id: decompositionId },
-      data: { status: 'completed', error: null, completedAt: new Date() },
+    if (stored !== tokens.length) {
+      throw new Error(`every shard is finished, but ${stored} of ${tokens.length} outputs are stored`);
+    }
+    await run.commit(async (tx) => {
+      await tx.decomposition.update({
+        where: { id: decompositionId },
+        data: { status: 'completed', error: null, completedAt: new Date() },
+      });
     });
-  });
-  return { decompositionId, outputs: tokens.length, rssBytes: process.memoryUsage().rss };
+    return { decompositionId, outputs: tokens.length, rssBytes: process.memoryUsage().rss };
+  } finally {
+    shards.close();
+  }
 }
 
 /** An attached SAE, read from its artifact with the config.json it came with. */

@@ -1,13 +1,16 @@
 // The shards of a language-model decomposition (DecompositionShard rows): planned once, claimed one
-// at a time by the jobs working on the decomposition, renewed with each stored part and finished in
-// the transaction that stores their last output. A claim lapses when its lease runs out or its job
-// has ended (failed, cancelled, completed), so another job takes the shard over; a job always gets
-// its own claims back first, so a retry after a crash continues where its attempt stopped.
+// at a time by the jobs working on the decomposition, and finished in the transaction that stores
+// their last output. A claim is a lease the claiming process renews every 10 s while it holds the
+// shard: it lapses 30 s after that process dies (or at once when its job has ended: failed,
+// cancelled, completed), and another job takes the shard over. A job gets its own claims back
+// first, so a retry after a crash continues where its attempt stopped. Leases compare the hosts'
+// clocks, which NTP keeps far closer than 30 s.
 import { DECOMPOSITION_SHARD_OUTPUTS as SHARD_OUTPUTS } from '@bilinear-lab/contracts';
 import type { Database, Prisma } from '@bilinear-lab/db';
 
-/** How long a claim holds without renewal (each stored part renews it). */
-const LEASE_MS = 5 * 60_000;
+/** How long a claim holds without renewal, and how often its holder renews it. */
+const LEASE_MS = 30_000;
+const RENEW_MS = 10_000;
 
 export interface ClaimedShard {
   index: number;
@@ -19,6 +22,10 @@ export interface ClaimedShard {
 }
 
 export class DecompositionShards {
+  /** Shards this process holds, renewed by the timer until finished or closed. */
+  private readonly held = new Set<number>();
+  private renewal: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly db: Database,
     private readonly decompositionId: string,
@@ -90,6 +97,7 @@ export class DecompositionShards {
         data: { claimedBy: jobId, leaseUntil: new Date(Date.now() + LEASE_MS) },
       });
       if (taken.count !== 1) continue;
+      this.hold(shard.index);
       const end = shard.first + shard.count;
       const todoFirst = await this.firstUnstored(shard.first, end);
       if (todoFirst < end) return { index: shard.index, first: shard.first, end, todoFirst };
@@ -98,20 +106,20 @@ export class DecompositionShards {
     return null;
   }
 
-  /** Keeps this job's claim on the shard (inside a part's transaction). */
-  async renew(tx: Prisma.TransactionClient, shard: ClaimedShard): Promise<void> {
-    await tx.decompositionShard.updateMany({
-      where: { decompositionId: this.decompositionId, index: shard.index, claimedBy: this.jobId },
-      data: { leaseUntil: new Date(Date.now() + LEASE_MS) },
-    });
-  }
-
   /** Marks the shard done (inside the transaction that stores its last output). */
   async finish(tx: Prisma.TransactionClient | Database, shard: ClaimedShard): Promise<void> {
     await tx.decompositionShard.updateMany({
       where: { decompositionId: this.decompositionId, index: shard.index },
       data: { finishedAt: new Date(), leaseUntil: null },
     });
+    this.held.delete(shard.index);
+  }
+
+  /** Stops renewing: what is still held lapses (the job ended without finishing it). */
+  close(): void {
+    this.held.clear();
+    if (this.renewal) clearInterval(this.renewal);
+    this.renewal = null;
   }
 
   unfinished(): Promise<number> {
@@ -131,6 +139,27 @@ export class DecompositionShards {
       select: { status: true },
     });
     return row?.status === 'queued' || row?.status === 'running';
+  }
+
+  private hold(index: number): void {
+    this.held.add(index);
+    this.renewal ??= setInterval(() => void this.renew(), RENEW_MS);
+    this.renewal.unref();
+  }
+
+  /** One renewal of every held claim; a failed one is retried by the next (the lease outlasts two). */
+  private async renew(): Promise<void> {
+    if (this.held.size === 0) return;
+    await this.db.decompositionShard
+      .updateMany({
+        where: {
+          decompositionId: this.decompositionId,
+          index: { in: [...this.held] },
+          claimedBy: this.jobId,
+        },
+        data: { leaseUntil: new Date(Date.now() + LEASE_MS) },
+      })
+      .catch(() => {});
   }
 
   private async firstUnstored(first: number, end: number): Promise<number> {
