@@ -97,4 +97,25 @@ describe.skipIf(!present)('a language model trained on an uploaded corpus', () =
     );
     expect(last).toBeLessThan(first);
   }, 300_000);
+
+  it('trains on an uploaded tokenizer.json (config.tokenizerId): the model keeps that very file', async () => {
+    const bytes = readFileSync(join(REPO, '..', 'shared', 'fixtures', 'lm', 'tokenizer.json'));
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), 'tokenizer.json');
+    const uploaded = await api.post(`/api/v1/projects/${projectId}/tokenizers`, form);
+    expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
+    const train = await api.post(`/api/v1/projects/${projectId}/models/train-language-model`, {
+      dataset: 'stories:200',
+      config: { ...TINY, vocab: undefined, tokenizerId: uploaded.body.tokenizerId, steps: 5, warmupSteps: 1 },
+    });
+    expect(train.status, JSON.stringify(train.body)).toBe(202);
+    const job = await waitForJob(api, String(train.body.jobId), 240_000);
+    expect(job.status, `${JSON.stringify(job)}\n${platform.logs().slice(-3000)}`).toBe('completed');
+    const model = await api.get(`/api/v1/models/${String(train.body.modelId)}`);
+    const tokenizer = (model.body.config as { tokenizer: { sha256: string; vocabSize: number } }).tokenizer;
+    expect(tokenizer).toMatchObject({
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      vocabSize: uploaded.body.vocabSize,
+    });
+  }, 300_000);
 });

@@ -25,6 +25,7 @@ import memberRoutes from './routes/members/index.js';
 import modelRoutes from './routes/models/index.js';
 import projectRoutes from './routes/projects/index.js';
 import saeRoutes from './routes/saes/index.js';
+import tokenizerRoutes from './routes/tokenizers/index.js';
 import tokenRoutes from './routes/tokens/index.js';
 import workerRoutes from './routes/workers/index.js';
 
@@ -92,6 +93,7 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
   await app.register(keyRoutes, v1);
   await app.register(datasetRoutes, v1);
   await app.register(corpusRoutes, v1);
+  await app.register(tokenizerRoutes, v1);
   await app.register(modelRoutes, v1);
   await app.register(saeRoutes, v1);
   await app.register(tokenRoutes, v1);

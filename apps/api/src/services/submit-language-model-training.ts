@@ -42,9 +42,11 @@ export async function submitLanguageModelTraining(
   const { config } = request;
   const corpus = await checkLanguageModelDataset(app, projectId, request.dataset);
   const vocabSize =
-    config.tokenizer === undefined
-      ? (config.vocab ?? DEFAULT_VOCAB)
-      : await reusedTokenizerSize(app, projectId, config.tokenizer);
+    config.tokenizerId !== undefined
+      ? await projectTokenizerSize(app, projectId, config.tokenizerId)
+      : config.tokenizer === undefined
+        ? (config.vocab ?? DEFAULT_VOCAB)
+        : await reusedTokenizerSize(app, projectId, config.tokenizer);
   checkSettings(config, vocabSize);
   const modelId = randomUUID();
   const jobId = randomUUID();
@@ -124,6 +126,22 @@ async function reusedTokenizerSize(
       `${path}: model ${modelId} has no tokenizer to reuse (import its tokenizer.json, or give config.vocab to train one)`,
       { issues: [{ path, message: 'the model has no tokenizer', code: 'no_tokenizer' }] },
     );
+  }
+  return tokenizer.vocabSize;
+}
+
+/** The vocabulary of a tokenizer of this project (uploaded or trained), or a 400. */
+async function projectTokenizerSize(
+  app: FastifyInstance,
+  projectId: string,
+  tokenizerId: string,
+): Promise<number> {
+  const tokenizer = await app.db.tokenizer.findFirst({ where: { id: tokenizerId, projectId } });
+  if (tokenizer === null) {
+    const path = 'body.config.tokenizerId';
+    throw badRequest('invalid-request', `${path}: no tokenizer ${tokenizerId} in project ${projectId}`, {
+      issues: [{ path, message: 'unknown tokenizer', code: 'unknown_tokenizer' }],
+    });
   }
   return tokenizer.vocabSize;
 }

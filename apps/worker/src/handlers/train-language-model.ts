@@ -100,15 +100,19 @@ async function trainOnCorpus(
     0,
     resumed
       ? `resuming after step ${resumed.state.step}`
-      : config.tokenizer === undefined
-        ? `training a tokenizer of ${config.vocab ?? DEFAULT_VOCAB} tokens on ${stored.dataset}`
-        : `reading the tokenizer of model ${config.tokenizer}`,
+      : config.tokenizerId !== undefined
+        ? `reading tokenizer ${config.tokenizerId}`
+        : config.tokenizer === undefined
+          ? `training a tokenizer of ${config.vocab ?? DEFAULT_VOCAB} tokens on ${stored.dataset}`
+          : `reading the tokenizer of model ${config.tokenizer}`,
   );
   const tokenizerJson =
     resumed?.run.tokenizer_json ??
-    (config.tokenizer === undefined
-      ? (await trainDatasetTokenizer(dataset, config.vocab ?? DEFAULT_VOCAB)).json
-      : await reusedTokenizerJson(run, model.projectId, config.tokenizer));
+    (config.tokenizerId !== undefined
+      ? await projectTokenizerJson(run, model.projectId, config.tokenizerId)
+      : config.tokenizer === undefined
+        ? (await trainDatasetTokenizer(dataset, config.vocab ?? DEFAULT_VOCAB)).json
+        : await reusedTokenizerJson(run, model.projectId, config.tokenizer));
   const tokenizer = readTokenizer(tokenizerJson, model.id);
   await run.throwIfCancelled('before the corpus was tokenised');
   run.progress(PREPARE_SHARE / 2, `tokenising ${stored.dataset}`);
@@ -322,6 +326,20 @@ async function reusedTokenizerJson(
   }
   const bytes = await run.context.store.read(artifactId).catch(() => null);
   if (bytes === null) throw inputError(`config.tokenizer: the tokenizer of model ${modelId} is missing`);
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** A tokenizer of the project (uploaded or trained: the Tokenizer table), as its tokenizer.json text. */
+async function projectTokenizerJson(
+  run: JobRun<'train'>,
+  projectId: string,
+  tokenizerId: string,
+): Promise<string> {
+  const row = await run.context.db.tokenizer.findFirst({ where: { id: tokenizerId, projectId } });
+  if (row === null)
+    throw inputError(`config.tokenizerId: no tokenizer ${tokenizerId} in project ${projectId}`);
+  const bytes = await run.context.store.read(row.artifactId).catch(() => null);
+  if (bytes === null) throw inputError(`config.tokenizerId: the file of tokenizer ${tokenizerId} is missing`);
   return Buffer.from(bytes).toString('utf8');
 }
 

@@ -100,6 +100,10 @@ export const LanguageModelTrainingConfigSchema = z
       .uuid()
       .optional()
       .describe("reuse this model's tokenizer (a model of the project that has one)"),
+    tokenizerId: z
+      .uuid()
+      .optional()
+      .describe('use this tokenizer of the project (uploaded or trained: GET /projects/{id}/tokenizers)'),
     evalEvery: z
       .number()
       .int()
@@ -121,6 +125,14 @@ export const LanguageModelTrainingConfigSchema = z
         path: ['tokenizer'],
         message:
           'give vocab (the size of a tokenizer to train) or tokenizer (a model whose tokenizer to reuse), not both',
+      });
+    }
+    if (config.tokenizerId !== undefined && (config.vocab !== undefined || config.tokenizer !== undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tokenizerId'],
+        message:
+          'give one of vocab (train a tokenizer), tokenizer (a model whose tokenizer to reuse) or tokenizerId (a tokenizer of the project)',
       });
     }
     if (config.warmupSteps !== undefined && config.warmupSteps >= config.steps) {
