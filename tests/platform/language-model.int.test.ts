@@ -175,6 +175,18 @@ describe.skipIf(!present)(
       });
       expect(again.status).toBe(200);
       expect(again.body.decompositionId).toBe(decompositionId);
+
+      // Every token named one by one: a request whose canonical form outgrows a unique index entry.
+      const named = { layer: 0, topK: 2, outputs: Array.from({ length: 768 }, (_, token) => 767 - token) };
+      const listed = await decompose(named);
+      expect(listed).not.toBe(decompositionId);
+      const repeated = await api.post(`/api/v1/models/${modelId}/decompositions`, named);
+      expect(repeated.status).toBe(200);
+      expect(repeated.body.decompositionId).toBe(listed);
+      const listedPage = await api.get(`/api/v1/decompositions/${listed}?offset=760&limit=8`);
+      expect((listedPage.body.outputs as Output[]).map((output) => output.index)).toEqual([
+        760, 761, 762, 763, 764, 765, 766, 767,
+      ]);
     }, 300_000);
 
     it("decomposes an output SAE's features, and over an input SAE's features (DᵀQD): PyTorch's eigenvalues", async () => {

@@ -28,6 +28,7 @@ export {
   readingsColumn,
   readReadingsColumn,
 } from './encoding/reading-columns.js';
+export { UNIQUE_KEY_TEXT_LIMIT, uniqueKeyText } from './encoding/unique-key.js';
 export * from './generated/prisma/client.js';
 export {
   applyMigrations,

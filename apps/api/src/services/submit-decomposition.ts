@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { type DecompositionRequest, decompositionKey, type JobStatus } from '@bilinear-lab/contracts';
 import { GATES, type Gate, notBilinearReason } from '@bilinear-lab/core';
 import { MNIST_CLASSES, PLATFORM_DATASET_KINDS, parseDatasetSpec } from '@bilinear-lab/datasets';
-import type { Decomposition, Model } from '@bilinear-lab/db';
+import { type Decomposition, type Model, uniqueKeyText } from '@bilinear-lab/db';
 import type { FastifyInstance } from 'fastify';
 import { badRequest, conflict, unprocessable } from '../errors.js';
 import type { Principal } from './access.js';
@@ -42,7 +42,7 @@ export async function submitDecomposition(
     throw unprocessable('not-bilinear', `model ${model.id} cannot be decomposed: ${notBilinear}`);
   }
   const fitted = await fitToModel(app, model, request);
-  const parametersKey = decompositionKey(fitted);
+  const parametersKey = uniqueKeyText(decompositionKey(fitted));
   const decompositionId = randomUUID();
   const jobId = randomUUID();
   const payload = { jobId, projectId: model.projectId, decompositionId };

@@ -19,7 +19,7 @@ import {
   IDX_FILE_NAMES,
   type IdxRole,
 } from '@bilinear-lab/datasets';
-import type { ArtifactStore, Database } from '@bilinear-lab/db';
+import { type ArtifactStore, type Database, uniqueKeyText } from '@bilinear-lab/db';
 import { formatSubject, subjectOf } from '@bilinear-lab/jobs';
 
 export async function createProject(db: Database, name = 'worker tests'): Promise<string> {
@@ -120,7 +120,7 @@ export async function createDecompositionJob(
         projectId,
         modelId,
         parameters,
-        parametersKey: decompositionKey(parameters),
+        parametersKey: uniqueKeyText(decompositionKey(parameters)),
         status: 'queued',
         jobId,
       },
