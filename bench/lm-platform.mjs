@@ -242,8 +242,7 @@ try {
   result.read_warm_p50_ms = warm[Math.floor(warm.length / 2)];
   result.read_bytes = cold[0].bytes + cold[1].bytes;
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+  await Promise.all(children.map(stop));
   const redis = connectRedis({ url: REDIS_URL });
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);

@@ -61,7 +61,7 @@ export async function submitDecomposition(
     const existing = await app.db.decomposition.findUniqueOrThrow({
       where: { modelId_parametersKey: { modelId: model.id, parametersKey } },
     });
-    return reuse(app, existing);
+    return reuse(app, principal, model, existing, fitted);
   }
   await enqueueOrUndo(app, 'decompose', payload, () =>
     app.db.$transaction([
@@ -73,12 +73,22 @@ export async function submitDecomposition(
   return { decompositionId, jobId, status: 'queued', deduplicated: false, statusCode: 202 };
 }
 
-async function reuse(app: FastifyInstance, existing: Decomposition): Promise<DecompositionSubmission> {
+async function reuse(
+  app: FastifyInstance,
+  principal: Principal,
+  model: Model,
+  existing: Decomposition,
+  request: DecompositionRequest,
+): Promise<DecompositionSubmission> {
   const jobId = existing.jobId;
   if (jobId === null) throw new Error(`decomposition ${existing.id} has no job`);
   if (existing.status === 'failed' || existing.status === 'cancelled') {
     const job = await app.db.job.findUniqueOrThrow({ where: { id: jobId } });
-    if (job.status === 'failed' || job.status === 'cancelled') await retryJob(app, job);
+    if (job.status === 'failed' || job.status === 'cancelled') {
+      await retryJob(app, job);
+      // The earlier attempt's helpers have ended: the retry gets its own.
+      if (isLanguageModel(model)) await queueShardJobs(app, principal, model, existing.id, request);
+    }
     return { decompositionId: existing.id, jobId, status: 'queued', deduplicated: true, statusCode: 202 };
   }
   return {
