@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainWordPieceFromFile } from '@bilinear-lab/text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, type Platform, REPO, startPlatform, waitForJob } from './harness.js';
+import { client, collectEvents, type Platform, REPO, startPlatform, waitForJob } from './harness.js';
 
 const CORPUS = join(REPO, '..', 'shared', 'fixtures', 'lm', 'corpus.txt');
 const present = existsSync(CORPUS);
@@ -30,6 +30,8 @@ const TINY = {
 let platform: Platform;
 let api: ReturnType<typeof client>;
 let projectId: string;
+/** The fixture corpus once the first test has uploaded it. */
+let corpusId = '';
 
 beforeAll(async () => {
   if (!present) return;
@@ -52,7 +54,7 @@ describe.skipIf(!present)('a language model trained on an uploaded corpus', () =
     form.append('file', new Blob([bytes]), 'corpus.txt');
     const uploaded = await api.post(`/api/v1/projects/${projectId}/corpora`, form);
     expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
-    const corpusId = String(uploaded.body.corpusId);
+    corpusId = String(uploaded.body.corpusId);
     expect(uploaded.body).toMatchObject({
       name: 'fixture stories',
       format: 'text',
@@ -96,6 +98,33 @@ describe.skipIf(!present)('a language model trained on an uploaded corpus', () =
       `trained on corpus:${corpusId} (${uploaded.body.documents} documents, ${bytes.length} bytes): loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${steps.length} step rows, ${seconds.toFixed(1)} s from request to completion`,
     );
     expect(last).toBeLessThan(first);
+  }, 300_000);
+
+  it('trains a tokenizer on the uploaded corpus as a job (progress events), equal to the CLI trainer’s on the same file', async () => {
+    expect(corpusId).not.toBe('');
+    const submitted = await api.post(`/api/v1/projects/${projectId}/tokenizers/train`, {
+      dataset: `corpus:${corpusId}`,
+      vocab: 200,
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const jobId = String(submitted.body.jobId);
+    const events = await collectEvents(platform, jobId, 120_000);
+    const job = await waitForJob(api, jobId);
+    expect(job.status, `${JSON.stringify(job)}\n${platform.logs().slice(-3000)}`).toBe('completed');
+    const progress = events.filter((event) => (event.data as { type?: string } | null)?.type === 'progress');
+    expect(progress.length).toBeGreaterThan(1);
+
+    const tokenizerId = String(submitted.body.tokenizerId);
+    const tokenizer = await api.get(`/api/v1/tokenizers/${tokenizerId}`);
+    expect(tokenizer.body).toMatchObject({ source: 'trained', dataset: `corpus:${corpusId}`, jobId });
+    const expected = await trainWordPieceFromFile(CORPUS, { vocabSize: 200 });
+    expect(tokenizer.body.vocabSize).toBe(expected.vocabulary.length);
+    const file = Buffer.from(await (await api.raw(`/api/v1/tokenizers/${tokenizerId}/file`)).arrayBuffer());
+    expect(file.toString('utf8')).toBe(expected.json);
+    const listed = await api.get(`/api/v1/projects/${projectId}/tokenizers`);
+    expect((listed.body as unknown as { tokenizerId: string }[]).map((item) => item.tokenizerId)).toContain(
+      tokenizerId,
+    );
   }, 300_000);
 
   it('trains on an uploaded tokenizer.json (config.tokenizerId): the model keeps that very file', async () => {

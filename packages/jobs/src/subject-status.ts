@@ -22,6 +22,8 @@ export async function setSubjectStatus(
   const parsed = typeof subject === 'string' ? parseSubject(subject) : subject;
   // A shard job's decomposition belongs to its decompose job: the shard job's own state stays on its Job row.
   if (parsed === null || parsed.kind === 'decomposition-shard') return;
+  // A tokenizer-train job's Tokenizer row is written when it completes: it has no status to follow.
+  if (parsed.kind === 'tokenizer') return;
   if (parsed.kind === 'model') {
     await client.model.updateMany({ where: { id: parsed.id }, data: { status } });
     return;

@@ -9,13 +9,15 @@ export type Subject =
   | { kind: 'model'; id: string }
   | { kind: 'decomposition'; id: string }
   | { kind: 'decomposition-shard'; id: string }
-  | { kind: 'activations'; id: string };
+  | { kind: 'activations'; id: string }
+  | { kind: 'tokenizer'; id: string };
 
 const SUBJECT_KINDS: readonly Subject['kind'][] = [
   'model',
   'decomposition',
   'decomposition-shard',
   'activations',
+  'tokenizer',
 ];
 
 export function formatSubject(subject: Subject): string {
@@ -36,6 +38,7 @@ export const jobSubjects: { readonly [Q in QueueName]: (payload: JobPayload<Q>) 
   decompose: (payload) => ({ kind: 'decomposition', id: payload.decompositionId }),
   'decompose-shard': (payload) => ({ kind: 'decomposition-shard', id: payload.decompositionId }),
   activations: (payload) => ({ kind: 'activations', id: payload.activationsId }),
+  'tokenizer-train': (payload) => ({ kind: 'tokenizer', id: payload.tokenizerId }),
 };
 
 export function subjectOf<Q extends QueueName>(queue: Q, payload: JobPayload<Q>): Subject {

@@ -205,3 +205,23 @@ export const LanguageModelRunOptionsSchema = z.object({
   config: LanguageModelTrainingConfigSchema,
 });
 export type LanguageModelRunOptions = z.infer<typeof LanguageModelRunOptionsSchema>;
+
+/** POST /projects/{id}/tokenizers/train: a WordPiece tokenizer trained on a corpus, as a job. */
+export const TokenizerTrainRequestSchema = z
+  .object({
+    dataset: z
+      .string()
+      .regex(LANGUAGE_MODEL_DATASET, LANGUAGE_MODEL_DATASET_MESSAGE)
+      .default('stories')
+      .describe('the corpus: "stories", "stories:<count>" or "corpus:<id>" of the project'),
+    vocab: z
+      .number()
+      .int()
+      .min(8)
+      .max(65_536)
+      .default(4096)
+      .describe('tokens in the vocabulary, specials included (the reference tokenizer has 4096)'),
+    name: nameText(200).optional(),
+  })
+  .strict();
+export type TokenizerTrainRequest = z.infer<typeof TokenizerTrainRequestSchema>;

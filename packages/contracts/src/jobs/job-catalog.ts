@@ -32,6 +32,22 @@ export const jobCatalog = {
     payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), activationsId: z.uuid() }).strict(),
     ...retry(3, 2_000),
   },
+  'tokenizer-train': {
+    description:
+      'Train a WordPiece tokenizer on a corpus (as `bilinear tokenizer train` does) and keep it as a tokenizer of the project.',
+    // The request's few settings ride in the payload: the Tokenizer row appears only when the job completes.
+    payload: z
+      .object({
+        jobId: z.uuid(),
+        projectId: z.uuid(),
+        tokenizerId: z.uuid(),
+        dataset: z.string().min(1).max(200),
+        vocab: z.number().int().min(8).max(65_536),
+        name: z.string().min(1).max(200),
+      })
+      .strict(),
+    ...retry(3, 2_000),
+  },
 } as const;
 
 /** Outputs per shard of a language model's decomposition (the unit a decompose-shard job claims). */

@@ -4,6 +4,7 @@ import {
   type TrainedWordPiece,
   trainWordPiece,
   trainWordPieceFromFile,
+  type WordPieceTrainingProgress,
 } from '../tokenizer/train-wordpiece.js';
 import type { LanguageModelDataset } from './language-model-dataset.js';
 import { readCorpusDocuments } from './read-corpus.js';
@@ -20,8 +21,10 @@ export function datasetDocuments(dataset: LanguageModelDataset): AsyncIterable<s
 export function trainDatasetTokenizer(
   dataset: LanguageModelDataset,
   vocabSize: number,
+  onProgress?: (progress: WordPieceTrainingProgress) => void,
 ): Promise<TrainedWordPiece> {
+  const options = { vocabSize, ...(onProgress === undefined ? {} : { onProgress }) };
   return dataset.kind === 'text'
-    ? trainWordPieceFromFile(dataset.path, { ...dataset.read, vocabSize })
-    : trainWordPiece(datasetDocuments(dataset), { vocabSize });
+    ? trainWordPieceFromFile(dataset.path, { ...dataset.read, ...options })
+    : trainWordPiece(datasetDocuments(dataset), options);
 }

@@ -1,4 +1,4 @@
-import { ProjectParamsSchema, TokenizerSchema } from '@bilinear-lab/contracts';
+import { ProjectParamsSchema, TokenizerSchema, TokenizerTrainRequestSchema } from '@bilinear-lab/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiConfig } from '../../env.js';
@@ -6,6 +6,7 @@ import { notFound } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
 import { sendArtifact } from '../../services/artifact-download.js';
 import { projectFor, tokenizerFor } from '../../services/resources.js';
+import { submitTokenizerTraining } from '../../services/submit-tokenizer-training.js';
 import { uploadTokenizer } from '../../services/upload-tokenizer.js';
 import { tokenizerView } from '../../services/views.js';
 import { errorResponses } from '../schemas.js';
@@ -70,6 +71,29 @@ const tokenizerRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app
         config.uploadLimitMb,
       );
       return reply.status(201).send(tokenizerView(tokenizer));
+    },
+  );
+
+  app.post(
+    '/projects/:projectId/tokenizers/train',
+    {
+      schema: {
+        tags: ['tokenizers'],
+        summary:
+          'Train a WordPiece tokenizer of `vocab` tokens on a corpus ("stories", "stories:<count>", "corpus:<id>") as a job',
+        description:
+          'The same trainer as `bilinear tokenizer train`; its progress streams on GET /jobs/{jobId}/events. When the job completes ' +
+          'the tokenizer is GET /tokenizers/{tokenizerId} (source "trained").',
+        params: ProjectParamsSchema,
+        body: TokenizerTrainRequestSchema,
+        response: { 202: z.object({ tokenizerId: z.uuid(), jobId: z.uuid() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { projectId } = request.params;
+      await projectFor(app, request, projectId, 'run');
+      const submitted = await submitTokenizerTraining(app, principalOf(request), projectId, request.body);
+      return reply.status(202).send(submitted);
     },
   );
 

@@ -137,4 +137,40 @@ describe.skipIf(!present)('tokenizers', () => {
     expect(none.json().error.code).toBe('missing-file');
     expect(await counts()).toEqual(before);
   });
+
+  it('queues a tokenizer-train job for a corpus of the project (202), refusing an unknown corpus or a bad vocab (400)', async () => {
+    const train = (body: Record<string, unknown>) =>
+      test.call({
+        method: 'POST',
+        url: `/api/v1/projects/${projectId}/tokenizers/train`,
+        key: test.adminKey,
+        body,
+      });
+    const accepted = await train({ dataset: 'stories:50', vocab: 100 });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const { tokenizerId, jobId } = accepted.json();
+    const job = await test.app.db.job.findUniqueOrThrow({ where: { id: jobId } });
+    expect(job).toMatchObject({
+      queue: 'tokenizer-train',
+      status: 'queued',
+      subject: `tokenizer:${tokenizerId}`,
+    });
+    expect(job.payload).toMatchObject({ dataset: 'stories:50', vocab: 100, tokenizerId, projectId });
+    expect(await test.app.db.tokenizer.count({ where: { id: tokenizerId } })).toBe(0);
+
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const cases: [Record<string, unknown>, string][] = [
+      [{ dataset: `corpus:${missing}` }, `body.dataset: no corpus ${missing} in project ${projectId}`],
+      [{ dataset: 'stories:0' }, 'body.dataset'],
+      [{ dataset: 'text:/etc/passwd' }, 'body.dataset'],
+      [{ vocab: 4 }, 'body.vocab'],
+    ];
+    const jobs = await test.app.db.job.count();
+    for (const [body, text] of cases) {
+      const refused = await train(body);
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json().error.message).toContain(text);
+    }
+    expect(await test.app.db.job.count()).toBe(jobs);
+  });
 });
