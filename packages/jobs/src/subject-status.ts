@@ -4,13 +4,16 @@ import type { JobStatus, Prisma } from '@bilinear-lab/db';
 import { parseSubject, type Subject } from './subject.js';
 
 /** The database or an open transaction: only the subjects' tables are touched. */
-export type SubjectClient = Pick<Prisma.TransactionClient, 'model' | 'decomposition' | 'activationsRun'>;
+export type SubjectClient = Pick<
+  Prisma.TransactionClient,
+  'model' | 'decomposition' | 'sparseAutoencoder' | 'evaluation' | 'activationsRun'
+>;
 
 /**
  * Sets the subject's status the way its job's status changed. `subject` is a Subject or Job.subject
  * as stored; a string naming no subject, or a subject whose row is gone, changes nothing.
  *
- * Models have a status only. Decompositions also keep the job's error, and a re-queued one loses its
+ * Models and SAEs have a status only. Decompositions and evaluations also keep the job's error, and a re-queued one loses its
  * completedAt (the worker's results commit sets it again when the new attempt completes).
  */
 export async function setSubjectStatus(
@@ -26,6 +29,17 @@ export async function setSubjectStatus(
   if (parsed.kind === 'tokenizer') return;
   if (parsed.kind === 'model') {
     await client.model.updateMany({ where: { id: parsed.id }, data: { status } });
+    return;
+  }
+  if (parsed.kind === 'sae') {
+    await client.sparseAutoencoder.updateMany({ where: { id: parsed.id }, data: { status } });
+    return;
+  }
+  if (parsed.kind === 'evaluation') {
+    await client.evaluation.updateMany({
+      where: { id: parsed.id },
+      data: { status, error, ...(status === 'queued' ? { completedAt: null } : {}) },
+    });
     return;
   }
   if (parsed.kind === 'activations') {

@@ -9,6 +9,8 @@ describe('formatSubject / parseSubject', () => {
       { kind: 'model', id: randomUUID() },
       { kind: 'decomposition', id: randomUUID() },
       { kind: 'decomposition-shard', id: randomUUID() },
+      { kind: 'sae', id: randomUUID() },
+      { kind: 'evaluation', id: randomUUID() },
     ];
     for (const subject of subjects) {
       expect(parseSubject(formatSubject(subject))).toEqual(subject);
@@ -42,6 +44,13 @@ describe('subjectOf', () => {
     expect(subjectOf('decompose-shard', { jobId, projectId, decompositionId })).toEqual({
       kind: 'decomposition-shard',
       id: decompositionId,
+    });
+    const saeId = randomUUID();
+    const evaluationId = randomUUID();
+    expect(subjectOf('train-sae', { jobId, projectId, saeId })).toEqual({ kind: 'sae', id: saeId });
+    expect(subjectOf('evaluate', { jobId, projectId, evaluationId })).toEqual({
+      kind: 'evaluation',
+      id: evaluationId,
     });
   });
 });

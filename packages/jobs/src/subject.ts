@@ -1,14 +1,17 @@
 // What a job produces, as Job.subject stores it: "model:<id>" (a training job's model),
 // "decomposition:<id>", or "decomposition-shard:<id>" (a job taking shards of a decomposition whose
-// status its decompose job owns), or "activations:<id>" (an activations job's ActivationsRun). The
-// string is built and read only here, and each queue of the catalog says which subject its payload
-// names, so no caller branches on the queue name.
+// status its decompose job owns), "sae:<id>" (a train-sae job's SparseAutoencoder),
+// "evaluation:<id>" (an evaluate job's Evaluation) or "activations:<id>" (an activations job's
+// ActivationsRun). The string is built and read only here, and each queue of the catalog says which
+// subject its payload names, so no caller branches on the queue name.
 import type { JobPayload, QueueName } from '@bilinear-lab/contracts';
 
 export type Subject =
   | { kind: 'model'; id: string }
   | { kind: 'decomposition'; id: string }
   | { kind: 'decomposition-shard'; id: string }
+  | { kind: 'sae'; id: string }
+  | { kind: 'evaluation'; id: string }
   | { kind: 'activations'; id: string }
   | { kind: 'tokenizer'; id: string };
 
@@ -16,6 +19,8 @@ const SUBJECT_KINDS: readonly Subject['kind'][] = [
   'model',
   'decomposition',
   'decomposition-shard',
+  'sae',
+  'evaluation',
   'activations',
   'tokenizer',
 ];
@@ -37,6 +42,8 @@ export const jobSubjects: { readonly [Q in QueueName]: (payload: JobPayload<Q>) 
   train: (payload) => ({ kind: 'model', id: payload.modelId }),
   decompose: (payload) => ({ kind: 'decomposition', id: payload.decompositionId }),
   'decompose-shard': (payload) => ({ kind: 'decomposition-shard', id: payload.decompositionId }),
+  'train-sae': (payload) => ({ kind: 'sae', id: payload.saeId }),
+  evaluate: (payload) => ({ kind: 'evaluation', id: payload.evaluationId }),
   activations: (payload) => ({ kind: 'activations', id: payload.activationsId }),
   'tokenizer-train': (payload) => ({ kind: 'tokenizer', id: payload.tokenizerId }),
 };

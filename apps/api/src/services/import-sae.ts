@@ -157,6 +157,7 @@ export function saeView(row: SaeRow): SparseAutoencoderView {
     config: row.config as Record<string, unknown>,
     metrics: row.metrics as Record<string, unknown> | null,
     hasCheckpoint: row.checkpointArtifactId !== null,
+    jobId: row.jobId,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -78,6 +78,8 @@ export const SparseAutoencoderSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.unknown()).nullable(),
   hasCheckpoint: z.boolean(),
+  /** The job that trains it (source "trained"); null when imported. */
+  jobId: z.uuid().nullable(),
   createdAt: z.string(),
 });
 export type SparseAutoencoderView = z.infer<typeof SparseAutoencoderSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUEUE_NAMES, type QueueName } from '../jobs/job-catalog.js';
 import { JOB_STATUSES, JobStatusSchema } from '../status.js';
 import { decimalInteger, nameText } from './text-fields.js';
 
@@ -60,7 +61,7 @@ export const SaeImportFieldsSchema = z
 export const JobListQuerySchema = z
   .object({
     status: z.enum(JOB_STATUSES).optional(),
-    queue: z.enum(['train', 'decompose']).optional(),
+    queue: z.enum(QUEUE_NAMES as [QueueName, ...QueueName[]]).optional(),
     limit: decimalInteger().pipe(z.number().min(1).max(1000)).default(100),
   })
   .strict();

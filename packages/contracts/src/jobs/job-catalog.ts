@@ -26,6 +26,18 @@ export const jobCatalog = {
     payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), decompositionId: z.uuid() }).strict(),
     ...retry(3, 2_000),
   },
+  'train-sae': {
+    description:
+      "Train a TopK SAE on a language model's layer and hook point, measure it on held-out text, store it in the official layout.",
+    payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), saeId: z.uuid() }).strict(),
+    ...retry(3, 2_000),
+  },
+  evaluate: {
+    description:
+      'Measure a language model (held-out loss) or one of its SAEs (MSE, loss recovered) on a corpus.',
+    payload: z.object({ jobId: z.uuid(), projectId: z.uuid(), evaluationId: z.uuid() }).strict(),
+    ...retry(3, 2_000),
+  },
   activations: {
     description:
       "Read a completed language-model decomposition's outputs over a corpus: top-activating contexts, histograms, low-rank correlation.",
