@@ -3,6 +3,7 @@
 export * from './corpus/dataset-documents.js';
 export * from './corpus/language-model-dataset.js';
 export * from './corpus/read-corpus.js';
+export * from './corpus/token-windows.js';
 export * from './stories/index.js';
 export * from './tokenizer/learn-subwords.js';
 export * from './tokenizer/tokenizer.js';

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { EVALUATION_MAX_TOKENS, GENERATE_DEFAULTS } from '@bilinear-lab/contracts';
 import {
   decomposeModel,
   directionActivations,
@@ -13,13 +14,7 @@ import {
   sampleTokens,
   topContexts,
 } from '@bilinear-lab/core';
-import {
-  cleanDocument,
-  packWindows,
-  readCorpusDocuments,
-  type Tokenizer,
-  uniqueDocuments,
-} from '@bilinear-lab/text';
+import { readCorpusDocuments, type Tokenizer, tokenWindows, windowContext } from '@bilinear-lab/text';
 import type { Command } from 'commander';
 import { CliInputError, inputAt } from '../errors.js';
 import { formatInteger } from '../format.js';
@@ -65,8 +60,8 @@ interface ActivationsOptions {
   json?: boolean;
 }
 
-/** Positions read from a corpus by default: the float64 forward pass costs ~ layers · 12 d² per token. */
-const DEFAULT_MAX_TOKENS = 20_000;
+/** Positions read from a corpus by default (the platform's too). */
+const DEFAULT_MAX_TOKENS = EVALUATION_MAX_TOKENS;
 
 /** `bilinear lm …`: language-model commands (evaluation; generation and activations come next). */
 export function registerLanguageModel(program: Command): void {
@@ -111,10 +106,15 @@ export function registerLanguageModel(program: Command): void {
     .description("continue a prompt with the model's own tokens (a sanity view of what it learned)")
     .argument('<model>', 'an HF model folder (model.safetensors, config.json, tokenizer.json)')
     .requiredOption('--prompt <text>', 'the text to continue')
-    .option('--tokens <n>', 'tokens to add', wholeNumber(1), 50)
-    .option('--temperature <t>', 'softmax temperature; 0 takes the most likely token', decimalNumber(0), 1)
+    .option('--tokens <n>', 'tokens to add', wholeNumber(1), GENERATE_DEFAULTS.tokens)
+    .option(
+      '--temperature <t>',
+      'softmax temperature; 0 takes the most likely token',
+      decimalNumber(0),
+      GENERATE_DEFAULTS.temperature,
+    )
     .option('--top-k <k>', 'draw among the k most likely tokens only', wholeNumber(1))
-    .option('--seed <n>', 'seed of the draws', wholeNumber(0), 0)
+    .option('--seed <n>', 'seed of the draws', wholeNumber(0), GENERATE_DEFAULTS.seed)
     .option('--tokenizer <tokenizer.json>', 'default: tokenizer.json in the model folder')
     .option('--json', 'print {"prompt","ids","text"} as one line of JSON')
     .action(async (given: string, options: GenerateOptions) => {
@@ -272,7 +272,7 @@ function tokenSequences(json: unknown, model: LanguageModel, where: string): num
 }
 
 function contextOf(model: LanguageModel): number {
-  return model.config?.context ?? 256;
+  return windowContext(model.config?.context);
 }
 
 /** The tokenizer named, or the model folder's tokenizer.json; its vocabulary must be the model's. */
@@ -304,19 +304,8 @@ async function modelTokenizer(
 
 /** A corpus tokenized (documents cleaned and de-duplicated, [BOS] first) and packed into windows. */
 async function corpusWindows(path: string, tokenizer: Tokenizer, context: number, maxTokens: number) {
-  const windows: number[][] = [];
-  const encoded = async function* () {
-    for await (const document of uniqueDocuments(readCorpusDocuments(path))) {
-      yield (await tokenizer.encode(cleanDocument(document))).ids;
-    }
-  };
-  await tokenizerInput(() =>
-    inputAt(path, async () => {
-      for await (const window of packWindows(encoded(), context, { keepLast: true })) {
-        windows.push(Array.from(window));
-        if (windows.length * context >= maxTokens) break;
-      }
-    }),
+  const windows = await tokenizerInput(() =>
+    inputAt(path, () => tokenWindows(readCorpusDocuments(path), tokenizer, context, maxTokens)),
   );
   if (windows.length === 0) throw new CliInputError(`${path}: no text to read`);
   return windows;

@@ -1,3 +1,4 @@
+import { EVALUATION_MAX_TOKENS, SAE_TRAIN_DEFAULTS } from '@bilinear-lab/contracts';
 import { HOOK_POINTS, saeQuality } from '@bilinear-lab/core';
 import type { Command } from 'commander';
 import { CliInputError, inputAt } from '../errors.js';
@@ -16,9 +17,6 @@ interface EvalOptions {
   maxTokens: number;
   json?: boolean;
 }
-
-/** Text read for training by default: the token ids are held (the activations only in the buffer). */
-const TRAIN_MAX_TOKENS = 1_000_000;
 
 /** `bilinear sae …`: sparse autoencoders on a language model's MLP: train one, evaluate one. */
 export function registerSae(program: Command): void {
@@ -47,7 +45,7 @@ export function registerSae(program: Command): void {
       '--max-tokens <n>',
       'with --corpus: read at most this many tokens',
       wholeNumber(2),
-      TRAIN_MAX_TOKENS,
+      SAE_TRAIN_DEFAULTS.maxTokens,
     )
     .option('--features <F>', 'dictionary size', wholeNumber(1))
     .option('--expansion <E>', 'dictionary size as a multiple of d_model (the reference: 4)', wholeNumber(1))
@@ -58,9 +56,24 @@ export function registerSae(program: Command): void {
       'activations to train on instead of --steps (steps = ⌈n / batch⌉)',
       wholeNumber(1),
     )
-    .option('--batch <n>', "activations per step, as the reference's out_batch", wholeNumber(1), 4096)
-    .option('--lr <x>', "peak learning rate, the reference's by default", decimalNumber(0, true), 1e-4)
-    .option('--seed <n>', 'seed of the initial weights and the shuffle', wholeNumber(0), 0)
+    .option(
+      '--batch <n>',
+      "activations per step, as the reference's out_batch",
+      wholeNumber(1),
+      SAE_TRAIN_DEFAULTS.batchSize,
+    )
+    .option(
+      '--lr <x>',
+      "peak learning rate, the reference's by default",
+      decimalNumber(0, true),
+      SAE_TRAIN_DEFAULTS.learningRate,
+    )
+    .option(
+      '--seed <n>',
+      'seed of the initial weights and the shuffle',
+      wholeNumber(0),
+      SAE_TRAIN_DEFAULTS.seed,
+    )
     .option(
       '--buffer <n>',
       'activations held and shuffled at once; when the whole text fits it is read once (default: 262,144, at most 256 MiB of float32)',
@@ -70,7 +83,7 @@ export function registerSae(program: Command): void {
       '--eval-tokens <n>',
       'positions at the end of the text held out of training to measure the SAE on',
       wholeNumber(2),
-      4096,
+      SAE_TRAIN_DEFAULTS.evalTokens,
     )
     .requiredOption('--out <folder>', 'where to write the SAE (model.safetensors + config.json)')
     .option(
@@ -94,7 +107,12 @@ export function registerSae(program: Command): void {
       'text (.txt, .jsonl, optionally .gz), tokenized and packed into windows of n_ctx',
     )
     .option('--tokenizer <tokenizer.json>', 'for --corpus (default: tokenizer.json in the model folder)')
-    .option('--max-tokens <n>', 'with --corpus: read at most this many tokens', wholeNumber(2), 20_000)
+    .option(
+      '--max-tokens <n>',
+      'with --corpus: read at most this many tokens',
+      wholeNumber(2),
+      EVALUATION_MAX_TOKENS,
+    )
     .option('--json', 'print the measures as one line of JSON')
     .action(async (given: string, options: EvalOptions) => {
       const model = await readLanguageModel(given);

@@ -5,19 +5,22 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { importSparseAutoencoder, parseSafetensors, type SaeQuality, saeQuality } from '@bilinear-lab/core';
+import type { SaeQuality } from '@bilinear-lab/core';
 import {
   ActivationSourceError,
-  hookActivationPass,
+  planSaeRun,
+  runSae,
   type SaeFolderFiles,
+  type SaeRunPlan,
+  type SaeRunResult,
+  type SaeRunSettings,
   SaeShapeError,
+  SaeTextTooShortError,
   SaeTrainingDivergedError,
-  saeFolderFiles,
   TopKSaeTrainingCancelledError,
   type TopKSaeTrainingResult,
   TRAINABLE_HOOK_POINTS,
   type TrainableHookPoint,
-  trainTopKSae,
 } from '@bilinear-lab/training';
 import { readLanguageModel, textSequences } from '../commands/lm.js';
 import { CliInputError, CliInterruptedError, inputAt } from '../errors.js';
@@ -44,14 +47,6 @@ export interface SaeTrainFlags {
   evalTokens: number;
   out: string;
   json?: boolean;
-}
-
-/** The default buffer: 2^18 positions (the reference holds 2^21 on a GPU), at most 256 MiB of float32. */
-const BUFFER_ROWS = 1 << 18;
-const BUFFER_BYTES = 1 << 28;
-
-export function defaultBufferRows(modelDim: number): number {
-  return Math.min(BUFFER_ROWS, Math.floor(BUFFER_BYTES / (4 * modelDim)));
 }
 
 const MODEL_FILE = 'model.safetensors';
@@ -92,15 +87,24 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
   }
 
   const sequences = await textSequences(given, model, flags, 'train on');
-  const { train, heldOut } = splitHeldOut(sequences, flags.evalTokens);
-  const trainPositions = train.reduce((sum, sequence) => sum + sequence.length, 0);
-  const heldOutPositions = heldOut.reduce((sum, sequence) => sum + sequence.length, 0);
-  const steps = flags.steps ?? Math.max(1, Math.ceil((flags.tokensTotal ?? trainPositions) / flags.batch));
-  const hook = { layer: flags.layer, point };
-  // Never more rows than the text has (the buffer is allocated whole), never fewer than a batch.
-  const bufferRows = Math.max(flags.batch, Math.min(flags.buffer ?? defaultBufferRows(d), trainPositions));
+  const settings: SaeRunSettings = {
+    layer: flags.layer,
+    point,
+    features,
+    k: flags.k,
+    steps: flags.steps,
+    tokensTotal: flags.tokensTotal,
+    batchSize: flags.batch,
+    learningRate: flags.lr,
+    seed: flags.seed,
+    bufferRows: flags.buffer,
+    evalTokens: flags.evalTokens,
+  };
+  const plan = heldOutPlan(sequences, d, settings);
+  const { steps, bufferRows } = plan.options;
+  const { trainPositions, heldOutPositions } = plan;
   note(
-    `bilinear: TopK SAE on layer ${hook.layer} ${point}: ${features} features (×${+(features / d).toFixed(3)} of d_model ${d}), k = ${flags.k}; ` +
+    `bilinear: TopK SAE on layer ${flags.layer} ${point}: ${features} features (×${+(features / d).toFixed(3)} of d_model ${d}), k = ${flags.k}; ` +
       `${steps} steps of ${formatInteger(flags.batch)} activations, lr ${flags.lr}; ` +
       `${formatInteger(trainPositions)} positions to train on, ${formatInteger(heldOutPositions)} held out`,
   );
@@ -113,23 +117,17 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
   const interrupt = () => controller.abort();
   process.once('SIGINT', interrupt);
   const progress = saeProgress();
-  let result: TopKSaeTrainingResult;
+  let run: SaeRunResult;
   try {
-    result = await inputAt(given, () =>
-      trainTopKSae(
-        hookActivationPass(model, train, hook),
-        {
-          modelDim: d,
-          features,
-          k: flags.k,
-          steps,
-          batchSize: flags.batch,
-          learningRate: flags.lr,
-          seed: flags.seed,
-          bufferRows,
+    run = await inputAt(given, () =>
+      runSae(model, plan, settings, {
+        signal: controller.signal,
+        onStep: (report) => progress.step(report),
+        onEvaluating: () => {
+          progress.stop();
+          note(`bilinear: evaluating on ${formatInteger(heldOutPositions)} held-out positions`);
         },
-        { signal: controller.signal, onStep: (report) => progress.step(report) },
-      ),
+      }),
     );
   } catch (error) {
     progress.stop();
@@ -151,24 +149,8 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
     process.removeListener('SIGINT', interrupt);
     progress.stop();
   }
-
-  const files = saeFolderFiles(result.sae, {
-    k: flags.k,
-    layer: hook.layer,
-    point,
-    learningRate: flags.lr,
-    batchSize: flags.batch,
-    steps,
-    seed: flags.seed,
-  });
-  // Evaluated as written: the bytes read back as `sae eval` reads them.
-  const written = importSparseAutoencoder(parseSafetensors(files.safetensors), {
-    config: JSON.parse(files.configJson),
-  });
-  note(`bilinear: evaluating on ${formatInteger(heldOutPositions)} held-out positions`);
-  const quality = await inputAt(given, () => saeQuality(model, written, heldOut, hook));
-  await writeSaeFolder(flags.out, files);
-  report(flags, quality, result, features);
+  await writeSaeFolder(flags.out, run.files);
+  report(flags, run.quality, run.training, features);
 }
 
 function report(
@@ -216,26 +198,18 @@ function trainablePoint(point: string): TrainableHookPoint {
   throw new CliInputError(`--point ${point}: unknown hook point; one of ${TRAINABLE_HOOK_POINTS.join(', ')}`);
 }
 
-/**
- * The last sequences, at least `positions` positions of them (at least one sequence), held out for
- * the evaluation; the rest train. Sequences are windows of the text in order, so the held-out part
- * is the end of the text.
- */
-function splitHeldOut(sequences: number[][], positions: number): { train: number[][]; heldOut: number[][] } {
-  let held = 0;
-  let cut = sequences.length;
-  while (cut > 0 && held < positions) {
-    cut--;
-    held += (sequences[cut] as number[]).length;
-  }
-  cut = Math.min(cut, sequences.length - 1);
-  if (cut < 1) {
+/** The run's plan, a text too short for --eval-tokens worded with the flags. */
+function heldOutPlan(sequences: number[][], modelDim: number, settings: SaeRunSettings): SaeRunPlan {
+  try {
+    return planSaeRun(sequences, modelDim, settings);
+  } catch (error) {
+    if (!(error instanceof SaeTextTooShortError)) throw error;
     throw new CliInputError(
-      `the text gives ${sequences.length} sequence${sequences.length === 1 ? '' : 's'} of ${formatInteger(sequences.reduce((s, q) => s + q.length, 0))} positions: ` +
-        `after holding out --eval-tokens ${positions} for the evaluation nothing is left to train on (give more text or lower --eval-tokens)`,
+      `the text gives ${error.sequences} sequence${error.sequences === 1 ? '' : 's'} of ${formatInteger(error.positions)} positions: ` +
+        `after holding out --eval-tokens ${error.heldOut} for the evaluation nothing is left to train on (give more text or lower --eval-tokens)`,
+      { cause: error },
     );
   }
-  return { train: sequences.slice(0, cut), heldOut: sequences.slice(cut) };
 }
 
 /** Before any work: --out is a folder (or can be made as one) that can be written. */

@@ -7,6 +7,17 @@ export {
 export { hookActivationPass, TRAINABLE_HOOK_POINTS, type TrainableHookPoint } from './hook-activations.js';
 export { type SaeFolderFiles, type SaeFolderSettings, saeFolderFiles } from './sae-folder.js';
 export {
+  defaultBufferRows,
+  planSaeRun,
+  runSae,
+  type SaeRunCallbacks,
+  type SaeRunPlan,
+  type SaeRunResult,
+  type SaeRunSettings,
+  SaeTextTooShortError,
+  splitHeldOut,
+} from './sae-run.js';
+export {
   normaliseColumns,
   SAE_BETAS,
   SAE_EPS,
