@@ -20,6 +20,7 @@ import decompositionRoutes from './routes/decompositions/index.js';
 import healthRoutes from './routes/health/index.js';
 import jobRoutes from './routes/jobs/index.js';
 import keyRoutes from './routes/keys/index.js';
+import languageModelRoutes from './routes/language-models/index.js';
 import meRoutes from './routes/me/index.js';
 import memberRoutes from './routes/members/index.js';
 import modelRoutes from './routes/models/index.js';
@@ -96,6 +97,7 @@ export async function buildApp(config: ApiConfig): Promise<FastifyInstance> {
   await app.register(tokenizerRoutes, v1);
   await app.register(modelRoutes, v1);
   await app.register(saeRoutes, v1);
+  await app.register(languageModelRoutes, v1);
   await app.register(tokenRoutes, v1);
   await app.register(decompositionRoutes, v1);
   await app.register(activationsRoutes, v1);

@@ -1,4 +1,10 @@
-import { SparseAutoencoderSchema } from '@bilinear-lab/contracts';
+import {
+  EvaluateRequestSchema,
+  EvaluationAcceptedSchema,
+  SaeTrainAcceptedSchema,
+  SaeTrainRequestSchema,
+  SparseAutoencoderSchema,
+} from '@bilinear-lab/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiConfig } from '../../env.js';
@@ -7,6 +13,7 @@ import { principalOf } from '../../plugins/auth.js';
 import { sendArtifact } from '../../services/artifact-download.js';
 import { importSae, saeView } from '../../services/import-sae.js';
 import { modelFor, saeFor } from '../../services/resources.js';
+import { submitEvaluation, submitSaeTraining } from '../../services/submit-language-model-jobs.js';
 import { errorResponses } from '../schemas.js';
 
 const ModelParamsSchema = z.object({ modelId: z.uuid() });
@@ -34,6 +41,53 @@ const saeRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async (app, { co
       const model = await modelFor(app, request, request.params.modelId, 'run');
       const sae = await importSae(app, request, principalOf(request), model, config.uploadLimitMb);
       return reply.status(201).send(saeView(sae));
+    },
+  );
+
+  app.post(
+    '/models/:modelId/saes/train',
+    {
+      schema: {
+        tags: ['saes'],
+        summary:
+          "Train a TopK SAE on a layer's hook point of a language model, as a job (`bilinear sae train`)",
+        description:
+          'The SAE row is created queued (source "trained") with the job; the job reads the corpus through the model\'s ' +
+          'tokenizer, trains by the reference procedure (MSE per step as metrics events), measures the SAE on the held-out ' +
+          'end of the text (SAE.metrics: mse, explainedVariance, lossRecovered, …) and stores it in the official layout ' +
+          "(GET /saes/{id}/checkpoint, config.json as config). Give features or expansion; defaults are the CLI's.",
+        params: ModelParamsSchema,
+        body: SaeTrainRequestSchema,
+        response: { 201: SaeTrainAcceptedSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const model = await modelFor(app, request, request.params.modelId, 'run');
+      const accepted = await submitSaeTraining(app, principalOf(request), model, request.body);
+      return reply.status(201).send({ ...accepted, status: 'queued' as const });
+    },
+  );
+
+  app.post(
+    '/saes/:saeId/evaluate',
+    {
+      schema: {
+        tags: ['saes'],
+        summary: 'Measure an SAE on a corpus as a job (`bilinear sae eval`): its metrics become the measures',
+        description:
+          'MSE and explained variance at its hook point, and the loss recovered when its reconstruction is spliced into ' +
+          "the model, over at most maxTokens tokens of the corpus (windows of the model's context); stored in the SAE's " +
+          'metrics with the dataset and the positions measured (tokens).',
+        params: SaeParamsSchema,
+        body: EvaluateRequestSchema,
+        response: { 202: EvaluationAcceptedSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const sae = await saeFor(app, request, request.params.saeId, 'run');
+      const model = await modelFor(app, request, sae.modelId, 'run');
+      const accepted = await submitEvaluation(app, principalOf(request), model, sae, request.body);
+      return reply.status(202).send({ ...accepted, status: 'queued' as const });
     },
   );
 
