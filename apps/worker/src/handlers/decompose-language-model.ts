@@ -114,7 +114,9 @@ export async function decomposeLanguageModel(
           if (finishes) await shards.finish(tx, finishes);
         });
         storedHere += outputs.length;
-        run.progress(fraction(), `stored ${storedAtStart + storedHere} of ${tokens.length} outputs`);
+        // The bar is the decomposition's: what other jobs stored counts too.
+        const stored = await shards.storedCount();
+        run.progress(stored / tokens.length, `stored ${stored} of ${tokens.length} outputs`);
       };
       const storePart = async (finishes: ClaimedShard | null) => {
         const decomposed = part;
