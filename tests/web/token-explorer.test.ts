@@ -135,6 +135,39 @@ describe.skipIf(obstacle !== null)('the token explorer in chromium', () => {
     );
     expect(await page.locator('[data-testid=position-contributions] tbody tr').count()).toBe(8);
     await page.selectOption('#text-series', 'p1');
+    // Top-activating contexts: the panel starts the activations job and follows it live; then token
+    // 99's contexts as the API stores them, each token coloured by its value, the activating one framed.
+    await page.fill('#activations-dataset', 'stories:20');
+    await page.fill('#activations-tokens', '1000');
+    await page.fill('#activations-top', '5');
+    await page.click('[data-testid=activation-contexts] button[type=submit]');
+    await page.waitForSelector('[data-testid=activation-context]', { timeout: 180_000 });
+    const runs = await api.get(`/api/v1/decompositions/${decompositionId}/activations`);
+    const runId = String((runs.body as unknown as { id: string }[])[0]?.id);
+    const contexts = await api.get(
+      `/api/v1/decompositions/${decompositionId}/activations/${runId}?outputs=99`,
+    );
+    const series = (
+      contexts.body.outputs as {
+        series: { contexts: { text: string[]; focus: number; values: number[] }[] }[];
+      }[]
+    )[0]?.series[0]?.contexts;
+    const first = series?.[0];
+    const rows = page.locator('[data-testid=activation-context]');
+    expect(await rows.count()).toBe(5);
+    expect(await rows.first().locator('[data-testid=activation-token]').allTextContents()).toEqual(
+      first?.text,
+    );
+    const focus = rows.first().locator('[data-testid=activation-token][data-focus=true]');
+    expect(await focus.count()).toBe(1);
+    expect(await focus.textContent()).toBe(first?.text[first.focus]);
+    // Red for a positive value, as strong as it is against the largest |value| of the series.
+    const scale = Math.max(...(series ?? []).flatMap((context) => context.values.map(Math.abs)));
+    const focusValue = first?.values[first.focus] as number;
+    const colour = await focus.evaluate((node) => getComputedStyle(node).backgroundColor);
+    const alpha = Number(/^rgba\(192, 57, 43, ([\d.]+)\)$/.exec(colour)?.[1]);
+    expect(Math.abs(alpha - 0.85 * Math.min(1, focusValue / scale)), colour).toBeLessThan(0.01);
+    await page.locator('[data-testid=activation-histogram] canvas').first().waitFor();
     await page.screenshot({ path: join(ARTIFACTS, '30-token-explorer.png'), fullPage: true });
 
     // By a word: the tokenizer's ids for it, the first one shown.

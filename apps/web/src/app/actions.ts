@@ -311,3 +311,25 @@ export async function retryJob(jobId: string): Promise<ActionState> {
   revalidatePath('/', 'layout');
   return { ok: true };
 }
+
+/** An activations job for a completed language-model decomposition (its contexts over a corpus). */
+export async function startActivations(
+  decompositionId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const field = (name: string) => String(form.get(name) ?? '').trim();
+  const number = (name: string) => (field(name) === '' ? undefined : Number(field(name)));
+  try {
+    await platform.startActivations(decompositionId, {
+      ...(field('dataset') ? { dataset: field('dataset') } : {}),
+      maxTokens: number('maxTokens'),
+      top: number('top'),
+      eigenvectors: number('eigenvectors'),
+    });
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath('/', 'layout');
+  return { ok: true };
+}

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { number } from '@/lib/format';
 import { PlatformError, platform } from '@/lib/platform';
 import type { Decomposition, Model } from '@/lib/types';
+import { ActivationContexts } from './activation-contexts';
 import { SpectrumChart } from './spectrum-chart';
 import { TextActivationsBox } from './text-activations';
 
@@ -161,6 +162,9 @@ export async function TokenExplorer({
               )}
               {decomposition.parameters.saeIn === undefined && vectors !== null ? (
                 <TextActivationsBox decompositionId={decomposition.id} output={selected.index} />
+              ) : null}
+              {decomposition.parameters.saeIn === undefined ? (
+                <ActivationContexts decompositionId={decomposition.id} output={selected.index} />
               ) : null}
               <p className="row">
                 <a

@@ -1,4 +1,8 @@
 import {
+  ActivationsAcceptedSchema,
+  ActivationsPageSchema,
+  type ActivationsRequestSchema,
+  ActivationsRunSchema,
   AddedMemberSchema,
   type AddMemberSchema,
   ApiKeySchema,
@@ -118,6 +122,7 @@ const DecompositionSummaries = z.array(DecompositionSummarySchema);
 const Jobs = z.array(JobSchema);
 const Workers = z.array(WorkerSchema);
 const Saes = z.array(SparseAutoencoderSchema);
+const ActivationsRuns = z.array(ActivationsRunSchema);
 const Tokenized = z.object({ ids: z.array(z.number().int()), tokens: z.array(z.string()) });
 
 /** Every route the dashboard calls, with the key `key()` gives. */
@@ -169,6 +174,15 @@ function clientWith(key: () => Promise<string>) {
     /** A text as a language model's tokenizer encodes it (with its special tokens, as in training, when asked). */
     tokenize: (modelId: string, text: string, special = false) =>
       get(`${v1}/models/${q(modelId)}/tokenize?text=${q(text)}${special ? '&special=true' : ''}`, Tokenized),
+    /** A decomposition's activations runs, newest first. */
+    activationsRuns: (decompositionId: string) =>
+      get(`${v1}/decompositions/${q(decompositionId)}/activations`, ActivationsRuns),
+    /** One activations run with these outputs' contexts, histograms and correlation curves. */
+    activations: (decompositionId: string, activationsId: string, outputs: readonly number[]) =>
+      get(
+        `${v1}/decompositions/${q(decompositionId)}/activations/${q(activationsId)}?outputs=${outputs.join(',')}`,
+        ActivationsPageSchema,
+      ),
     jobs: (projectId: string, status?: JobStatus) =>
       get(`${v1}/projects/${q(projectId)}/jobs${status ? `?status=${q(status)}` : ''}`, Jobs),
     job: (jobId: string) => get(`${v1}/jobs/${q(jobId)}`, JobSchema),
@@ -188,6 +202,8 @@ function clientWith(key: () => Promise<string>) {
       post(`${v1}/projects/${q(projectId)}/models/train`, TrainAcceptedSchema, body),
     decompose: (modelId: string, body: z.input<typeof DecompositionRequestSchema>) =>
       post(`${v1}/models/${q(modelId)}/decompositions`, DecompositionAcceptedSchema, body),
+    startActivations: (decompositionId: string, body: z.input<typeof ActivationsRequestSchema>) =>
+      post(`${v1}/decompositions/${q(decompositionId)}/activations`, ActivationsAcceptedSchema, body),
     cancelJob: (jobId: string) => post(`${v1}/jobs/${q(jobId)}/cancel`, JobSchema),
     retryJob: (jobId: string) => post(`${v1}/jobs/${q(jobId)}/retry`, JobSchema),
   };
