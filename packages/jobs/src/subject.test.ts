@@ -11,6 +11,7 @@ describe('formatSubject / parseSubject', () => {
       { kind: 'decomposition-shard', id: randomUUID() },
       { kind: 'sae', id: randomUUID() },
       { kind: 'evaluation', id: randomUUID() },
+      { kind: 'activations', id: randomUUID() },
     ];
     for (const subject of subjects) {
       expect(parseSubject(formatSubject(subject))).toEqual(subject);
@@ -51,6 +52,11 @@ describe('subjectOf', () => {
     expect(subjectOf('evaluate', { jobId, projectId, evaluationId })).toEqual({
       kind: 'evaluation',
       id: evaluationId,
+    });
+    const activationsId = randomUUID();
+    expect(subjectOf('activations', { jobId, projectId, activationsId })).toEqual({
+      kind: 'activations',
+      id: activationsId,
     });
   });
 });
