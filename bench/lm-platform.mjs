@@ -14,17 +14,14 @@
 // Prints a table and one JSON line.
 //
 //   node bench/lm-platform.mjs [--vocab 4096] [--d 512] [--hidden 2048] [--top-k 8] [--sharing] [--json]
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomLanguageModelFolder } from '@bilinear-lab/core/testing';
-import { createTestSchema, openDatabase } from '@bilinear-lab/db';
-import { connectRedis } from '@bilinear-lab/jobs';
+import { openDatabase } from '@bilinear-lab/db';
+import { DATABASE_URL, log, repo, report, seconds, startBenchPlatform, stopChild } from './harness.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,21 +35,6 @@ const { values: flags } = parseArgs({
 });
 const shape = { vocab: Number(flags.vocab), d: Number(flags.d), hidden: Number(flags.hidden), layers: 1 };
 const topK = Number(flags['top-k']);
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const repo = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const folder = mkdtempSync(join(tmpdir(), 'bench-lm-'));
 const { weights, config } = randomLanguageModelFolder(shape);
 writeFileSync(join(folder, 'model.safetensors'), weights);
@@ -85,60 +67,8 @@ result.cli_json_bytes = statSync(out).size;
 rmSync(out);
 
 // ── 2. the platform: API + one worker ───────────────────────────────────────────────────────────
-const schema = await createTestSchema(DATABASE_URL, 'bench');
-const prefix = `bench-${randomBytes(4).toString('hex')}`;
-const adminKey = `bl_${randomBytes(16).toString('hex')}`;
-const port = await freePort();
-const env = {
-  ...process.env,
-  DATABASE_URL,
-  DATABASE_SCHEMA: schema.schema,
-  REDIS_URL,
-  BILINEAR_REDIS_PREFIX: prefix,
-  BILINEAR_ADMIN_KEY: adminKey,
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-};
-const children = [];
-const launch = (entry, extra = {}) => {
-  const child = spawn(process.execPath, [repo(entry)], {
-    env: { ...env, ...extra },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-};
-const stop = async (child) => {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
-};
-const base = `http://127.0.0.1:${port}`;
-async function call(method, path, body) {
-  const init = { method, headers: { authorization: `Bearer ${adminKey}` } };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(base + path, init);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 300)}`);
-  return { json: text ? JSON.parse(text) : null, bytes: text.length };
-}
-
-/** Workers as real processes; resolves once all of them are registered and alive. */
-async function startWorkers(count, extra = {}) {
-  const started = Array.from({ length: count }, () => launch('apps/worker/dist/main.js', extra));
-  for (let i = 0; ; i++) {
-    const { json: registered } = await call('GET', '/api/v1/workers');
-    if (started.every((child) => registered.some((w) => w.alive && w.pid === child.pid))) return started;
-    if (i > 600) throw new Error('the workers did not register');
-    await sleep(100);
-  }
-}
+const platform = await startBenchPlatform();
+const { call, startWorkers, waitForJob } = platform;
 
 /** The folder imported over HTTP (again: each import is a model of its own). */
 async function importFolder(projectId) {
@@ -159,51 +89,34 @@ async function decomposeAllTokens(modelId, what) {
     allTokens: true,
   });
   let lastLog = 0;
-  for (;;) {
-    const { json: job } = await call('GET', `/api/v1/jobs/${queued.jobId}`);
-    if (job.status === 'completed') break;
-    if (job.status === 'failed' || job.status === 'cancelled')
-      throw new Error(`job ${job.status}: ${job.error}`);
-    if (performance.now() - lastLog > 10_000) {
+  await waitForJob(queued.jobId, {
+    onProgress: (job) => {
+      if (performance.now() - lastLog < 10_000) return;
       lastLog = performance.now();
       log(`  ${(job.progress * 100).toFixed(0)} % after ${((lastLog - t0) / 1000).toFixed(0)} s`);
-    }
-    await sleep(100);
-  }
+    },
+  });
   return { ms: performance.now() - t0, decompositionId: queued.decompositionId };
 }
 
 let queued;
 try {
-  launch('apps/api/dist/server.js');
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 300) throw new Error('the API did not start');
-    await sleep(100);
-  }
   const { json: project } = await call('POST', '/api/v1/projects', { name: 'bench' });
   const one = await startWorkers(1);
   const imported = await importFolder(project.id);
   result.import_ms = imported.ms;
-  const platform = await decomposeAllTokens(imported.modelId, 'platform');
-  queued = platform;
-  result.platform_ms = platform.ms;
+  queued = await decomposeAllTokens(imported.modelId, 'platform');
+  result.platform_ms = queued.ms;
   result.ratio = result.platform_ms / result.cli_ms;
 
   if (flags.sharing) {
     // One thread per worker, as on hosts of one core each: one worker, then two sharing the shards.
-    await Promise.all(one.map(stop));
+    await Promise.all(one.map(stopChild));
     const single = await startWorkers(1, { BILINEAR_WORKER_DECOMPOSE_THREADS: '1' });
     result.one_worker_one_thread_ms = (
       await decomposeAllTokens((await importFolder(project.id)).modelId, 'one worker, one thread')
     ).ms;
-    await Promise.all(single.map(stop));
+    await Promise.all(single.map(stopChild));
     await startWorkers(2, { BILINEAR_WORKER_DECOMPOSE_THREADS: '1' });
     result.two_workers_one_thread_ms = (
       await decomposeAllTokens((await importFolder(project.id)).modelId, 'two workers, one thread each')
@@ -212,6 +125,7 @@ try {
   }
 
   // ── 3. storage ────────────────────────────────────────────────────────────────────────────────
+  const { schema } = platform;
   const db = openDatabase({ url: DATABASE_URL, schema: schema.schema });
   const sizeOf = async (table) => {
     const rows = await db.$queryRawUnsafe(
@@ -242,18 +156,12 @@ try {
   result.read_warm_p50_ms = warm[Math.floor(warm.length / 2)];
   result.read_bytes = cold[0].bytes + cold[1].bytes;
 } finally {
-  await Promise.all(children.map(stop));
-  const redis = connectRedis({ url: REDIS_URL });
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await schema.drop();
+  await platform.close();
   rmSync(folder, { recursive: true, force: true });
 }
 
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-if (!flags.json) {
-  const rows = [
+report(
+  [
     [`CLI, one process (JSON ${(result.cli_json_bytes / 2 ** 20).toFixed(0)} MB)`, seconds(result.cli_ms)],
     ['platform: POST → completed, one worker', seconds(result.platform_ms)],
     ['ratio platform / CLI (goal ≤ 1.2)', result.ratio.toFixed(2)],
@@ -271,8 +179,7 @@ if (!flags.json) {
       `${result.read_cold_ms.toFixed(0)} ms (${(result.read_bytes / 1024).toFixed(0)} KiB)`,
     ],
     ["one token's page data, warm p50", `${result.read_warm_p50_ms.toFixed(1)} ms`],
-  ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
-}
-console.log(JSON.stringify(result));
+  ],
+  result,
+  { json: flags.json },
+);
