@@ -64,6 +64,7 @@ function close(a: number, b: number, rel = 2e-6) {
 describe.skipIf(!present)('activations jobs (skipped: ../shared/fixtures/lm is absent here)', () => {
   let platform: Platform;
   let api: ReturnType<typeof client>;
+  let projectId: string;
   let modelId: string;
   let model: LanguageModel;
   let tokenizer: Tokenizer;
@@ -78,6 +79,7 @@ describe.skipIf(!present)('activations jobs (skipped: ../shared/fixtures/lm is a
     api = client(platform);
     const created = await api.post('/api/v1/projects', { name: 'activations' });
     expect(created.status).toBe(201);
+    projectId = String(created.body.id);
     const form = new FormData();
     form.append(
       'file',
@@ -324,6 +326,48 @@ describe.skipIf(!present)('activations jobs (skipped: ../shared/fixtures/lm is a
       const values = Float64Array.from(codes, (code) => code[output.index] as number);
       await expectOutput(decompositionId, output, values);
     }
+  }, 300_000);
+
+  it("refuses an image classifier's decomposition and one over an input SAE's features (422)", async () => {
+    const form = new FormData();
+    form.append(
+      'file',
+      new Blob([readFileSync(join(REPO, 'examples', 'mnist-d64.safetensors'))]),
+      'mnist.safetensors',
+    );
+    const classifier = await api.post(`/api/v1/projects/${projectId}/models/import`, form);
+    expect(classifier.status, JSON.stringify(classifier.body)).toBe(201);
+    const queued = await api.post(`/api/v1/models/${classifier.body.modelId}/decompositions`, {
+      topK: 4,
+      outputs: [3],
+    });
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    expect((await waitForJob(api, String(queued.body.jobId), 240_000)).status).toBe('completed');
+    const image = await api.post(`/api/v1/decompositions/${queued.body.decompositionId}/activations`, {});
+    expect(image.status, JSON.stringify(image.body)).toBe(422);
+    expect((image.body.error as { code: string }).code).toBe('not-a-language-model');
+
+    const attach = async (folder: string) => {
+      const sae = new FormData();
+      sae.append(
+        'file',
+        new Blob([readFileSync(join(LM, folder, 'model.safetensors'))]),
+        'model.safetensors',
+      );
+      sae.append('config', new Blob([readFileSync(join(LM, folder, 'config.json'))]), 'config.json');
+      const attached = await api.post(`/api/v1/models/${modelId}/saes/import`, sae);
+      expect(attached.status, JSON.stringify(attached.body)).toBe(201);
+      return String(attached.body.id);
+    };
+    const decompositionId = await decompose({
+      topK: 4,
+      saeOut: await attach('sae_l1_mlp_out'),
+      saeIn: await attach('sae_l1_mlp_in'),
+      features: [5],
+    });
+    const reduced = await api.post(`/api/v1/decompositions/${decompositionId}/activations`, {});
+    expect(reduced.status, JSON.stringify(reduced.body)).toBe(422);
+    expect((reduced.body.error as { code: string }).code).toBe('not-applicable');
   }, 300_000);
 
   it('refuses a decomposition not completed (409), a bad request (400), an unknown one (404)', async () => {
