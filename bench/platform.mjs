@@ -14,18 +14,16 @@
 // topK 16. Prints a table and one JSON line.
 //
 //   node bench/platform.mjs [--duration 10] [--connections 200] [--jobs 1000] [--json]
-import { fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomMnistModelFile } from '@bilinear-lab/core/testing';
-import { createTestSchema, openDatabase } from '@bilinear-lab/db';
+import { openDatabase } from '@bilinear-lab/db';
 import { connectRedis, openQueue } from '@bilinear-lab/jobs';
 import autocannon from 'autocannon';
+import { DATABASE_URL, freePort, log, REDIS_URL, repo, startBenchPlatform, stopChild } from './harness.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -36,21 +34,6 @@ const { values: flags } = parseArgs({
     json: { type: 'boolean' },
   },
 });
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const repo = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** RSS in MB of a process and all its descendants (a worker's sandboxed processors are children). */
 function treeRssMb(pid) {
   const children = (() => {
@@ -67,75 +50,17 @@ function treeRssMb(pid) {
   return kb / 1024 + children.reduce((sum, child) => sum + treeRssMb(Number(child)), 0);
 }
 
-const schema = await createTestSchema(DATABASE_URL, 'bench');
-const prefix = `bench-${randomBytes(4).toString('hex')}`;
-const adminKey = `bl_${randomBytes(16).toString('hex')}`;
-const port = await freePort();
-const env = {
-  ...process.env,
-  DATABASE_URL,
-  DATABASE_SCHEMA: schema.schema,
-  REDIS_URL,
-  BILINEAR_REDIS_PREFIX: prefix,
-  BILINEAR_ADMIN_KEY: adminKey,
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
+const platform = await startBenchPlatform({
   // The benchmark's one key sends thousands of requests a second on purpose.
-  BILINEAR_RATE_LIMIT_PER_MINUTE: '100000000',
-};
-const children = [];
-const launch = (entry) => {
-  const child = spawn(process.execPath, [repo(entry)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
-};
-const stopChild = (child) =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-
-const base = `http://127.0.0.1:${port}`;
-const headers = { authorization: `Bearer ${adminKey}` };
-async function call(method, path, body) {
-  const init = { method, headers: { ...headers } };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(base + path, init);
-  const json = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-async function waitForJob(jobId) {
-  for (;;) {
-    const job = await call('GET', `/api/v1/jobs/${jobId}`);
-    if (job.status === 'completed') return job;
-    if (job.status === 'failed' || job.status === 'cancelled')
-      throw new Error(`job ${jobId} ${job.status}: ${job.error}`);
-    await sleep(100);
-  }
-}
+  env: { BILINEAR_RATE_LIMIT_PER_MINUTE: '100000000' },
+});
+const { api, base, headers, schema, prefix, launch } = platform;
+const call = async (method, path, body) => (await platform.call(method, path, body)).json;
+const waitForJob = (jobId) => platform.waitForJob(jobId);
 
 const result = {};
 try {
-  const api = launch('apps/api/dist/server.js');
   let worker = launch('apps/worker/dist/main.js');
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 300) throw new Error('the API did not start');
-    await sleep(100);
-  }
   const rssAtStart = Math.round(treeRssMb(api.pid));
   const { id: projectId } = await call('POST', '/api/v1/projects', { name: 'bench' });
 
@@ -285,12 +210,7 @@ try {
   await redis.quit();
   await db.$disconnect();
 } finally {
-  await Promise.all(children.map(stopChild));
-  const redis = connectRedis({ url: REDIS_URL });
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await schema.drop();
+  await platform.close();
 }
 
 if (!flags.json) {
