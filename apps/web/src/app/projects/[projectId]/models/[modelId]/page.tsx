@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { DecomposeForm } from '@/components/decompose-form';
 import { JobControls } from '@/components/job-controls';
 import { LanguageModelDecomposeForm } from '@/components/language-model-decompose-form';
+import { LanguageModelSaes } from '@/components/language-model-saes';
 import { RunLive } from '@/components/run-live';
 import { RunDuration, RunStatusBadge, RunStatusProvider } from '@/components/run-status';
 import { StatusBadge } from '@/components/status-badge';
@@ -151,6 +152,15 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
             ) : null}
           </section>
         </div>
+        {languageModel && model.status === 'completed' ? (
+          <LanguageModelSaes
+            modelId={modelId}
+            layers={Number((model.config as { layers?: unknown }).layers) || 1}
+            saes={saes}
+            evaluation={(metricsSummary.evaluation ?? null) as Record<string, unknown> | null}
+            canWrite={canWrite}
+          />
+        ) : null}
         <RunLive
           jobId={model.jobId}
           status={job?.status ?? model.status}
