@@ -6,6 +6,8 @@ import { number } from '@/lib/format';
 import { PlatformError, platform } from '@/lib/platform';
 import type { Decomposition, Model } from '@/lib/types';
 import { ActivationContexts } from './activation-contexts';
+import { FeatureWeights } from './feature-weights';
+import { NeighbourKeys } from './neighbour-keys';
 import { SpectrumChart } from './spectrum-chart';
 import { TextActivationsBox } from './text-activations';
 
@@ -47,11 +49,21 @@ export async function TokenExplorer({
       ? decomposition.outputs
       : (await platform.decompositionPage(decomposition.id, offset, PAGE)).outputs;
 
-  const search = await resolveSearch(model, query.q, features);
+  const [search, saeFeatures] = await Promise.all([
+    resolveSearch(model, query.q, features),
+    decomposition.parameters.saeOut === undefined
+      ? undefined
+      : platform.sae(decomposition.parameters.saeOut).then((sae) => sae.features),
+  ]);
   const chosen = wholeNumber(query.output) ?? search.ids[0] ?? list[0]?.index;
   const [selected, vectors] =
     chosen === undefined ? [undefined, null] : await selectedOutput(decomposition.id, chosen);
-  const neighbours = neighboursOf(selected?.index, list, total, decomposition);
+  // Every feature of the output SAE has a page — its weights are read without decomposing it — so
+  // previous / next and search span the SAE; a decomposition of every token spans the vocabulary.
+  const everything =
+    decomposition.parameters.allTokens === true || decomposition.parameters.allFeatures === true;
+  const span = saeFeatures ?? (everything ? total : undefined);
+  const neighbours = neighboursOf(chosen, list, span);
   const link = (output: number) =>
     `${base}?output=${output}${offset > 0 ? `&offset=${offset}` : ''}${query.q ? `&q=${encodeURIComponent(query.q)}` : ''}`;
 
@@ -119,27 +131,49 @@ export async function TokenExplorer({
           </table>
         </nav>
         <section className="panel explorer-detail" aria-live="polite">
+          {chosen !== undefined && (selected !== undefined || (span !== undefined && chosen < span)) ? (
+            <div className="spread">
+              <h2 data-testid="explorer-output">{selected?.label ?? `${what} ${chosen}`}</h2>
+              <span className="row">
+                {neighbours.previous !== undefined ? (
+                  <Link
+                    href={link(neighbours.previous)}
+                    data-testid="previous-output"
+                    aria-keyshortcuts="ArrowLeft"
+                  >
+                    ← {what} {neighbours.previous}
+                  </Link>
+                ) : null}
+                {neighbours.next !== undefined ? (
+                  <Link href={link(neighbours.next)} data-testid="next-output" aria-keyshortcuts="ArrowRight">
+                    {what} {neighbours.next} →
+                  </Link>
+                ) : null}
+                <NeighbourKeys
+                  previous={neighbours.previous === undefined ? null : link(neighbours.previous)}
+                  next={neighbours.next === undefined ? null : link(neighbours.next)}
+                />
+              </span>
+            </div>
+          ) : null}
           {selected === undefined ? (
-            <p className="empty">
-              No {what} {chosen} in this decomposition.
-            </p>
+            chosen !== undefined && features && span !== undefined && chosen < span ? (
+              <>
+                <p className="muted" data-testid="not-decomposed">
+                  Feature {chosen} is not in this decomposition ({total} of the SAE's {span} features are);
+                  what its weights say:
+                </p>
+                <FeatureWeights decomposition={decomposition} model={model} output={chosen} />
+              </>
+            ) : (
+              <p className="empty">
+                {span !== undefined && chosen !== undefined && chosen >= span
+                  ? `No ${what} ${chosen}: the ${features ? 'SAE' : 'vocabulary'} has ${span} (0–${span - 1}).`
+                  : `No ${what} ${chosen} in this decomposition.`}
+              </p>
+            )
           ) : (
             <>
-              <div className="spread">
-                <h2 data-testid="explorer-output">{selected.label}</h2>
-                <span className="row">
-                  {neighbours.previous !== undefined ? (
-                    <Link href={link(neighbours.previous)} data-testid="previous-output">
-                      ← {what} {neighbours.previous}
-                    </Link>
-                  ) : null}
-                  {neighbours.next !== undefined ? (
-                    <Link href={link(neighbours.next)} data-testid="next-output">
-                      {what} {neighbours.next} →
-                    </Link>
-                  ) : null}
-                </span>
-              </div>
               <p className="muted">
                 {selected.eigenvalues.length} eigenvalues · effective rank {number(selected.effectiveRank, 3)}{' '}
                 ·{' '}
@@ -160,6 +194,7 @@ export async function TokenExplorer({
               ) : (
                 <EigenvectorReadings vectors={vectors} />
               )}
+              <FeatureWeights decomposition={decomposition} model={model} output={selected.index} />
               {decomposition.parameters.saeIn === undefined && vectors !== null ? (
                 <TextActivationsBox decompositionId={decomposition.id} output={selected.index} />
               ) : null}
@@ -295,26 +330,25 @@ async function resolveSearch(model: Model, q: string | undefined, features: bool
 }
 
 /**
- * The outputs before and after one: its neighbours on the page shown, or — when the decomposition
- * has every token or every feature, so that the indices run 0 … total − 1 — the next index either way.
+ * The outputs before and after one: when every index 0 … span − 1 has a page (every token decomposed,
+ * or an output SAE's features) the next index either way, else its neighbours on the page shown.
  */
 function neighboursOf(
   index: number | undefined,
   list: Decomposition['outputs'],
-  total: number,
-  decomposition: Decomposition,
+  span: number | undefined,
 ): { previous?: number; next?: number } {
   if (index === undefined) return {};
-  const position = list.findIndex((output) => output.index === index);
-  const everything =
-    decomposition.parameters.allTokens === true || decomposition.parameters.allFeatures === true;
-  const previous = position > 0 ? list[position - 1]?.index : everything && index > 0 ? index - 1 : undefined;
-  const next =
-    position >= 0 && position + 1 < list.length
-      ? list[position + 1]?.index
-      : everything && index + 1 < total
-        ? index + 1
-        : undefined;
+  let previous: number | undefined;
+  let next: number | undefined;
+  if (span !== undefined) {
+    if (index > 0 && index - 1 < span) previous = index - 1;
+    if (index + 1 < span) next = index + 1;
+  } else {
+    const position = list.findIndex((output) => output.index === index);
+    if (position > 0) previous = list[position - 1]?.index;
+    if (position >= 0 && position + 1 < list.length) next = list[position + 1]?.index;
+  }
   return { ...(previous === undefined ? {} : { previous }), ...(next === undefined ? {} : { next }) };
 }
 

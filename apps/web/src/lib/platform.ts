@@ -124,6 +124,7 @@ const Workers = z.array(WorkerSchema);
 const Saes = z.array(SparseAutoencoderSchema);
 const ActivationsRuns = z.array(ActivationsRunSchema);
 const Tokenized = z.object({ ids: z.array(z.number().int()), tokens: z.array(z.string()) });
+const TokenTexts = z.object({ ids: z.array(z.number().int()), tokens: z.array(z.string().nullable()) });
 
 /** Every route the dashboard calls, with the key `key()` gives. */
 function clientWith(key: () => Promise<string>) {
@@ -174,6 +175,9 @@ function clientWith(key: () => Promise<string>) {
     /** A text as a language model's tokenizer encodes it (with its special tokens, as in training, when asked). */
     tokenize: (modelId: string, text: string, special = false) =>
       get(`${v1}/models/${q(modelId)}/tokenize?text=${q(text)}${special ? '&special=true' : ''}`, Tokenized),
+    /** Token ids as the model's tokenizer writes them (null for an id it does not know; at most 512). */
+    tokenTexts: (modelId: string, ids: readonly number[]) =>
+      get(`${v1}/models/${q(modelId)}/tokens?ids=${ids.join(',')}`, TokenTexts),
     /** A decomposition's activations runs, newest first. */
     activationsRuns: (decompositionId: string) =>
       get(`${v1}/decompositions/${q(decompositionId)}/activations`, ActivationsRuns),

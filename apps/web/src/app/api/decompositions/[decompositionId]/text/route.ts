@@ -1,13 +1,13 @@
 import { eigenvectorName } from '@bilinear-lab/contracts/eigenvector-block';
-import { AnalysisInputError, type LanguageModel, textContributions } from '@bilinear-lab/core';
+import { AnalysisInputError, textContributions } from '@bilinear-lab/core';
 import type { NextRequest } from 'next/server';
 import { z } from 'zod';
 import { PlatformError, platformWithKey } from '@/lib/platform';
-import { languageModelFor, saeFor } from '@/lib/server/checkpoints';
+import { languageModelFor } from '@/lib/server/checkpoints';
 import { serverEigenvectors } from '@/lib/server/eigenvectors';
 import { errorResponse } from '@/lib/server/error-response';
+import { outputDirection } from '@/lib/server/output-direction';
 import { sessionKey } from '@/lib/session';
-import type { Decomposition } from '@/lib/types';
 
 // "Try your own text" on the server: the text through the model's tokenizer and forward pass, read
 // at the decomposed layer along one output's direction — per token the MLP's output along it and what
@@ -75,7 +75,7 @@ export async function POST(
         `The text is ${encoded.ids.length} tokens; the model reads at most ${context} (its context).`,
       );
     }
-    const direction = await directionOf(key, decomposition, languageModel, output);
+    const direction = await outputDirection(key, decomposition, languageModel, output);
     const block = await serverEigenvectors(decompositionId, output, decomposition.parameters.topK, 'model');
     const d = block.dimension;
     const rows = block.positiveCount + block.negativeCount;
@@ -110,33 +110,4 @@ export async function POST(
     if (error instanceof AnalysisInputError) return errorResponse(400, 'bad-input', error.message);
     throw error;
   }
-}
-
-/**
- * The output's direction u in the residual stream, as the worker decomposed it: a token's unembedding
- * row (minus the mean of the comparison tokens' rows), or an output SAE's encoder row.
- */
-async function directionOf(
-  key: string,
-  decomposition: Decomposition,
-  model: LanguageModel,
-  output: number,
-): Promise<Float64Array> {
-  const d = model.modelDim;
-  const { saeOut, comparison } = decomposition.parameters;
-  if (saeOut !== undefined) {
-    const sae = await saeFor(key, saeOut);
-    if (output >= sae.features)
-      throw new AnalysisInputError(`feature ${output} is outside the SAE's ${sae.features}`);
-    return sae.encoder.data.slice(output * d, (output + 1) * d);
-  }
-  if (output >= model.vocabSize) throw new AnalysisInputError(`token ${output} is outside the vocabulary`);
-  const row = (token: number) => model.unembedding.data.subarray(token * d, (token + 1) * d);
-  const direction = Float64Array.from(row(output));
-  for (const other of comparison ?? []) {
-    const values = row(other);
-    for (let i = 0; i < d; i++)
-      direction[i] = (direction[i] as number) - (values[i] as number) / (comparison?.length ?? 1);
-  }
-  return direction;
 }
