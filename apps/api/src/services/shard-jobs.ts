@@ -13,9 +13,7 @@ import { formatSubject, subjectOf } from '@bilinear-lab/jobs';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from './access.js';
 import { enqueueOrUndo, maxAttemptsOf } from './enqueue-job.js';
-
-/** A worker counts while its heartbeat is this recent (three default heartbeat periods). */
-const LIVE_HEARTBEAT_MS = 15_000;
+import { ALIVE_HEARTBEAT_AGE_S } from './views.js';
 
 /** Queues the decompose-shard jobs a new decomposition gets; the ids of those queued. */
 export async function queueShardJobs(
@@ -31,7 +29,8 @@ export async function queueShardJobs(
   const workers = await app.db.worker.count({
     where: {
       stoppedAt: null,
-      lastHeartbeatAt: { gt: new Date(Date.now() - LIVE_HEARTBEAT_MS) },
+      // Alive as GET /workers says it: not stopped, a recent heartbeat.
+      lastHeartbeatAt: { gt: new Date(Date.now() - ALIVE_HEARTBEAT_AGE_S * 1000) },
       queues: { has: 'decompose-shard' },
     },
   });

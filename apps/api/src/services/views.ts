@@ -177,7 +177,7 @@ export function apiKeyView(key: ApiKey & { user: { name: string } }): z.output<t
 }
 
 /** A worker is alive while its heartbeat is younger than three heartbeat periods and it has not stopped. */
-const ALIVE_HEARTBEAT_AGE_S = 15;
+export const ALIVE_HEARTBEAT_AGE_S = 15;
 
 export function workerView(worker: Worker, now = Date.now()): z.output<typeof WorkerSchema> {
   const heartbeatAgeSeconds = Math.max(0, (now - worker.lastHeartbeatAt.getTime()) / 1000);
