@@ -312,6 +312,71 @@ export async function retryJob(jobId: string): Promise<ActionState> {
   return { ok: true };
 }
 
+export async function deleteCorpus(projectId: string, corpusId: string): Promise<ActionState> {
+  try {
+    await platform.deleteCorpus(corpusId);
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(`/projects/${projectId}/corpora`);
+  return { ok: true };
+}
+
+export async function trainTokenizer(
+  projectId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const name = String(form.get('name') ?? '').trim();
+  try {
+    await platform.trainTokenizer(projectId, {
+      dataset: String(form.get('dataset') ?? 'stories'),
+      vocab: Number(form.get('vocab')),
+      ...(name ? { name } : {}),
+    });
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(`/projects/${projectId}/corpora`);
+  return { ok: true };
+}
+
+/** A language model on a corpus of the project: the shape and schedule as numbers, the tokenizer as a choice. */
+export async function trainLanguageModel(
+  projectId: string,
+  _previous: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const integer = (field: string) => Number(String(form.get(field) ?? '').trim() || Number.NaN);
+  const fields = ['layers', 'dModel', 'heads', 'dHidden', 'ctx', 'batchSize', 'steps'] as const;
+  const fieldErrors: Record<string, string> = {};
+  const config: Record<string, number | string> = {};
+  for (const field of fields) {
+    const value = integer(field);
+    if (!Number.isInteger(value) || value < 1) fieldErrors[field] = 'a whole number ≥ 1';
+    else config[field] = value;
+  }
+  // "vocab:<n>" trains a tokenizer on the corpus; otherwise the id of a tokenizer of the project.
+  const tokenizer = String(form.get('tokenizer') ?? 'vocab:4096');
+  if (tokenizer.startsWith('vocab:')) config.vocab = Number(tokenizer.slice('vocab:'.length));
+  else config.tokenizerId = tokenizer;
+  if (Object.keys(fieldErrors).length > 0)
+    return { error: 'Some settings are not whole numbers.', fieldErrors };
+  const name = String(form.get('name') ?? '').trim();
+  let modelId: string;
+  try {
+    ({ modelId } = await platform.trainLanguageModel(projectId, {
+      dataset: String(form.get('dataset') ?? 'stories'),
+      config: config as unknown as Parameters<typeof platform.trainLanguageModel>[1]['config'],
+      ...(name ? { name } : {}),
+    }));
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(`/projects/${projectId}/models`);
+  redirect(`/projects/${projectId}/models/${modelId}`);
+}
+
 /** An activations job for a completed language-model decomposition (its contexts over a corpus). */
 export async function startActivations(
   decompositionId: string,

@@ -5,6 +5,7 @@ import { usePathname, useRouter } from 'next/navigation';
 
 const SECTIONS = [
   { path: 'models', label: 'Models' },
+  { path: 'corpora', label: 'Corpora & tokenizers' },
   { path: 'compare', label: 'Compare' },
   { path: 'jobs', label: 'Jobs & workers' },
   { path: 'settings', label: 'Members & keys' },

@@ -6,6 +6,7 @@ import {
   AddedMemberSchema,
   type AddMemberSchema,
   ApiKeySchema,
+  CorpusSchema,
   CreatedApiKeySchema,
   CreatedProjectSchema,
   type CreateKeySchema,
@@ -18,11 +19,14 @@ import {
   EigenvectorsSchema,
   JobSchema,
   type JobStatus,
+  type LanguageModelTrainRequestSchema,
   MemberSchema,
   MeSchema,
   ModelSchema,
   ProjectSchema,
   SparseAutoencoderSchema,
+  TokenizerSchema,
+  type TokenizerTrainRequestSchema,
   TrainAcceptedSchema,
   TrainingMetricSchema,
   type TrainRequestSchema,
@@ -121,6 +125,9 @@ const TrainingMetrics = z.array(TrainingMetricSchema);
 const DecompositionSummaries = z.array(DecompositionSummarySchema);
 const Jobs = z.array(JobSchema);
 const Workers = z.array(WorkerSchema);
+const Corpora = z.array(CorpusSchema);
+const Tokenizers = z.array(TokenizerSchema);
+const TokenizerTrainAccepted = z.object({ tokenizerId: z.uuid(), jobId: z.uuid() });
 const Saes = z.array(SparseAutoencoderSchema);
 const ActivationsRuns = z.array(ActivationsRunSchema);
 const Tokenized = z.object({ ids: z.array(z.number().int()), tokens: z.array(z.string()) });
@@ -152,6 +159,14 @@ function clientWith(key: () => Promise<string>) {
     members: (projectId: string) => get(`${v1}/projects/${q(projectId)}/members`, Members),
     keys: (projectId: string) => get(`${v1}/projects/${q(projectId)}/keys`, ApiKeys),
     datasets: (projectId: string) => get(`${v1}/projects/${q(projectId)}/datasets`, Datasets),
+    /** The built-in story generator first, then the uploads. */
+    corpora: (projectId: string) => get(`${v1}/projects/${q(projectId)}/corpora`, Corpora),
+    deleteCorpus: (corpusId: string) => remove(`${v1}/corpora/${q(corpusId)}`),
+    tokenizers: (projectId: string) => get(`${v1}/projects/${q(projectId)}/tokenizers`, Tokenizers),
+    trainTokenizer: (projectId: string, body: z.input<typeof TokenizerTrainRequestSchema>) =>
+      post(`${v1}/projects/${q(projectId)}/tokenizers/train`, TokenizerTrainAccepted, body),
+    trainLanguageModel: (projectId: string, body: z.input<typeof LanguageModelTrainRequestSchema>) =>
+      post(`${v1}/projects/${q(projectId)}/models/train-language-model`, TrainAcceptedSchema, body),
     models: (projectId: string) => get(`${v1}/projects/${q(projectId)}/models`, Models),
     model: (modelId: string) => get(`${v1}/models/${q(modelId)}`, ModelSchema),
     metrics: (modelId: string) => get(`${v1}/models/${q(modelId)}/metrics`, TrainingMetrics),
