@@ -16,12 +16,14 @@ interface Row {
   trainAccuracy: number | null;
   testAccuracy: number | null;
   testLoss: number | null;
+  tokensPerSecond: number | null;
 }
 
 type MetricLike = Pick<TrainingMetric, 'kind' | 'step' | 'epoch' | 'loss' | 'learningRate'> & {
   trainAccuracy?: number | null;
   testAccuracy?: number | null;
   testLoss?: number | null;
+  tokensPerSecond?: number | null;
 };
 
 /** Step and epoch records merged into one row per optimiser step (epoch records add the accuracies). */
@@ -34,10 +36,15 @@ function mergeMetric(rows: Map<number, Row>, metric: MetricLike) {
     trainAccuracy: null,
     testAccuracy: null,
     testLoss: null,
+    tokensPerSecond: null,
   };
   if (metric.kind === 'step') {
     row.loss = metric.loss;
     row.learningRate = metric.learningRate;
+    row.tokensPerSecond = metric.tokensPerSecond ?? row.tokensPerSecond;
+  } else if (metric.kind === 'evaluation') {
+    // A language model's held-out loss: only testLoss, the step row keeps the training loss.
+    row.testLoss = metric.testLoss ?? row.testLoss;
   } else {
     row.loss ??= metric.loss;
     row.learningRate ??= metric.learningRate;
@@ -52,19 +59,24 @@ function mergeMetric(rows: Map<number, Row>, metric: MetricLike) {
 const LIVE_STATUSES = new Set(['queued', 'running']);
 const MAX_LOG_LINES = 200;
 
-/** Live loss, accuracy and learning-rate curves, progress and log of one training job. */
+/**
+ * Live loss, accuracy (a classifier's) or tokens/s (a language model's) and learning-rate curves,
+ * progress and log of one training job.
+ */
 export function RunLive({
   jobId,
   status: initialStatus,
   initialProgress,
   initialMetrics,
   epochs,
+  languageModel = false,
 }: {
   jobId: string | null;
   status: string;
   initialProgress: number;
   initialMetrics: TrainingMetric[];
   epochs: number | null;
+  languageModel?: boolean;
 }) {
   const router = useRouter();
   const rows = useRef<Map<number, Row>>(null as unknown as Map<number, Row>);
@@ -94,7 +106,7 @@ export function RunLive({
   const live = LIVE_STATUSES.has(initialStatus);
   useJobEvents(jobId, true, (event: JobEventData, at: Date) => {
     if (event.type === 'metrics' && !live) {
-      if (event.kind === 'epoch') appendLog(at, epochLine(event));
+      if (event.kind !== 'step') appendLog(at, epochLine(event));
     } else if (event.type === 'metrics') {
       mergeMetric(rows.current, event);
       setTotalSteps(event.totalSteps);
@@ -106,7 +118,7 @@ export function RunLive({
           setVersion((value) => value + 1);
         });
       }
-      if (event.kind === 'epoch') appendLog(at, epochLine(event));
+      if (event.kind !== 'step') appendLog(at, epochLine(event));
     } else if (event.type === 'progress') {
       if (!live) return;
       setProgress(event.progress);
@@ -135,6 +147,7 @@ export function RunLive({
       learningRate: sorted.map((row) => row.learningRate),
       trainAccuracy: sorted.map((row) => row.trainAccuracy),
       testAccuracy: sorted.map((row) => row.testAccuracy),
+      tokensPerSecond: sorted.map((row) => row.tokensPerSecond),
       lastEpoch: sorted.at(-1)?.epoch ?? 0,
     };
   }, [version]);
@@ -167,31 +180,53 @@ export function RunLive({
       </div>
       <div className="grid-3">
         <LineChart
-          label="Loss per step (training) and per epoch (test)"
+          label={
+            languageModel
+              ? 'Loss per step (training) and per evaluation (held out)'
+              : 'Loss per step (training) and per epoch (test)'
+          }
           testId="loss-chart"
           x={series.step}
           series={[
             { label: 'train loss', values: series.loss, color: '#2456c7' },
-            { label: 'test loss', values: series.testLoss, color: '#c0392b', pointsOnly: true },
+            {
+              label: languageModel ? 'held-out loss' : 'test loss',
+              values: series.testLoss,
+              color: '#c0392b',
+              pointsOnly: true,
+            },
           ]}
           width={390}
           height={240}
           xLabel="step"
           yLabel="loss"
         />
-        <LineChart
-          label="Accuracy per epoch"
-          testId="accuracy-chart"
-          x={series.step}
-          series={[
-            { label: 'train acc.', values: series.trainAccuracy, color: '#2456c7', pointsOnly: true },
-            { label: 'test acc.', values: series.testAccuracy, color: '#1d7a3a', pointsOnly: true },
-          ]}
-          width={390}
-          height={240}
-          xLabel="step"
-          yLabel="accuracy"
-        />
+        {languageModel ? (
+          <LineChart
+            label="Tokens per second per step"
+            testId="tokens-per-second-chart"
+            x={series.step}
+            series={[{ label: 'tokens / s', values: series.tokensPerSecond, color: '#1d7a3a' }]}
+            width={390}
+            height={240}
+            xLabel="step"
+            yLabel="tokens / s"
+          />
+        ) : (
+          <LineChart
+            label="Accuracy per epoch"
+            testId="accuracy-chart"
+            x={series.step}
+            series={[
+              { label: 'train acc.', values: series.trainAccuracy, color: '#2456c7', pointsOnly: true },
+              { label: 'test acc.', values: series.testAccuracy, color: '#1d7a3a', pointsOnly: true },
+            ]}
+            width={390}
+            height={240}
+            xLabel="step"
+            yLabel="accuracy"
+          />
+        )}
         <LineChart
           label="Learning rate per step"
           testId="lr-chart"
@@ -219,6 +254,9 @@ export function RunLive({
 }
 
 function epochLine(event: Extract<JobEventData, { type: 'metrics' }>): string {
+  if (event.kind === 'evaluation') {
+    return `step ${event.step}: held-out loss ${event.testLoss?.toFixed(4) ?? '—'} (training loss ${event.loss.toFixed(4)})`;
+  }
   const accuracy = event.testAccuracy != null ? `${(event.testAccuracy * 100).toFixed(2)} %` : '—';
   return `epoch ${event.epoch}: loss ${event.loss.toFixed(4)}, test accuracy ${accuracy}`;
 }

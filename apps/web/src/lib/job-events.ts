@@ -7,7 +7,8 @@ export type JobEventData =
   | { type: 'progress'; progress: number; message?: string }
   | {
       type: 'metrics';
-      kind: 'step' | 'epoch';
+      /** step and epoch: a classifier's; step and evaluation (held-out loss in testLoss): a language model's. */
+      kind: 'step' | 'epoch' | 'evaluation';
       epoch: number;
       step: number;
       totalSteps: number;
@@ -16,6 +17,7 @@ export type JobEventData =
       trainAccuracy?: number | null;
       testAccuracy?: number | null;
       testLoss?: number | null;
+      tokensPerSecond?: number;
     }
   | { type: 'log'; level: string; message: string };
 

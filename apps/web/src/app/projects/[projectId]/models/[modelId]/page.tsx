@@ -1,3 +1,4 @@
+import { GENERATE_DEFAULTS, GENERATE_MAX_TOKENS } from '@bilinear-lab/contracts';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
@@ -7,6 +8,7 @@ import { LanguageModelDecomposeForm } from '@/components/language-model-decompos
 import { LanguageModelSaes } from '@/components/language-model-saes';
 import { RunLive } from '@/components/run-live';
 import { RunDuration, RunStatusBadge, RunStatusProvider } from '@/components/run-status';
+import { SampleText } from '@/components/sample-text';
 import { StatusBadge } from '@/components/status-badge';
 import { dateTime, number, percent } from '@/lib/format';
 import { PlatformError, platform, projectWithRole } from '@/lib/platform';
@@ -102,16 +104,11 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
             <h2 id="run-config" style={{ marginTop: 0 }}>
               Config
             </h2>
-            <dl className="facts">
-              {Object.entries(model.config).map(([name, value]) => (
-                <div key={name} style={{ display: 'contents' }}>
-                  <dt>{name}</dt>
-                  <dd className="mono">
-                    {typeof value === 'object' ? JSON.stringify(value) : String(value)}
-                  </dd>
-                </div>
-              ))}
-            </dl>
+            {languageModel ? (
+              <LanguageModelConfig config={model.config} />
+            ) : (
+              <ConfigEntries config={model.config} />
+            )}
           </section>
           <section className="panel" aria-labelledby="run-decompositions">
             <h2 id="run-decompositions" style={{ marginTop: 0 }}>
@@ -167,8 +164,75 @@ export default async function RunPage({ params }: PageProps<'/projects/[projectI
           initialProgress={job?.progress ?? 0}
           initialMetrics={metrics}
           epochs={Number((model.config as Record<string, unknown>).epochs ?? 0) || null}
+          languageModel={languageModel}
         />
+        {languageModel && model.status === 'completed' ? (
+          <SampleText modelId={modelId} maxTokens={GENERATE_MAX_TOKENS} defaults={GENERATE_DEFAULTS} />
+        ) : null}
       </main>
     </RunStatusProvider>
+  );
+}
+
+function ConfigEntries({ config }: { config: Record<string, unknown> }) {
+  return (
+    <dl className="facts">
+      {Object.entries(config).map(([name, value]) => (
+        <div key={name} style={{ display: 'contents' }}>
+          <dt>{name}</dt>
+          <dd className="mono">{typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function numberOr(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** A language model's shape at a glance (parameters counted from it); the whole record folded below. */
+function LanguageModelConfig({ config }: { config: Record<string, unknown> }) {
+  const vocab = numberOr(config.vocabSize);
+  const d = numberOr(config.modelDim);
+  const hidden = numberOr(config.hiddenDim);
+  const layers = numberOr(config.layers);
+  const attention = config.attention === true;
+  const tokenizer = config.tokenizer as { vocabSize?: unknown } | null | undefined;
+  // Embedding and unembedding, and per layer the MLP's W, V (2h × d) and P (d × h), plus qkv and o (4d²).
+  const parameters =
+    vocab !== null && d !== null && hidden !== null && layers !== null
+      ? 2 * vocab * d + layers * (3 * hidden * d + (attention ? 4 * d * d : 0))
+      : null;
+  const facts: [string, string][] = [
+    ['vocabulary', vocab === null ? '—' : String(vocab)],
+    ['d_model', d === null ? '—' : String(d)],
+    ['d_hidden', hidden === null ? '—' : String(hidden)],
+    ['layers', layers === null ? '—' : String(layers)],
+    ['attention', attention ? `${numberOr(config.heads) ?? '?'} heads` : 'none (MLP-only)'],
+    ['context', numberOr(config.context) === null ? '—' : `${config.context} tokens`],
+    ['gate', typeof config.gate === 'string' ? config.gate : '—'],
+    ['parameters', parameters === null ? '—' : `${(parameters / 1e6).toFixed(2)} M`],
+    [
+      'tokenizer',
+      tokenizer && typeof tokenizer.vocabSize === 'number' ? `${tokenizer.vocabSize} tokens` : 'none',
+    ],
+    ['config from', typeof config.configSource === 'string' ? config.configSource : '—'],
+  ];
+  return (
+    <>
+      <dl className="facts" data-testid="language-model-config">
+        {facts.map(([name, value]) => (
+          <div key={name} style={{ display: 'contents' }}>
+            <dt>{name}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      <details>
+        <summary>The whole record</summary>
+        <ConfigEntries config={config} />
+      </details>
+    </>
   );
 }
