@@ -5,6 +5,7 @@
 // the fixture SAE and the model measured on a corpus — each figure equal to the core's on the same
 // windows (the core's loss equals PyTorch's held-out loss, checked here too); text sampled
 // deterministically per seed; the requests' mistakes answered with 4xx naming the field.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -213,6 +214,27 @@ describe.skipIf(!present)(
       expect(Math.abs((metrics.mse as number) - quality.mse)).toBeLessThan(1e-12 * quality.mse);
       expect(Math.abs((metrics.explainedVariance as number) - quality.explainedVariance)).toBeLessThan(1e-12);
       expect(Math.abs((metrics.lossRecovered as number) - quality.lossRecovered)).toBeLessThan(1e-9);
+      // And numpy's, computed from the official architecture by a script that shares nothing with the project.
+      const numpy = spawnSync(
+        'python3',
+        [
+          join(REPO, 'tests', 'platform', 'sae_mse_numpy.py'),
+          join(LM, 'lm_dev'),
+          join(LM, 'sae_l1_mlp_out'),
+          '1',
+        ],
+        { input: JSON.stringify({ windows }), encoding: 'utf8' },
+      );
+      if (numpy.status === 0) {
+        const independent = JSON.parse(numpy.stdout) as { mse: number; positions: number };
+        expect(independent.positions).toBe(metrics.tokens);
+        expect(Math.abs(independent.mse - (metrics.mse as number))).toBeLessThan(1e-6 * independent.mse);
+        console.info(`[sae eval] numpy's MSE ${independent.mse} vs the platform's ${metrics.mse}`);
+      } else {
+        console.warn(
+          `[sae eval] numpy's check skipped (python3 with numpy is needed): ${numpy.stderr ?? numpy.error}`,
+        );
+      }
       console.info(
         `[sae eval] fixture SAE on ${quality.positions} positions of stories:30: MSE ${quality.mse.toPrecision(4)}, explained variance ${quality.explainedVariance.toFixed(4)}, loss recovered ${quality.lossRecovered.toFixed(4)}`,
       );
