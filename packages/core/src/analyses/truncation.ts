@@ -1,5 +1,6 @@
+import { productTransposedA, transpose } from '../linalg/matrix-product.js';
 import { bilinearForward } from '../model/forward.js';
-import { multiplyVector } from '../model/matrix.js';
+import { matrix, multiplyVector } from '../model/matrix.js';
 import type { ImageClassifierModel } from '../model/types.js';
 import { AnalysisInputError, argmax, checkInputs, checkLabels, singleLayerClassifier } from './common.js';
 
@@ -99,26 +100,33 @@ export function truncationCurve(options: TruncationOptions): TruncationCurve {
       ? { values: new Float64Array(0), vectors: new Float64Array(0) }
       : topByMagnitude(pairs.values, pairs.vectors, maxK),
   );
+  // Two products on the SIMD GEMM instead of a dot product per sample, class and pair: the embedded
+  // inputs Hᵀ = E Xᵀ (d × count), then every projection vᵀ E x at once, P = H Vᵀ (count × classes·maxK).
+  const embeddedT = productTransposedA(transpose(model.embed), transpose(matrix(count, inputDim, inputs)));
+  const pairsAll = matrix(classes * maxK, d);
+  kept.forEach((pairs, c) => {
+    pairsAll.data.set(pairs.vectors, c * maxK * d);
+  });
+  const projections = maxK === 0 ? null : productTransposedA(embeddedT, transpose(pairsAll)).data;
   const correct = new Float64Array(maxK + 1);
   // Row k holds every class's logit from its first k pairs: one running sum per class gives all k.
   const logits = new Float64Array((maxK + 1) * classes);
   const embedded = new Float64Array(d);
   let fullCorrect = 0;
   for (let s = 0; s < count; s++) {
-    multiplyVector(model.embed, inputs.subarray(s * inputDim, (s + 1) * inputDim), embedded);
+    const row = s * classes * maxK;
     for (let c = 0; c < classes; c++) {
-      const { values, vectors } = kept[c] as Eigenpairs;
+      const values = (kept[c] as Eigenpairs).values;
       let running = 0;
       for (let i = 0; i < maxK; i++) {
-        let projection = 0;
-        const offset = i * d;
-        for (let j = 0; j < d; j++) projection += (vectors[offset + j] as number) * (embedded[j] as number);
+        const projection = (projections as Float64Array)[row + c * maxK + i] as number;
         running += (values[i] as number) * projection * projection;
         logits[(i + 1) * classes + c] = running;
       }
     }
     const label = labels[s] as number;
-    // The real model's forward pass, reusing the embedding: head · ((W E x) ⊙ (V E x)).
+    // The real model's forward pass from the same embedding: head · ((W E x) ⊙ (V E x)).
+    for (let j = 0; j < d; j++) embedded[j] = embeddedT.data[j * count + s] as number;
     if (argmax(multiplyVector(model.head, bilinearForward(layer, embedded)), 0, classes) === label)
       fullCorrect++;
     for (let k = 0; k <= maxK; k++) {
