@@ -140,3 +140,28 @@ describe.skipIf(!HAS_FIXTURE)(
     });
   },
 );
+
+describe('topContexts ranking', () => {
+  it('keeps what a stable sort of every position keeps: largest first, ties in position order', () => {
+    // Many ties (values on a coarse grid), negatives, and a sequence shorter than the rest.
+    const sequences = [Array.from({ length: 40 }, (_, i) => i), Array.from({ length: 7 }, (_, i) => 100 + i)];
+    const where = sequences.flatMap((sequence, s) =>
+      sequence.map((_, position) => ({ sequence: s, position })),
+    );
+    const positions = { where, inputs: new Float64Array(0), outputs: new Float64Array(0) };
+    let seed = 7;
+    const values = Float64Array.from(where, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.round(((seed / 2 ** 31) * 2 - 1) * 4) / 2;
+    });
+    const sorted = Array.from({ length: values.length }, (_, t) => t).sort(
+      (a, b) => (values[b] as number) - (values[a] as number),
+    );
+    for (const top of [0, 1, 5, 13, where.length, where.length + 3]) {
+      const contexts = topContexts(values, positions, sequences, { top, before: 2, after: 1 });
+      expect(contexts.map((context) => [context.sequence, context.position])).toEqual(
+        sorted.slice(0, top).map((t) => [where[t]?.sequence, where[t]?.position]),
+      );
+    }
+  });
+});

@@ -113,9 +113,7 @@ export function topContexts(
   const top = options.top ?? 20;
   const before = options.before ?? 12;
   const after = options.after ?? 4;
-  const order = Array.from({ length: values.length }, (_, t) => t)
-    .sort((a, b) => (values[b] as number) - (values[a] as number))
-    .slice(0, top);
+  const order = largestPositions(values, top);
   // Values of a sequence's positions, to show them beside each token of a context.
   const start = new Map<number, number>();
   positions.where.forEach((entry, t) => {
@@ -136,6 +134,26 @@ export function topContexts(
       focus: position - from,
     };
   });
+}
+
+/**
+ * The `top` positions with the largest values, largest first, ties in position order: what sorting
+ * every position (a stable sort) and keeping the first `top` gives, in O(T · top) without the sort —
+ * an activations job ranks every position once per direction, thousands of times.
+ */
+function largestPositions(values: Float64Array, top: number): number[] {
+  const kept: number[] = [];
+  if (top <= 0) return kept;
+  for (let t = 0; t < values.length; t++) {
+    const value = values[t] as number;
+    if (kept.length === top && !(value > (values[kept[top - 1] as number] as number))) continue;
+    // After every kept position whose value is at least this one's (earlier positions win ties).
+    let at = kept.length;
+    while (at > 0 && (values[kept[at - 1] as number] as number) < value) at--;
+    kept.splice(at, 0, t);
+    if (kept.length > top) kept.pop();
+  }
+  return kept;
 }
 
 export interface LowRankCorrelation {
@@ -175,22 +193,28 @@ export function lowRankCorrelation(
     const order = Array.from({ length: eigenvalues.length }, (_, i) => i).sort(
       (a, b) => Math.abs(eigenvalues[b] as number) - Math.abs(eigenvalues[a] as number),
     );
-    // Per active position, the contributions in |λ| order, summed as k grows.
-    const contributions = active.map((t) =>
-      order.map((i) => {
+    // Per active position, the contributions in |λ| order summed as k grows: sums[r · (n + 1) + k]
+    // is the sum of its first k, added in order from 0.
+    const n = order.length;
+    const sums = new Float64Array(active.length * (n + 1));
+    active.forEach((t, r) => {
+      let sum = 0;
+      order.forEach((i, rank) => {
         let projection = 0;
         for (let j = 0; j < d; j++)
           projection += (vectors[i * d + j] as number) * (positions.inputs[t * d + j] as number);
-        return (eigenvalues[i] as number) * projection * projection;
-      }),
-    );
+        sum += (eigenvalues[i] as number) * projection * projection;
+        sums[r * (n + 1) + rank + 1] = sum;
+      });
+    });
     const truth = active.map((t) => activations[t] as number);
     perFeature.push(
       ks.map((k) => {
-        const approx = contributions.map((row) =>
-          row.slice(0, Math.min(k, row.length)).reduce((sum, x) => sum + x, 0),
+        const kept = Math.min(k, n);
+        return pearson(
+          active.map((_, r) => sums[r * (n + 1) + kept] as number),
+          truth,
         );
-        return pearson(approx, truth);
       }),
     );
     counted.push(feature);
