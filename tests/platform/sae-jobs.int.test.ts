@@ -192,8 +192,8 @@ describe.skipIf(!present)(
 
     it("evaluates the fixture SAE on a corpus: the core's MSE, explained variance and loss recovered on the same windows", async () => {
       const queued = await api.post(`/api/v1/saes/${fixtureSaeId}/evaluate`, {
-        dataset: 'stories:30',
-        maxTokens: 1500,
+        dataset: 'stories:100',
+        maxTokens: 9000,
       });
       expect(queued.status, JSON.stringify(queued.body)).toBe(202);
       const job = await waitForJob(api, String(queued.body.jobId), 120_000);
@@ -201,16 +201,16 @@ describe.skipIf(!present)(
       const sae = await api.get(`/api/v1/saes/${fixtureSaeId}`);
       expect(sae.body.status).toBe('completed');
       const metrics = sae.body.metrics as Record<string, number | string>;
-      expect(metrics).toMatchObject({ dataset: 'stories:30', layer: 1, point: 'mlp-out' });
+      expect(metrics).toMatchObject({ dataset: 'stories:100', layer: 1, point: 'mlp-out' });
 
-      const windows = await windowsOf('stories:30', 1500);
+      const windows = await windowsOf('stories:100', 9000);
       const fixture = importSparseAutoencoder(
         parseSafetensors(readFileSync(join(LM, 'sae_l1_mlp_out', 'model.safetensors'))),
         { config: JSON.parse(readFileSync(join(LM, 'sae_l1_mlp_out', 'config.json'), 'utf8')) },
       );
       const quality = saeQuality(coreModel(), fixture, windows, { layer: 1, point: 'mlp-out' });
       expect(metrics.tokens).toBe(quality.positions);
-      expect(quality.positions).toBeGreaterThanOrEqual(1500);
+      expect(quality.positions).toBeGreaterThanOrEqual(9000);
       expect(Math.abs((metrics.mse as number) - quality.mse)).toBeLessThan(1e-12 * quality.mse);
       expect(Math.abs((metrics.explainedVariance as number) - quality.explainedVariance)).toBeLessThan(1e-12);
       expect(Math.abs((metrics.lossRecovered as number) - quality.lossRecovered)).toBeLessThan(1e-9);
@@ -236,7 +236,7 @@ describe.skipIf(!present)(
         );
       }
       console.info(
-        `[sae eval] fixture SAE on ${quality.positions} positions of stories:30: MSE ${quality.mse.toPrecision(4)}, explained variance ${quality.explainedVariance.toFixed(4)}, loss recovered ${quality.lossRecovered.toFixed(4)}`,
+        `[sae eval] fixture SAE on ${quality.positions} positions of stories:100: MSE ${quality.mse.toPrecision(4)}, explained variance ${quality.explainedVariance.toFixed(4)}, loss recovered ${quality.lossRecovered.toFixed(4)}`,
       );
     }, 180_000);
 
@@ -250,24 +250,25 @@ describe.skipIf(!present)(
       expect(Math.abs(core.loss - reference.held_out_loss)).toBeLessThan(1e-5);
 
       const queued = await api.post(`/api/v1/models/${modelId}/evaluate`, {
-        dataset: 'stories:20',
-        maxTokens: 1000,
+        dataset: 'stories:100',
+        maxTokens: 9000,
       });
       expect(queued.status, JSON.stringify(queued.body)).toBe(202);
       const job = await waitForJob(api, String(queued.body.jobId), 120_000);
       expect(job.status, platform.logs()).toBe('completed');
       const stored = await api.get(`/api/v1/models/${modelId}`);
       const evaluation = (stored.body.metrics as { evaluation: Record<string, number | string> }).evaluation;
-      const windows = await windowsOf('stories:20', 1000);
+      const windows = await windowsOf('stories:100', 9000);
+      expect(windows.flat().length).toBeGreaterThanOrEqual(9000); // more than one part of 4096 positions
       const expected = languageModelLoss(model, windows);
       expect(evaluation).toMatchObject({
-        dataset: 'stories:20',
+        dataset: 'stories:100',
         tokens: expected.tokens,
         sequences: windows.length,
       });
       expect(Math.abs((evaluation.loss as number) - expected.loss)).toBeLessThan(1e-12);
       console.info(
-        `[lm eval] lm_dev on ${expected.tokens} predicted tokens of stories:20: loss ${expected.loss.toFixed(4)} (PyTorch's held-out ${reference.held_out_loss.toFixed(4)}, the core's on held_out_tokens ${core.loss.toFixed(6)})`,
+        `[lm eval] lm_dev on ${expected.tokens} predicted tokens of stories:100: loss ${expected.loss.toFixed(4)} (PyTorch's held-out ${reference.held_out_loss.toFixed(4)}, the core's on held_out_tokens ${core.loss.toFixed(6)})`,
       );
     }, 120_000);
 

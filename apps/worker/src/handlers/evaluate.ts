@@ -3,7 +3,15 @@
 // sae eval`: core's saeQuality) on a corpus of the platform, read as the model's context windows.
 // The measures go to the Evaluation row and, in the same commit, to Model.metrics.evaluation or
 // SparseAutoencoder.metrics. Nothing is stored before the end: a retry measures again.
-import { AnalysisInputError, type HookPoint, languageModelLoss, saeQuality } from '@bilinear-lab/core';
+import {
+  AnalysisInputError,
+  combineSaeQuality,
+  type HookPoint,
+  LanguageModelForwardError,
+  languageModelLoss,
+  type SaeQuality,
+  saeQuality,
+} from '@bilinear-lab/core';
 import type { Prisma } from '@bilinear-lab/db';
 import { inputError } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
@@ -46,15 +54,25 @@ export async function evaluateJob(run: JobRun<'evaluate'>): Promise<EvaluateJobR
   await run.throwIfCancelled('before measuring');
   run.progress(0.1, `measuring on ${positionsOf(windows)} positions`);
 
+  // Part by part (the measures combine exactly): progress between parts, and a cancel is seen.
+  const parts = partsOf(windows);
   let metrics: Record<string, unknown>;
   try {
     if (sae === null || evaluation.sae === null) {
-      const loss = languageModelLoss(model, windows);
+      let crossEntropy = 0;
+      let tokens = 0;
+      for (const [index, part] of parts.entries()) {
+        const loss = languageModelLoss(model, part);
+        crossEntropy += loss.loss * loss.tokens;
+        tokens += loss.tokens;
+        await betweenParts(run, index, parts.length);
+      }
+      const loss = crossEntropy / tokens;
       metrics = {
-        loss: loss.loss,
-        perplexity: loss.perplexity,
+        loss,
+        perplexity: Math.exp(loss),
         dataset: evaluation.dataset,
-        tokens: loss.tokens,
+        tokens,
         positions: positionsOf(windows),
         sequences: windows.length,
         measuredAt: new Date().toISOString(),
@@ -62,10 +80,17 @@ export async function evaluateJob(run: JobRun<'evaluate'>): Promise<EvaluateJobR
     } else {
       // The row's layer and hook point (an import checked that config.json agrees).
       const hook = { layer: evaluation.sae.layer, point: evaluation.sae.hookPoint as HookPoint };
-      metrics = saeMetrics(saeQuality(model, sae, windows, hook), evaluation.dataset);
+      const measured: SaeQuality[] = [];
+      for (const [index, part] of parts.entries()) {
+        measured.push(saeQuality(model, sae, part, hook));
+        await betweenParts(run, index, parts.length);
+      }
+      metrics = saeMetrics(combineSaeQuality(measured), evaluation.dataset);
     }
   } catch (error) {
-    if (error instanceof AnalysisInputError) throw inputError(error.message);
+    if (error instanceof AnalysisInputError || error instanceof LanguageModelForwardError) {
+      throw inputError(error.message);
+    }
     throw error;
   }
 
@@ -91,4 +116,30 @@ export async function evaluateJob(run: JobRun<'evaluate'>): Promise<EvaluateJobR
     });
   });
   return { evaluationId, metrics };
+}
+
+/** Positions measured between two progress reports (and cancel checks). */
+const PART_POSITIONS = 4096;
+
+/** The windows in consecutive parts of about PART_POSITIONS positions. */
+function partsOf(windows: number[][]): number[][][] {
+  const parts: number[][][] = [];
+  let part: number[][] = [];
+  let positions = 0;
+  for (const window of windows) {
+    part.push(window);
+    positions += window.length;
+    if (positions >= PART_POSITIONS) {
+      parts.push(part);
+      part = [];
+      positions = 0;
+    }
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+async function betweenParts(run: JobRun<'evaluate'>, index: number, count: number): Promise<void> {
+  run.progress(0.1 + (0.85 * (index + 1)) / count, `measured part ${index + 1} of ${count}`);
+  await run.throwIfCancelled(`after part ${index + 1} of ${count}`);
 }

@@ -8,7 +8,7 @@ import { languageModelLoss } from '../model/language-model-forward.js';
 import { importSparseAutoencoder } from '../model/sparse-autoencoder.js';
 import type { LanguageModel } from '../model/types.js';
 import { parseSafetensors } from '../safetensors/read.js';
-import { reconstructRows, saeQuality } from './sae-quality.js';
+import { combineSaeQuality, reconstructRows, saeQuality } from './sae-quality.js';
 
 const LM = new URL('../../../../../shared/fixtures/lm/', import.meta.url);
 const HAS_FIXTURE = existsSync(new URL('lm_dev.reference.json', LM));
@@ -63,6 +63,35 @@ describe.skipIf(!HAS_FIXTURE)(
       // A row reconstructs as w_dec · code + b_dec: a zero input with k = F keeps every pre-activation.
       const rebuilt = reconstructRows(sae, new Float64Array(sae.modelDim), 1);
       expect(rebuilt).toHaveLength(sae.modelDim);
+    });
+
+    it('combines the measures of parts of a text into those of the whole', () => {
+      const { model, sae } = load();
+      const all = JSON.parse(readFileSync(new URL('held_out_tokens.json', LM), 'utf8')) as number[][];
+      const hook = { layer: 1, point: 'mlp-out' } as const;
+      const whole = saeQuality(model, sae, all, hook);
+      const parts = [all.slice(0, 1), all.slice(1, 3), all.slice(3)].map((part) =>
+        saeQuality(model, sae, part, hook),
+      );
+      const combined = combineSaeQuality(parts);
+      expect(combined.positions).toBe(whole.positions);
+      expect(combined.totals.predicted).toBe(whole.totals.predicted);
+      for (const key of [
+        'mse',
+        'explainedVariance',
+        'meanActive',
+        'lossClean',
+        'lossSpliced',
+        'lossZeroAblated',
+        'lossRecovered',
+      ] as const) {
+        expect(Math.abs(combined[key] - whole[key]), key).toBeLessThan(
+          1e-12 * Math.max(1, Math.abs(whole[key])),
+        );
+      }
+      // The parts' own figures differ from the whole's: combining is not picking one.
+      expect(parts[0]?.mse).not.toBe(whole.mse);
+      expect(() => combineSaeQuality([])).toThrow(/no parts/);
     });
   },
 );

@@ -27,6 +27,19 @@ export interface SaeQuality {
   lossZeroAblated: number;
   /** (lossZeroAblated − lossSpliced) / (lossZeroAblated − lossClean). */
   lossRecovered: number;
+  /** The sums behind the figures, so that measures of parts of a text combine (combineSaeQuality). */
+  totals: SaeQualityTotals;
+}
+
+export interface SaeQualityTotals {
+  squaredError: number;
+  /** Σ x over positions, per coordinate, and Σ ‖x‖². */
+  activationSum: Float64Array;
+  activationSquares: number;
+  /** Active features summed over positions. */
+  active: number;
+  /** Positions with a next token (what the losses average over). */
+  predicted: number;
 }
 
 /** decode(encode(x)) = w_dec · TopK(w_enc (x − b_dec)) + b_dec for each of `count` rows. */
@@ -88,24 +101,91 @@ export function saeQuality(
     positions += sequence.length;
   }
   if (positions === 0) throw new AnalysisInputError('no tokens to measure the SAE on');
-  let meanSquares = 0;
-  for (let i = 0; i < d; i++) meanSquares += ((sum[i] as number) / positions) ** 2;
-  const totalVariance = sumSquares - positions * meanSquares;
   const splice = (replace: Intervention['replace']): number =>
     languageModelLoss(model, sequences, { layer: hook.layer, point: hook.point, replace }).loss;
-  const lossClean = languageModelLoss(model, sequences).loss;
-  const lossSpliced = splice((values, count) => reconstructRows(sae, values, count));
-  const lossZeroAblated = splice((values) => new Float64Array(values.length));
+  const clean = languageModelLoss(model, sequences);
+  return qualityOf(
+    hook,
+    positions,
+    d,
+    {
+      squaredError,
+      activationSum: sum,
+      activationSquares: sumSquares,
+      active,
+      predicted: clean.tokens,
+    },
+    {
+      clean: clean.loss,
+      spliced: splice((values, count) => reconstructRows(sae, values, count)),
+      zeroAblated: splice((values) => new Float64Array(values.length)),
+    },
+  );
+}
+
+function qualityOf(
+  hook: { layer: number; point: HookPoint },
+  positions: number,
+  d: number,
+  totals: SaeQualityTotals,
+  loss: { clean: number; spliced: number; zeroAblated: number },
+): SaeQuality {
+  let meanSquares = 0;
+  for (let i = 0; i < d; i++) meanSquares += ((totals.activationSum[i] as number) / positions) ** 2;
+  const totalVariance = totals.activationSquares - positions * meanSquares;
   return {
     layer: hook.layer,
     point: hook.point,
     positions,
-    mse: squaredError / (positions * d),
-    explainedVariance: totalVariance > 0 ? 1 - squaredError / totalVariance : Number.NaN,
-    meanActive: active / positions,
-    lossClean,
-    lossSpliced,
-    lossZeroAblated,
-    lossRecovered: (lossZeroAblated - lossSpliced) / (lossZeroAblated - lossClean),
+    mse: totals.squaredError / (positions * d),
+    explainedVariance: totalVariance > 0 ? 1 - totals.squaredError / totalVariance : Number.NaN,
+    meanActive: totals.active / positions,
+    lossClean: loss.clean,
+    lossSpliced: loss.spliced,
+    lossZeroAblated: loss.zeroAblated,
+    lossRecovered: (loss.zeroAblated - loss.spliced) / (loss.zeroAblated - loss.clean),
+    totals,
   };
+}
+
+/**
+ * The measures of a whole text from those of its parts (each a saeQuality of some of its sequences,
+ * at the same hook): what saeQuality of all the sequences gives, up to the order of the sums. A long
+ * measurement goes part by part (a job reports progress and sees a cancel between them).
+ */
+export function combineSaeQuality(parts: readonly SaeQuality[]): SaeQuality {
+  const first = parts[0];
+  if (first === undefined) throw new AnalysisInputError('no parts to combine');
+  const d = first.totals.activationSum.length;
+  const totals: SaeQualityTotals = {
+    squaredError: 0,
+    activationSum: new Float64Array(d),
+    activationSquares: 0,
+    active: 0,
+    predicted: 0,
+  };
+  const loss = { clean: 0, spliced: 0, zeroAblated: 0 };
+  let positions = 0;
+  for (const part of parts) {
+    if (part.layer !== first.layer || part.point !== first.point || part.totals.activationSum.length !== d) {
+      throw new AnalysisInputError('the parts were measured at different hook points');
+    }
+    positions += part.positions;
+    totals.squaredError += part.totals.squaredError;
+    totals.activationSquares += part.totals.activationSquares;
+    totals.active += part.totals.active;
+    totals.predicted += part.totals.predicted;
+    for (let i = 0; i < d; i++) {
+      totals.activationSum[i] =
+        (totals.activationSum[i] as number) + (part.totals.activationSum[i] as number);
+    }
+    loss.clean += part.lossClean * part.totals.predicted;
+    loss.spliced += part.lossSpliced * part.totals.predicted;
+    loss.zeroAblated += part.lossZeroAblated * part.totals.predicted;
+  }
+  return qualityOf({ layer: first.layer, point: first.point }, positions, d, totals, {
+    clean: loss.clean / totals.predicted,
+    spliced: loss.spliced / totals.predicted,
+    zeroAblated: loss.zeroAblated / totals.predicted,
+  });
 }
