@@ -14,7 +14,12 @@ export function FeatureWeights(props: { decomposition: Decomposition; model: Mod
   return (
     <Suspense
       fallback={
-        <p className="muted" data-testid="feature-weights-pending">
+        // About the panels' height, so that the readings below do not jump when they arrive.
+        <p
+          className="muted"
+          data-testid="feature-weights-pending"
+          style={{ minHeight: props.decomposition.parameters.saeIn ? '44rem' : '19rem' }}
+        >
           Reading the weights (logit effect{props.decomposition.parameters.saeIn ? ', DᵀQD' : ''})…
         </p>
       }

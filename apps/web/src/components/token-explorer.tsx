@@ -189,12 +189,12 @@ export async function TokenExplorer({
                 height={220}
                 label={selected.label}
               />
+              <FeatureWeights decomposition={decomposition} model={model} output={selected.index} />
               {vectors === null ? (
                 <p className="muted">No eigenvectors stored for this output.</p>
               ) : (
                 <EigenvectorReadings vectors={vectors} />
               )}
-              <FeatureWeights decomposition={decomposition} model={model} output={selected.index} />
               {decomposition.parameters.saeIn === undefined && vectors !== null ? (
                 <TextActivationsBox decompositionId={decomposition.id} output={selected.index} />
               ) : null}
