@@ -317,6 +317,30 @@ describe.skipIf(!present)(
 
     it('refuses what it cannot do with 400/404/409/422 naming the field', async () => {
       const missing = '00000000-0000-4000-8000-000000000000';
+      // The same weights without a tokenizer: no text can go through it.
+      const bare = new FormData();
+      bare.append('file', ...file(join(LM, 'lm_dev', 'model.safetensors'), 'model.safetensors'));
+      bare.append('config', ...file(join(LM, 'lm_dev', 'config.json'), 'config.json'));
+      const sae = await api.get(`/api/v1/saes/${fixtureSaeId}`);
+      const imported = await api.post(`/api/v1/projects/${sae.body.projectId}/models/import`, bare);
+      expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+      const untokenized = String(imported.body.modelId);
+      for (const path of ['saes/train', 'evaluate', 'generate']) {
+        const body = path === 'generate' ? { prompt: 'a' } : path === 'evaluate' ? {} : TINY_SAE;
+        const answer = await api.post(`/api/v1/models/${untokenized}/${path}`, body);
+        expect(answer.status, JSON.stringify(answer.body)).toBe(422);
+        expect(answer.body.error).toMatchObject({ code: 'no-tokenizer' });
+      }
+      // An SAE still training cannot be evaluated yet.
+      const training = await api.post(`/api/v1/models/${modelId}/saes/train`, {
+        ...TINY_SAE,
+        steps: 1_000_000,
+      });
+      const early = await api.post(`/api/v1/saes/${training.body.saeId}/evaluate`, {});
+      expect(early.status, JSON.stringify(early.body)).toBe(409);
+      expect(early.body.error).toMatchObject({ code: 'not-ready' });
+      await api.post(`/api/v1/jobs/${training.body.jobId}/cancel`);
+      expect((await waitForJob(api, String(training.body.jobId), 60_000)).status).toBe('cancelled');
       const cases: [string, unknown, number, RegExp][] = [
         [
           `/api/v1/models/${modelId}/saes/train`,
