@@ -54,7 +54,12 @@ export function SampleText({
   }
 
   return (
-    <section className="panel stack" aria-labelledby="sample-text" data-testid="sample-text">
+    <section
+      className="panel stack"
+      style={{ marginTop: '1rem' }}
+      aria-labelledby="sample-text"
+      data-testid="sample-text"
+    >
       <h2 id="sample-text" style={{ marginTop: 0 }}>
         Sample text
       </h2>
