@@ -132,7 +132,7 @@ export const DEFAULT_TUNING: ApiTuning = {
   accessCacheMs: 5_000,
   databaseConnections: 8,
   datasetExpandedBytes: 1 << 30,
-  corpus: { maxLineLength: 1 << 20, expandedBytes: 16 * 2 ** 30 },
+  corpus: { maxLineLength: 1 << 20, expandedBytes: 8 * 2 ** 30 },
   // One thread holds TensorFlow.js and the bundled test digits (~200 MB once it has scored a model) and
   // scores a d = 256 model in a fraction of a second once loaded, so a burst of 32 clears in seconds;
   // a waiting import holds only its uploaded bytes.

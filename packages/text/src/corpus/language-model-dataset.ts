@@ -12,10 +12,14 @@ export const DEFAULT_VOCAB = 4096;
 /** About this share of the documents is held out for the validation loss. */
 export const VALIDATION_SHARE = 0.05;
 
-export type LanguageModelDataset =
-  /** `read`: how to read the file when its name does not say (an uploaded corpus's format, field, gzip). */
-  | { kind: 'text'; path: string; read?: CorpusReadOptions }
-  | { kind: 'stories'; count: number };
+export type LanguageModelDataset = TextDataset | { kind: 'stories'; count: number };
+
+export interface TextDataset {
+  kind: 'text';
+  path: string;
+  /** How to read the file when its name does not say (an uploaded corpus's format, field, gzip). */
+  read?: CorpusReadOptions;
+}
 
 /** A spec that cannot name a corpus; `problem` reads after the spec ("<spec>: <problem>"). */
 export class LanguageModelDatasetError extends Error {

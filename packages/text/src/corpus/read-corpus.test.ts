@@ -121,6 +121,11 @@ describe('readCorpusStream (bytes as they arrive, e.g. an upload)', () => {
     await expect(
       all(readCorpusStream(pieces(bomb, 1 << 16), 'b.txt.gz', { maxBytes: 1 << 20 })),
     ).rejects.toThrow(`b.txt.gz: more than ${1 << 20} bytes of text once decompressed (the most read)`);
+    // No cap given: past 64 MiB of text, more than 200 times its gzip is a bomb.
+    const lines = gzipSync(Buffer.from(`${'x'.repeat(99)}\n`.repeat(800_000)));
+    await expect(all(readCorpusStream(pieces(lines, 1 << 16), 'r.txt.gz'))).rejects.toThrow(
+      /^r\.txt\.gz: \d+ bytes of gzip expanded to more than \d+ bytes of text, more than 200 times: a gzip bomb/,
+    );
     await expect(all(readCorpusStream(pieces(Buffer.from('plain'), 2), 'p.txt.gz'))).rejects.toThrow(
       'p.txt.gz: not a readable gzip file (incorrect header check)',
     );

@@ -2,6 +2,8 @@
 // with documents separated by blank lines or `<|endoftext|>`, or `.jsonl` with a `text` field;
 // either gzipped when the name ends in .gz), cleaned to ASCII, de-duplicated, split into training
 // and validation deterministically, and packed into windows of a context length.
+
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
@@ -53,7 +55,15 @@ export interface CorpusReadStats {
 
 export const DEFAULT_MAX_LINE_LENGTH = 1 << 20;
 const END_OF_TEXT = '<|endoftext|>';
+/** A line's number (from 1) and its text. */
+type Line = [number, string];
 const NEWLINE = 0x0a;
+/**
+ * Text gzips 3–10 times smaller; past this many bytes of text, one that expanded more than
+ * MAX_GZIP_RATIO times is refused as a bomb (its blank lines would otherwise be read for minutes).
+ */
+const GZIP_RATIO_FREE_BYTES = 64 << 20;
+const MAX_GZIP_RATIO = 200;
 /** Bytes a UTF-8 line may hold per UTF-16 code unit, at most. */
 const MAX_BYTES_PER_UNIT = 3;
 
@@ -85,11 +95,19 @@ export async function* readCorpusStream(
   stats: CorpusReadStats = { lines: 0, characters: 0, bytes: 0 },
 ): AsyncGenerator<string> {
   const gzip = options.gzip ?? isGzipName(name);
+  // Compressed bytes read so far: text expands a few times, a gzip bomb a thousand.
+  const compressed = { bytes: 0 };
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      compressed.bytes += chunk.length;
+      yield chunk;
+    }
+  }
   const bytes: AsyncIterable<Uint8Array> = gzip
-    ? pipeline(Readable.from(source, { objectMode: false }), createGunzip(), () => {})
+    ? pipeline(Readable.from(counted(), { objectMode: false }), createGunzip(), () => {})
     : source;
   try {
-    yield* documentsOf(linesOf(bytes, name, options, stats), name, options);
+    yield* documentsOf(linesOf(bytes, name, options, stats, gzip ? compressed : null), name, options);
   } catch (error) {
     // zlib's own errors (a .gz name on a file that is not gzip, a cut-off archive) name no file.
     const code = (error as NodeJS.ErrnoException).code;
@@ -102,17 +120,20 @@ export async function* readCorpusStream(
   }
 }
 
-/** The lines of UTF-8 bytes (LF or CRLF), numbered from 1, each checked as it completes. */
+/**
+ * The lines of UTF-8 bytes (LF or CRLF), numbered from 1, each checked as it completes, a chunk's
+ * lines at a time (one await per chunk, not per line: a file of blank lines reads at memory speed).
+ */
 async function* linesOf(
   bytes: AsyncIterable<Uint8Array>,
   name: string,
   options: CorpusReadOptions,
   stats: CorpusReadStats,
-): AsyncGenerator<[number, string]> {
+  compressed: { bytes: number } | null,
+): AsyncGenerator<Line[]> {
   const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   const maxLineBytes = maxLine * MAX_BYTES_PER_UNIT;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let pending: Uint8Array[] = [];
+  let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNumber = 0;
   const tooLong = () =>
@@ -122,22 +143,23 @@ async function* linesOf(
         line: lineNumber,
       },
     );
-  const finish = (last: Uint8Array): string => {
-    let line: Uint8Array = last;
+  const invalid = (line: Uint8Array) =>
+    new CorpusError(`${name}:${lineNumber}: not valid UTF-8 text (${invalidAt(line)})`, { line: lineNumber });
+  /** The line's text, from bytes [start, end) of `buffer` (after any pending bytes of the line). */
+  const finish = (buffer: Buffer, start: number, end: number, checked: boolean): string => {
+    let text: string;
     if (pending.length > 0) {
-      pending.push(last);
-      line = Buffer.concat(pending);
+      pending.push(buffer.subarray(start, end));
+      const line = Buffer.concat(pending);
       pending = [];
       pendingBytes = 0;
-    }
-    let text: string;
-    try {
-      text = decoder.decode(line);
-    } catch (error) {
-      throw new CorpusError(`${name}:${lineNumber}: not valid UTF-8 text (${invalidAt(line)})`, {
-        cause: error,
-        line: lineNumber,
-      });
+      if (!isUtf8(line)) throw invalid(line);
+      text = line.toString('utf8');
+    } else if (start === end) {
+      text = '';
+    } else {
+      if (!checked && !isUtf8(buffer.subarray(start, end))) throw invalid(buffer.subarray(start, end));
+      text = buffer.toString('utf8', start, end);
     }
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.length > maxLine) throw tooLong();
@@ -145,7 +167,10 @@ async function* linesOf(
     stats.characters += text.length;
     return text;
   };
-  for await (const chunk of bytes) {
+  for await (const piece of bytes) {
+    const chunk = Buffer.isBuffer(piece)
+      ? piece
+      : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     stats.bytes += chunk.length;
     if (options.maxBytes !== undefined && stats.bytes > options.maxBytes) {
       throw new CorpusError(
@@ -153,28 +178,43 @@ async function* linesOf(
         { line: lineNumber + 1 },
       );
     }
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf(NEWLINE, start);
-      if (end === -1) {
-        if (start < chunk.length) {
-          pending.push(chunk.subarray(start));
-          pendingBytes += chunk.length - start;
-          if (pendingBytes > maxLineBytes) {
-            lineNumber++;
-            throw tooLong();
-          }
-        }
-        break;
-      }
-      lineNumber++;
-      yield [lineNumber, finish(chunk.subarray(start, end))];
-      start = end + 1;
+    if (
+      compressed !== null &&
+      stats.bytes > GZIP_RATIO_FREE_BYTES &&
+      stats.bytes > MAX_GZIP_RATIO * compressed.bytes
+    ) {
+      throw new CorpusError(
+        `${name}: ${compressed.bytes} bytes of gzip expanded to more than ${stats.bytes} bytes of text, more than ${MAX_GZIP_RATIO} times: a gzip bomb, not a corpus`,
+        { line: lineNumber + 1 },
+      );
     }
+    const lines: Line[] = [];
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    let start = 0;
+    if (lastNewline >= 0) {
+      // The lines wholly inside this chunk are checked as UTF-8 at once (one native call); only a
+      // chunk that fails is checked line by line, to name the line.
+      const firstNewline = chunk.indexOf(NEWLINE);
+      const whole = firstNewline < lastNewline && isUtf8(chunk.subarray(firstNewline + 1, lastNewline));
+      for (let end = firstNewline; end !== -1 && end <= lastNewline; end = chunk.indexOf(NEWLINE, start)) {
+        lineNumber++;
+        lines.push([lineNumber, finish(chunk, start, end, start > firstNewline && whole)]);
+        start = end + 1;
+      }
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > maxLineBytes) {
+        lineNumber++;
+        throw tooLong();
+      }
+    }
+    if (lines.length > 0) yield lines;
   }
   if (pendingBytes > 0) {
     lineNumber++;
-    yield [lineNumber, finish(new Uint8Array(0))];
+    yield [[lineNumber, finish(Buffer.alloc(0), 0, 0, true)]];
   }
 }
 
@@ -199,7 +239,7 @@ function invalidAt(line: Uint8Array): string {
 }
 
 async function* documentsOf(
-  lines: AsyncIterable<[number, string]>,
+  batches: AsyncIterable<Line[]>,
   name: string,
   options: CorpusReadOptions,
 ): AsyncGenerator<string> {
@@ -211,43 +251,50 @@ async function* documentsOf(
     current = [];
     if (text !== '') yield text;
   };
-  for await (const [lineNumber, line] of lines) {
-    if (format === 'jsonl') {
-      if (line.trim() === '') continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch (error) {
-        throw new CorpusError(`${name}:${lineNumber}: not a JSON object (${(error as Error).message})`, {
-          line: lineNumber,
-          kind: 'record',
-        });
+  for await (const batch of batches)
+    for (const [lineNumber, line] of batch) {
+      if (line === '') {
+        // Blank lines end a text document (many in a row, or before any text, end nothing).
+        if (current.length > 0) yield* flush();
+        continue;
       }
-      const text = (record as Record<string, unknown> | null)?.[field];
-      if (typeof text !== 'string') {
-        throw new CorpusError(`${name}:${lineNumber}: the record has no string field "${field}"`, {
-          line: lineNumber,
-          kind: 'record',
-        });
+      if (format === 'jsonl') {
+        if (line.trim() === '') continue;
+        let record: unknown;
+        try {
+          record = JSON.parse(line);
+        } catch (error) {
+          throw new CorpusError(`${name}:${lineNumber}: not a JSON object (${(error as Error).message})`, {
+            line: lineNumber,
+            kind: 'record',
+          });
+        }
+        const text = (record as Record<string, unknown> | null)?.[field];
+        if (typeof text !== 'string') {
+          throw new CorpusError(`${name}:${lineNumber}: the record has no string field "${field}"`, {
+            line: lineNumber,
+            kind: 'record',
+          });
+        }
+        if (text.trim() !== '') yield text;
+        continue;
       }
-      if (text.trim() !== '') yield text;
-      continue;
+      if (line.includes(END_OF_TEXT)) {
+        const parts = line.split(END_OF_TEXT);
+        parts.forEach((part, i) => {
+          if (i > 0) current.push('\u0000');
+          current.push(part);
+        });
+        // Split what was gathered at each marker.
+        const joined = current.join('\n').split('\n\u0000\n');
+        current = [joined.pop() ?? ''];
+        for (const text of joined) if (text.trim() !== '') yield text.trim();
+        continue;
+      }
+      if (line.trim() !== '') current.push(line);
+      // A blank line ends a document; one after another (or before any text) ends nothing.
+      else if (current.length > 0) yield* flush();
     }
-    if (line.includes(END_OF_TEXT)) {
-      const parts = line.split(END_OF_TEXT);
-      parts.forEach((part, i) => {
-        if (i > 0) current.push('\u0000');
-        current.push(part);
-      });
-      // Split what was gathered at each marker.
-      const joined = current.join('\n').split('\n\u0000\n');
-      current = [joined.pop() ?? ''];
-      for (const text of joined) if (text.trim() !== '') yield text.trim();
-      continue;
-    }
-    if (line.trim() === '') yield* flush();
-    else current.push(line);
-  }
   yield* flush();
 }
 
