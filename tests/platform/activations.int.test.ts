@@ -294,6 +294,25 @@ describe.skipIf(!present)('activations jobs (skipped: ../shared/fixtures/lm is a
     const outside = await api.get(`/api/v1/decompositions/${decompositionId}/activations/${id}?outputs=4`);
     expect(outside.status).toBe(400);
     expect(JSON.stringify(outside.body)).toMatch(/4 not among decomposition/);
+    // At the largest request (50 contexts, 8 eigenvectors per sign) a default page holds fewer outputs
+    // and stays under 1 MB.
+    const largest = await api.post(`/api/v1/decompositions/${decompositionId}/activations`, {
+      dataset: DATASET,
+      maxTokens: MAX_TOKENS,
+      top: 50,
+      eigenvectors: 8,
+    });
+    expect(largest.status, JSON.stringify(largest.body)).toBe(202);
+    expect((await waitForJob(api, String(largest.body.jobId), 240_000)).status).toBe('completed');
+    const large = await api.raw(
+      `/api/v1/decompositions/${decompositionId}/activations/${largest.body.activationsId}`,
+    );
+    const text = await large.text();
+    expect(text.length).toBeLessThan(1_000_000);
+    const body = JSON.parse(text) as { outputs: OutputView[]; page: { limit: number; total: number } };
+    expect(body.page).toEqual({ offset: 0, limit: 1, total: 2 });
+    expect(body.outputs[0]?.series).toHaveLength(17);
+    expect(body.outputs[0]?.series[0]?.contexts).toHaveLength(50);
   }, 300_000);
 
   it("stores an output SAE feature's TopK code contexts (its activation) and its eigenvectors'", async () => {
@@ -387,6 +406,8 @@ describe.skipIf(!present)('activations jobs (skipped: ../shared/fixtures/lm is a
       [{ maxTokens: 10_000_000 }, 'maxTokens'],
       [{ top: 0 }, 'top'],
       [{ eigenvectors: -1 }, 'eigenvectors'],
+      [{ eigenvectors: 9 }, 'eigenvectors'],
+      [{ top: 51 }, 'top'],
       [{ colour: 'red' }, 'colour'],
     ] as const) {
       const refused = await api.post(`/api/v1/decompositions/${decompositionId}/activations`, body);

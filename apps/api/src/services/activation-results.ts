@@ -3,6 +3,7 @@
 // model's tokenizer. A page is ACTIVATIONS_PAGE outputs by default (≈ 100 KB each at top 20 with 8
 // eigenvectors), so a page's first view stays well under 1 MB.
 import {
+  ACTIVATION_CONTEXT,
   ACTIVATIONS_PAGE,
   type ActivationHistogramView,
   type ActivationSeriesView,
@@ -72,7 +73,7 @@ export async function activationsPage(
     return { run: view, outputs: rows.map((row) => outputView(row, tokenText)) };
   }
   const offset = query.offset ?? 0;
-  const limit = query.limit ?? ACTIVATIONS_PAGE;
+  const limit = query.limit ?? defaultLimit(view.parameters);
   const rows = await app.db.activationsOutput.findMany({
     where: { activationsId: run.id },
     orderBy: { outputIndex: 'asc' },
@@ -84,6 +85,17 @@ export async function activationsPage(
     outputs: rows.map((row) => outputView(row, tokenText)),
     page: { offset, limit, total: view.stored },
   };
+}
+
+/** JSON bytes of one stored token of a context (id, text, value) and the first view's budget. */
+const TOKEN_BYTES = 40;
+const FIRST_VIEW_BYTES = 900_000;
+
+/** ACTIVATIONS_PAGE outputs, or as many as fit a first view under 1 MB at these parameters (at least one). */
+function defaultLimit(parameters: ActivationsRunView['parameters']): number {
+  const tokens = ACTIVATION_CONTEXT.before + 1 + ACTIVATION_CONTEXT.after;
+  const perOutput = (1 + 2 * parameters.eigenvectors) * parameters.top * tokens * TOKEN_BYTES;
+  return Math.max(1, Math.min(ACTIVATIONS_PAGE, Math.floor(FIRST_VIEW_BYTES / perOutput)));
 }
 
 function outputView(row: ActivationsOutput, tokenText: TokenText | null): ActivationsOutputView {

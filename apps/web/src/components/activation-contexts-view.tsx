@@ -132,14 +132,14 @@ export function ActivationsStartForm({ decompositionId }: { decompositionId: str
       <label htmlFor="activations-tokens">Tokens</label>
       <input id="activations-tokens" name="maxTokens" type="number" min={2} placeholder="20000" size={7} />
       <label htmlFor="activations-top">Contexts</label>
-      <input id="activations-top" name="top" type="number" min={1} max={100} placeholder="20" size={4} />
+      <input id="activations-top" name="top" type="number" min={1} max={50} placeholder="20" size={4} />
       <label htmlFor="activations-eigenvectors">Eigenvectors per sign</label>
       <input
         id="activations-eigenvectors"
         name="eigenvectors"
         type="number"
         min={0}
-        max={64}
+        max={8}
         placeholder="4"
         size={3}
       />

@@ -21,7 +21,13 @@ export const ACTIVATIONS_MAX_TOKENS = 100_000;
 export const ACTIVATION_HISTOGRAM_BINS = 32;
 /** Tokens before and after the position a stored context holds. */
 export const ACTIVATION_CONTEXT = { before: 12, after: 4 } as const;
-/** Outputs a page of GET …/activations/{id} carries by default, and at most. */
+/**
+ * Contexts per direction and eigenvectors per sign at most: one output's contexts, (1 + 2 · 8) · 50
+ * of 17 tokens, stay near 500 KB of JSON, so a page's first view (at least one output) is under 1 MB.
+ */
+export const ACTIVATIONS_TOP_MAX = 50;
+export const ACTIVATIONS_EIGENVECTORS_MAX = 8;
+/** Outputs a page of GET …/activations/{id} carries by default (fewer when each is large), and at most. */
 export const ACTIVATIONS_PAGE = 4;
 export const ACTIVATIONS_PAGE_MAX = 32;
 
@@ -46,14 +52,14 @@ export const ActivationsRequestSchema = z
       .number()
       .int()
       .min(1)
-      .max(100)
+      .max(ACTIVATIONS_TOP_MAX)
       .default(ACTIVATIONS_DEFAULTS.top)
       .describe('contexts kept per direction'),
     eigenvectors: z
       .number()
       .int()
       .min(0)
-      .max(64)
+      .max(ACTIVATIONS_EIGENVECTORS_MAX)
       .default(ACTIVATIONS_DEFAULTS.eigenvectors)
       .describe('stored top eigenvectors read per sign (at most the decomposition’s topK)'),
   })

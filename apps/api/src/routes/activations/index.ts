@@ -87,7 +87,7 @@ const activationsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['decompositions'],
         summary:
-          'One activations run and its stored outputs, a page at a time (`?offset=&limit=`, 4 by default, at most 32) or `?outputs=4,99`',
+          'One activations run and its stored outputs, a page at a time (`?offset=&limit=`, at most 32; by default 4, or fewer so that the page stays under 1 MB) or `?outputs=4,99`',
         description:
           'Each output lists its series (the output, then each eigenvector read), each with its contexts: token ids, their text through the model’s tokenizer, the value at each token and the focus (the position that activated).',
         params: RunParamsSchema,
