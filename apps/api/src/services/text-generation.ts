@@ -17,7 +17,11 @@ const THREAD_FILE = new URL(
   import.meta.url,
 );
 
-/** Multiply-adds one request may cost at most (a few seconds of the thread). */
+/**
+ * Multiply-adds one request may cost at most. Measured: 256 tokens from the 2-layer d = 48 fixture
+ * (1.1e9) took 7.4 s on 2 busy cores, so this is about half a minute at worst; a ts-medium-sized
+ * model (d 512, 8 layers) gets a few tokens per request.
+ */
 export const GENERATE_BUDGET = 4e9;
 const QUEUE_LENGTH = 8;
 const IDLE_MS = 60_000;
