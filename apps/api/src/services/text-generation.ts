@@ -19,10 +19,10 @@ const THREAD_FILE = new URL(
 
 /**
  * Multiply-adds one request may cost at most. Measured: 256 tokens from the 2-layer d = 48 fixture
- * (1.1e9) took 7.4 s on 2 busy cores, so this is about half a minute at worst; a ts-medium-sized
+ * (1.1e9) took 7.4 s on 2 busy cores, so this is about 15 s at worst; a ts-medium-sized
  * model (d 512, 8 layers) gets a few tokens per request.
  */
-export const GENERATE_BUDGET = 4e9;
+export const GENERATE_BUDGET = 2e9;
 const QUEUE_LENGTH = 8;
 const IDLE_MS = 60_000;
 
