@@ -16,7 +16,7 @@ describe('generationCost', () => {
     expect(generationCost({ ...LM_DEV, context: null }, 100, 2)).toBe((100 + 101) * perPosition);
   });
 
-  it("lets the fixture model write 256 tokens; a ts-medium-sized model a few, not a long run", () => {
+  it('lets the fixture model write 256 tokens; a ts-medium-sized model a few, not a long run', () => {
     expect(generationCost(LM_DEV, 400, 256)).toBeLessThan(GENERATE_BUDGET);
     const medium = { vocabSize: 4096, modelDim: 512, hiddenDim: 2048, layers: 8, context: 256 };
     expect(generationCost(medium, 20, 2)).toBeLessThan(GENERATE_BUDGET);
