@@ -55,9 +55,10 @@ export const SaeTrainRequestSchema = z
       .number()
       .int()
       .min(2)
-      .max(50_000_000)
+      // The worker holds the token ids (beside the activation buffer): 10 M of them are tens of MB.
+      .max(10_000_000)
       .default(SAE_TRAIN_DEFAULTS.maxTokens)
-      .describe('read at most this many tokens of the corpus'),
+      .describe('read at most this many tokens of the corpus (at most 10 000 000)'),
     steps: z
       .number()
       .int()
