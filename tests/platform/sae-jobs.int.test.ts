@@ -362,6 +362,12 @@ describe.skipIf(!present)(
         ],
         [`/api/v1/models/${modelId}/saes/train`, { ...TINY_SAE, dataset: 'mnist' }, 400, /dataset/],
         [`/api/v1/models/${modelId}/saes/train`, { ...TINY_SAE, point: 'attn' }, 400, /point/],
+        [
+          `/api/v1/models/${modelId}/saes/train`,
+          { ...TINY_SAE, bufferRows: 1 << 24 },
+          400,
+          /body\.bufferRows: .*MiB/,
+        ],
         [`/api/v1/models/${missing}/saes/train`, TINY_SAE, 404, /model/],
         [`/api/v1/saes/${missing}/evaluate`, {}, 404, /SAE/],
         [`/api/v1/models/${modelId}/evaluate`, { maxTokens: 1 }, 400, /maxTokens/],

@@ -14,6 +14,8 @@ import { checkLanguageModelDataset } from './language-model-datasets.js';
 
 /** Widest SAE trained on the platform: the trainer holds 4 float32 copies of F × d (weights, Adam). */
 const MAX_SAE_PARAMETERS = 64 * 1024 * 1024;
+/** The activation buffer a request may ask for (float32 rows of d_model): 1 GiB. */
+const MAX_BUFFER_BYTES = 1 << 30;
 
 interface LanguageModelRecord {
   kind?: unknown;
@@ -72,6 +74,12 @@ export async function submitSaeTraining(
     );
   }
   await checkLanguageModelDataset(app, model.projectId, request.dataset);
+  if (request.bufferRows !== undefined && request.bufferRows * modelDim * 4 > MAX_BUFFER_BYTES) {
+    throw fieldError(
+      'body.bufferRows',
+      `${request.bufferRows} rows of d_model ${modelDim} float32 values are more than the ${MAX_BUFFER_BYTES / 2 ** 20} MiB a buffer may take`,
+    );
+  }
   const saeId = randomUUID();
   const jobId = randomUUID();
   const payload: JobPayload<'train-sae'> = { jobId, projectId: model.projectId, saeId };
