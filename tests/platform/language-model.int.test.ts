@@ -2,7 +2,9 @@
 // Postgres and Redis): import the HF folder PyTorch wrote as parts, decompose token directions at
 // layer 1 → PyTorch's float64 eigenvalues; every token of the vocabulary → stored once each and read
 // back a page at a time; eigenvector readings are the largest entries of W_E v.
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeTensor, parseSafetensors } from '@bilinear-lab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,6 +177,40 @@ describe.skipIf(!present)(
       });
       expect(again.status).toBe(200);
       expect(again.body.decompositionId).toBe(decompositionId);
+
+      // Every spectrum in one download, read by numpy itself: [768, 48], row t the page's token t.
+      const pages = new Map<number, number[]>();
+      for (let offset = 0; offset < 768; offset += 512) {
+        const page = await api.get(`/api/v1/decompositions/${decompositionId}?offset=${offset}&limit=512`);
+        for (const output of page.body.outputs as Output[]) pages.set(output.index, output.eigenvalues);
+      }
+      const npy = await api.raw(`/api/v1/decompositions/${decompositionId}/spectra?format=npy`);
+      expect(npy.status).toBe(200);
+      expect(npy.headers.get('content-disposition')).toContain(`spectra-${decompositionId}.npy`);
+      const npyBytes = Buffer.from(await npy.arrayBuffer());
+      expect(Number(npy.headers.get('content-length'))).toBe(npyBytes.length);
+      const file = join(mkdtempSync(join(tmpdir(), 'spectra-')), 'spectra.npy');
+      writeFileSync(file, npyBytes);
+      const numpy = spawnSync(
+        'python3',
+        [
+          '-c',
+          'import numpy as np, sys, json; a = np.load(sys.argv[1]); print(json.dumps({"shape": a.shape, "rows": a[[0, 99, 767]].tolist()}))',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(numpy.status, numpy.stderr).toBe(0);
+      const read = JSON.parse(numpy.stdout) as { shape: number[]; rows: number[][] };
+      expect(read.shape).toEqual([768, 48]);
+      expect(read.rows).toEqual([pages.get(0), pages.get(99), pages.get(767)]);
+      const csv = await (
+        await api.raw(`/api/v1/decompositions/${decompositionId}/spectra?format=csv`)
+      ).text();
+      const lines = csv.trim().split('\n');
+      expect(lines).toHaveLength(769);
+      expect(lines[0]?.split(',').slice(0, 3)).toEqual(['output', 'eigenvalue_1', 'eigenvalue_2']);
+      expect(lines[100]?.split(',').map(Number)).toEqual([99, ...(pages.get(99) ?? [])]);
 
       // Every token named one by one: a request whose canonical form outgrows a unique index entry.
       const named = { layer: 0, topK: 2, outputs: Array.from({ length: 768 }, (_, token) => 767 - token) };

@@ -15,6 +15,21 @@ export async function modelFor(app: FastifyInstance, request: FastifyRequest, id
   return model;
 }
 
+export async function decompositionFor(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  id: string,
+  need: Need,
+) {
+  const decomposition = await app.db.decomposition.findUnique({ where: { id } });
+  if (decomposition === null) throw notFound('decomposition', id);
+  await app.access.require(principalOf(request), decomposition.projectId, need, {
+    what: 'decomposition',
+    id,
+  });
+  return decomposition;
+}
+
 export async function jobFor(app: FastifyInstance, request: FastifyRequest, id: string, need: Need) {
   const job = await app.db.job.findUnique({ where: { id } });
   if (job === null) throw notFound('job', id);

@@ -29,21 +29,32 @@ export function encodeNpy(values: Float32Array | Float64Array, shape: readonly n
     throw new RangeError(`encodeNpy: ${values.length} values do not fill shape (${shape.join(', ')})`);
   }
   const dtype: NpyDtype = values instanceof Float32Array ? 'float32' : 'float64';
-  const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  const dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': ${tuple}, }`;
-  const unpadded = MAGIC.length + 4 + dict.length + 1;
-  const header = `${dict}${' '.repeat((ALIGNMENT - (unpadded % ALIGNMENT)) % ALIGNMENT)}\n`;
-  const start = MAGIC.length + 4 + header.length;
+  const head = npyHeader(dtype, shape);
+  const start = head.length;
   const out = new Uint8Array(start + values.byteLength);
-  out.set(MAGIC, 0);
-  out.set([1, 0, header.length & 0xff, header.length >> 8], MAGIC.length);
-  for (let i = 0; i < header.length; i++) out[MAGIC.length + 4 + i] = header.charCodeAt(i);
+  out.set(head, 0);
   const view = new DataView(out.buffer, start);
   const width = dtype === 'float32' ? 4 : 8;
   for (let i = 0; i < values.length; i++) {
     if (width === 4) view.setFloat32(i * 4, values[i] as number, true);
     else view.setFloat64(i * 8, values[i] as number, true);
   }
+  return out;
+}
+
+/**
+ * What precedes the data of a .npy file of this dtype and shape (magic, version, header): the
+ * values follow little-endian in C order. For writing a large array as a stream, row by row.
+ */
+export function npyHeader(dtype: NpyDtype, shape: readonly number[]): Uint8Array {
+  const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': ${tuple}, }`;
+  const unpadded = MAGIC.length + 4 + dict.length + 1;
+  const header = `${dict}${' '.repeat((ALIGNMENT - (unpadded % ALIGNMENT)) % ALIGNMENT)}\n`;
+  const out = new Uint8Array(MAGIC.length + 4 + header.length);
+  out.set(MAGIC, 0);
+  out.set([1, 0, header.length & 0xff, header.length >> 8], MAGIC.length);
+  for (let i = 0; i < header.length; i++) out[MAGIC.length + 4 + i] = header.charCodeAt(i);
   return out;
 }
 

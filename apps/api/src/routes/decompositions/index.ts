@@ -19,14 +19,16 @@ import { z } from 'zod';
 import { type ApiConfig, tuningOf } from '../../env.js';
 import { notFound } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
+import { contentDisposition } from '../../services/artifact-download.js';
 import {
   decompositionBody,
   eigenvectorBody,
   type ResponseBody,
 } from '../../services/decomposition-results.js';
-import { modelFor, projectFor } from '../../services/resources.js';
+import { decompositionFor, modelFor, projectFor } from '../../services/resources.js';
 import { type CachedResponse, etagOf, matchesEtag, ResponseCache } from '../../services/response-cache.js';
 import { once } from '../../services/single-flight.js';
+import { spectraDownload } from '../../services/spectra-download.js';
 import { submitDecomposition } from '../../services/submit-decomposition.js';
 import { decompositionSummaryView } from '../../services/views.js';
 import { errorResponses } from '../schemas.js';
@@ -37,6 +39,7 @@ const OutputParamsSchema = z.object({
   decompositionId: z.uuid(),
   index: decimalInteger(),
 });
+const SpectraQuerySchema = z.object({ format: z.enum(['npy', 'csv']).default('npy') }).strict();
 const ListQuerySchema = z
   .object({
     status: JobStatusSchema.optional(),
@@ -230,6 +233,32 @@ const decompositionRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
           return model === null ? null : app.tokenizers.tokenText(model.config);
         }),
       );
+    },
+  );
+
+  app.get(
+    '/decompositions/:decompositionId/spectra',
+    {
+      schema: {
+        tags: ['decompositions'],
+        summary: 'Every output’s spectrum as one download: npy (float64, [outputs, d]) or CSV',
+        description:
+          'Rows in output-index order (the sorted `outputs` of the request, every token 0…V−1, or the SAE features), each the whole spectrum most positive first; ' +
+          'CSV starts each row with the output index. Streamed: a decomposition of every token reads a page of rows at a time. 409 until the decomposition has completed.',
+        params: DecompositionParamsSchema,
+        querystring: SpectraQuerySchema,
+        produces: ['application/octet-stream', 'text/csv'],
+        response: { 200: z.unknown().describe('the spectra as .npy or .csv'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const decomposition = await decompositionFor(app, request, request.params.decompositionId, 'read');
+      const download = await spectraDownload(app.db, decomposition, request.query.format);
+      reply
+        .header('content-type', download.contentType)
+        .header('content-disposition', contentDisposition(download.fileName));
+      if (download.byteLength !== null) reply.header('content-length', String(download.byteLength));
+      return reply.send(download.body);
     },
   );
 };
