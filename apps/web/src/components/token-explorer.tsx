@@ -129,6 +129,17 @@ export async function TokenExplorer({
               ))}
             </tbody>
           </table>
+          {decomposition.status === 'completed' ? (
+            <p className="row muted">
+              every spectrum:
+              <a href={`/api/platform/decompositions/${decomposition.id}/spectra?format=npy`} download>
+                npy ({total} × d)
+              </a>
+              <a href={`/api/platform/decompositions/${decomposition.id}/spectra?format=csv`} download>
+                CSV
+              </a>
+            </p>
+          ) : null}
         </nav>
         <section className="panel explorer-detail" aria-live="polite">
           {chosen !== undefined && (selected !== undefined || (span !== undefined && chosen < span)) ? (
