@@ -22,6 +22,8 @@ import {
 
 const SHAPE = { vocab: 768, d: 512, hidden: 2048, layers: 1 };
 const FEATURES = 2048;
+/** The input SAE of the DᵀQD page: its F × F eigenproblem is the setup's cost, so a smaller one. */
+const INPUT_FEATURES = 512;
 const TOKENIZER = join(REPO, '..', 'shared', 'fixtures', 'lm', 'tokenizer.json');
 
 function numpyObstacle(): string | null {
@@ -107,7 +109,10 @@ describe.skipIf(obstacle !== null)('a feature page of a 2048-feature SAE on a d 
       { d: SHAPE.d, features: FEATURES, k: 32, layer: 0, point: 'mlp-out' },
       2048,
     );
-    const saeIn = randomSaeFolder({ d: SHAPE.d, features: FEATURES, k: 32, layer: 0, point: 'mlp-in' }, 2049);
+    const saeIn = randomSaeFolder(
+      { d: SHAPE.d, features: INPUT_FEATURES, k: 32, layer: 0, point: 'mlp-in' },
+      2049,
+    );
 
     // numpy reads the same bytes the platform stores.
     const folder = mkdtempSync(join(tmpdir(), 'feature-page-'));
