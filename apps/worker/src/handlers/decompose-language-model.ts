@@ -10,11 +10,9 @@ import type { DecompositionRequest } from '@bilinear-lab/contracts';
 import {
   DEFAULT_EXACTNESS_SAMPLES,
   type ImportModelOptions,
-  importSparseAutoencoder,
   type LanguageModel,
   type LanguageModelDirections,
   type OutputDecomposition,
-  parseSafetensors,
   type SparseAutoencoder,
 } from '@bilinear-lab/core';
 import type { Model } from '@bilinear-lab/db';
@@ -22,6 +20,7 @@ import { loadTokenizer } from '@bilinear-lab/text';
 import { decomposeInThreads, type PositionRange } from '@bilinear-lab/threads';
 import { inputError, JobCancelledError } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
+import { readSae } from '../language-models/language-model-inputs.js';
 import { eigenvectorRows, spectrumRows } from '../results/decomposition-rows.js';
 import { type ClaimedShard, DecompositionShards } from '../results/decomposition-shards.js';
 
@@ -214,15 +213,8 @@ export async function decomposeLanguageModel(
 /** An attached SAE, read from its artifact with the config.json it came with. */
 async function loadSae(run: DecomposeRun, saeId: string): Promise<SparseAutoencoder> {
   const row = await run.context.db.sparseAutoencoder.findUnique({ where: { id: saeId } });
-  if (row === null || row.checkpointArtifactId === null) {
-    throw inputError(`SAE ${saeId} is gone (deleted after the decomposition was asked for)`);
-  }
-  const bytes = await run.context.store.read(row.checkpointArtifactId);
-  try {
-    return importSparseAutoencoder(parseSafetensors(bytes), { config: row.config });
-  } catch (error) {
-    throw inputError(`SAE ${saeId}: its weights cannot be read (${(error as Error).message})`);
-  }
+  if (row === null) throw inputError(`SAE ${saeId} is gone (deleted after the decomposition was asked for)`);
+  return readSae(run.context, row);
 }
 
 /** The model's tokenizer (an artifact stored at import), for token text; null when it came without one. */

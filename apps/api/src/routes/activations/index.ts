@@ -5,28 +5,17 @@ import {
   ActivationsRequestSchema,
   ActivationsRunSchema,
 } from '@bilinear-lab/contracts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
-import type { Need } from '../../services/access.js';
 import { activationsPage, activationsRunView } from '../../services/activation-results.js';
+import { decompositionFor } from '../../services/resources.js';
 import { submitActivations } from '../../services/submit-activations.js';
 import { errorResponses } from '../schemas.js';
 
 const DecompositionParamsSchema = z.object({ decompositionId: z.uuid() });
 const RunParamsSchema = z.object({ decompositionId: z.uuid(), activationsId: z.uuid() });
-
-async function decompositionFor(app: FastifyInstance, request: FastifyRequest, id: string, need: Need) {
-  const decomposition = await app.db.decomposition.findUnique({ where: { id } });
-  if (decomposition === null) throw notFound('decomposition', id);
-  await app.access.require(principalOf(request), decomposition.projectId, need, {
-    what: 'decomposition',
-    id,
-  });
-  return decomposition;
-}
 
 /**
  * Activations of a language model's decomposition over a corpus: started as a job per request
