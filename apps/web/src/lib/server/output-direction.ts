@@ -1,4 +1,4 @@
-import { AnalysisInputError, type LanguageModel } from '@bilinear-lab/core';
+import { AnalysisInputError, directionRows, type LanguageModel } from '@bilinear-lab/core';
 import type { Decomposition } from '../types';
 import { saeFor } from './checkpoints';
 
@@ -12,21 +12,15 @@ export async function outputDirection(
   model: LanguageModel,
   output: number,
 ): Promise<Float64Array> {
-  const d = model.modelDim;
   const { saeOut, comparison } = decomposition.parameters;
+  // The core's own rows (what the worker decomposed along), not a second formula for them.
   if (saeOut !== undefined) {
     const sae = await saeFor(key, saeOut);
     if (output >= sae.features)
       throw new AnalysisInputError(`feature ${output} is outside the SAE's ${sae.features}`);
-    return sae.encoder.data.slice(output * d, (output + 1) * d);
+    return directionRows(model, { kind: 'sae-features', sae, features: [output] }).data;
   }
   if (output >= model.vocabSize) throw new AnalysisInputError(`token ${output} is outside the vocabulary`);
-  const row = (token: number) => model.unembedding.data.subarray(token * d, (token + 1) * d);
-  const direction = Float64Array.from(row(output));
-  for (const other of comparison ?? []) {
-    const values = row(other);
-    for (let i = 0; i < d; i++)
-      direction[i] = (direction[i] as number) - (values[i] as number) / (comparison?.length ?? 1);
-  }
-  return direction;
+  return directionRows(model, { kind: 'tokens', tokens: [output], ...(comparison ? { comparison } : {}) })
+    .data;
 }
