@@ -79,7 +79,13 @@ async function openUploadedCorpus(
     dataset: {
       kind: 'text',
       path,
-      read: { format, gzip: corpus.gzip, ...(corpus.field === null ? {} : { field: corpus.field }) },
+      read: {
+        format,
+        gzip: corpus.gzip,
+        ...(corpus.field === null ? {} : { field: corpus.field }),
+        // Messages name the upload, not the temporary file.
+        name: `${corpus.fileName} (corpus ${corpus.id})`,
+      },
     },
     spec,
     close,

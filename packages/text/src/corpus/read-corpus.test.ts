@@ -41,6 +41,9 @@ describe('readCorpusDocuments', () => {
     await expect(all(readCorpusDocuments(join(dir, 'c.jsonl')))).rejects.toThrow(
       `${join(dir, 'c.jsonl')}:2: the record has no string field "text"`,
     );
+    await expect(all(readCorpusDocuments(join(dir, 'c.jsonl'), { name: 'upload.jsonl' }))).rejects.toThrow(
+      'upload.jsonl:2: the record has no string field "text"',
+    );
     writeFileSync(join(dir, 'd.jsonl'), '{"text": "one"}\n{nope\n');
     await expect(all(readCorpusDocuments(join(dir, 'd.jsonl')))).rejects.toThrow(
       /d\.jsonl:2: not a JSON object/,

@@ -41,6 +41,8 @@ export interface CorpusReadOptions {
   gzip?: boolean;
   /** The most bytes read (after decompression): a gzip bomb is stopped there. Default: no limit. */
   maxBytes?: number;
+  /** What messages call the corpus (default: its path), e.g. an uploaded corpus kept in a temporary file. */
+  name?: string;
 }
 
 /** What a read went through, filled in as it goes (an upload reports these). */
@@ -80,7 +82,7 @@ export function isGzipName(path: string): boolean {
  * document). CorpusError names the line of a malformed jsonl record.
  */
 export function readCorpusDocuments(path: string, options: CorpusReadOptions = {}): AsyncGenerator<string> {
-  return readCorpusStream(createReadStream(path), path, options);
+  return readCorpusStream(createReadStream(path), options.name ?? path, options);
 }
 
 /**
