@@ -12,6 +12,7 @@ describe('formatSubject / parseSubject', () => {
       { kind: 'sae', id: randomUUID() },
       { kind: 'evaluation', id: randomUUID() },
       { kind: 'activations', id: randomUUID() },
+      { kind: 'tokenizer', id: randomUUID() },
     ];
     for (const subject of subjects) {
       expect(parseSubject(formatSubject(subject))).toEqual(subject);
@@ -58,5 +59,16 @@ describe('subjectOf', () => {
       kind: 'activations',
       id: activationsId,
     });
+    const tokenizerId = randomUUID();
+    expect(
+      subjectOf('tokenizer-train', {
+        jobId,
+        projectId,
+        tokenizerId,
+        dataset: 'stories',
+        vocab: 64,
+        name: 'wp',
+      }),
+    ).toEqual({ kind: 'tokenizer', id: tokenizerId });
   });
 });
