@@ -275,6 +275,26 @@ describe('POST /projects/:id/corpora', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes the corpora and tokenizer routes', async () => {
+    const response = await test.call({ url: '/api/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(response.json().paths as Record<string, unknown>);
+    for (const path of [
+      '/api/v1/projects/{projectId}/corpora',
+      '/api/v1/corpora/{corpusId}',
+      '/api/v1/corpora/{corpusId}/file',
+      '/api/v1/projects/{projectId}/tokenizers',
+      '/api/v1/projects/{projectId}/tokenizers/train',
+      '/api/v1/tokenizers/{tokenizerId}',
+      '/api/v1/tokenizers/{tokenizerId}/file',
+      '/api/v1/tokenizers/{tokenizerId}/tokenize',
+    ]) {
+      expect(paths).toContain(path);
+    }
+  });
+});
+
 describe('language-model training on an uploaded corpus (the dataset check)', () => {
   const config = { layers: 1, dModel: 8, heads: 1, dHidden: 8, ctx: 8, batchSize: 2, steps: 2, vocab: 64 };
   const train = (dataset: string) =>
