@@ -13,7 +13,8 @@ const wholeNumber = (min: number, fallback: number) => z.coerce.number().int().m
 
 const queueList = z
   .string()
-  .default('train,decompose,decompose-shard,tokenizer-train,train-sae,evaluate,activations')
+  // Every queue of the catalog unless told otherwise.
+  .default(QUEUE_NAMES.join(','))
   .transform((text, context) => {
     const names = [...new Set(text.split(',').map((name) => name.trim()))].filter(Boolean);
     const unknown = names.filter((name) => !(QUEUE_NAMES as string[]).includes(name));
