@@ -381,7 +381,34 @@ async function seedWorld() {
     body: saeForm,
   });
   const dataset = await uploadDataset(project.id, owner);
-  await waitForJobs([decomposition.jobId], 120_000);
+  // A corpus and a tokenizer, for the routes under /corpora and /tokenizers.
+  const corpusForm = new FormData();
+  corpusForm.append('file', new Blob(['a bed and a cat.\n\nthe dog sat on a bed.\n']), 'tiny.txt');
+  const corpus = await must('POST', `/api/v1/projects/${project.id}/corpora`, {
+    key: owner,
+    body: corpusForm,
+  });
+  const tokenizerForm = new FormData();
+  tokenizerForm.append('file', new Blob([JSON.stringify(wordPieceRecipeJson(vocabulary))]), 'tokenizer.json');
+  const tokenizer = await must('POST', `/api/v1/projects/${project.id}/tokenizers`, {
+    key: owner,
+    body: tokenizerForm,
+  });
+  // Every token of the language model decomposed, and an activations run of it over a few stories.
+  const lmDecomposition = await must('POST', `/api/v1/models/${languageModel.modelId}/decompositions`, {
+    key: owner,
+    body: { topK: 2, allTokens: true },
+  });
+  await waitForJobs([decomposition.jobId, lmDecomposition.jobId], 120_000);
+  const activations = await must(
+    'POST',
+    `/api/v1/decompositions/${lmDecomposition.decompositionId}/activations`,
+    {
+      key: owner,
+      body: { dataset: 'stories:5', maxTokens: 200 },
+    },
+  );
+  await waitForJobs([activations.jobId], 120_000);
   const ownerId = (await must('GET', '/api/v1/me', { key: owner })).id;
   const viewerId = (await must('GET', '/api/v1/me', { key: viewer })).id;
   return {
@@ -396,10 +423,19 @@ async function seedWorld() {
       jobId: decomposition.jobId,
       datasetId: dataset?.id,
       saeId: attached.id,
+      corpusId: corpus.corpusId,
+      tokenizerId: tokenizer.tokenizerId,
+      activationsId: activations.activationsId,
       keyId: spare.id,
       userId: viewerId,
       memberId: viewerId,
       ownerId,
+    },
+    /** Ids a route needs in place of the common ones: an activations run is of the language model's decomposition. */
+    pathIds: {
+      '/api/v1/decompositions/{decompositionId}/activations/{activationsId}': {
+        decompositionId: lmDecomposition.decompositionId,
+      },
     },
   };
 }
@@ -449,8 +485,11 @@ const BODIES = {
   'post /api/v1/projects/{projectId}/models/train': trainBody('matrix'),
   'post /api/v1/models/{modelId}/decompositions': { topK: 2 },
 };
+/** POSTs that only read (their body is what to read): a viewer may send them. */
+const READING_POSTS = new Set(['/api/v1/tokenizers/{tokenizerId}/tokenize']);
 const QUERIES = {
   '/api/v1/models/{modelId}/tokenize': '?text=bed',
+  '/api/v1/models/{modelId}/tokens': '?ids=1,2',
   '/api/v1/decompositions/{decompositionId}/outputs/{index}/eigenvectors': '?space=input&k=2',
 };
 
@@ -524,7 +563,8 @@ async function authorizationMatrix(world) {
     for (const op of ops) {
       const method = op.method.toUpperCase();
       const scoped = /\{\w+\}/.test(op.path);
-      const path = fill(op.path, world.ids) + (QUERIES[op.path] ?? '');
+      const ids = { ...world.ids, ...world.pathIds[op.path] };
+      const path = fill(op.path, ids) + (QUERIES[op.path] ?? '');
       const real = await send(actor.key, method, path, op);
       result.requests++;
       result.statuses[actor.name] ??= {};
@@ -584,7 +624,7 @@ async function authorizationMatrix(world) {
         continue;
       }
       // viewer: reads are allowed; writes to the project's resources are 403.
-      if (scoped && WRITE_METHODS.has(op.method)) {
+      if (scoped && WRITE_METHODS.has(op.method) && !(op.method === 'post' && READING_POSTS.has(op.path))) {
         if (real.status < 300) {
           result.leaks++;
           finding('leak', actor.name, op, { status: real.status, expected: 403, why: 'a viewer wrote' });

@@ -59,7 +59,8 @@ const languageModelRoutes: FastifyPluginAsyncZod<{ config: ApiConfig }> = async 
       },
     },
     async (request) => {
-      const model = await modelFor(app, request, request.params.modelId, 'read');
+      // Sampling spends the API's CPU (seconds per request): members run it, viewers read.
+      const model = await modelFor(app, request, request.params.modelId, 'run');
       readableLanguageModel(model, 'generating text');
       const tokenizer = await app.tokenizers.tokenizer(model.config);
       if (tokenizer === null) {
