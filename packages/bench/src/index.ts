@@ -14,6 +14,7 @@ export {
   SLOWING_VARIABLES,
 } from './python-reference.js';
 export { type BenchReport, jsonLine, renderReport, roundTo } from './report.js';
+export { float64Bytes, withScratchDirectory } from './scratch.js';
 export { type Align, formatMilliseconds, formatRatio, renderTable } from './table.js';
 export {
   median,

@@ -1,4 +1,6 @@
 // Text for people: sizes, numbers, tables and spectrum sparklines. Machine output is JSON elsewhere.
+// Tables and timings are the benchmark harness's (one renderer for every table the project prints).
+export { type Align, formatMilliseconds, renderTable } from '@bilinear-lab/bench';
 
 /** 1234567 → "1,234,567". */
 export function formatInteger(value: number): string {
@@ -24,11 +26,6 @@ export function formatValue(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude >= 1e-3 && magnitude < 1e5) return Number(value.toPrecision(3)).toString();
   return value.toExponential(2);
-}
-
-/** Milliseconds for a timing table: "7.04 ms", "38.1 ms", "388 ms", "1022 ms". */
-export function formatMilliseconds(ms: number): string {
-  return `${ms >= 100 ? ms.toFixed(0) : ms.toPrecision(3)} ms`;
 }
 
 const LEVELS = '▁▂▃▄▅▆▇█';
@@ -59,27 +56,4 @@ export function sparkline(values: ArrayLike<number>, width: number): string {
   return picked
     .map((value) => LEVELS[span > 0 ? Math.round(((value - low) / span) * (LEVELS.length - 1)) : 0])
     .join('');
-}
-
-export type Align = 'left' | 'right';
-
-/** Columns padded to their widest cell, two spaces apart; the first row is the header. */
-export function renderTable(rows: readonly (readonly string[])[], align: readonly Align[]): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, c) => {
-      widths[c] = Math.max(widths[c] ?? 0, [...cell].length);
-    });
-  }
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => {
-          const pad = (widths[c] ?? 0) - [...cell].length;
-          return align[c] === 'right' ? ' '.repeat(pad) + cell : cell + ' '.repeat(pad);
-        })
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

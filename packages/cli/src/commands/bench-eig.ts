@@ -1,10 +1,28 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type BenchReport,
+  ENVIRONMENT_NOTE,
+  float64Bytes,
+  formatMilliseconds,
+  formatRatio,
+  machineLine,
+  median,
+  type PythonReference,
+  renderReport,
+  roundTo,
+  runReference,
+  timeRepeats,
+  unsteadiness,
+  unsteadyWarning,
+  withScratchDirectory,
+} from '@bilinear-lab/bench';
 import { type SymmetricEigenResult, symmetricEigen } from '@bilinear-lab/core';
 import { randomSymmetric } from '@bilinear-lab/core/testing';
 import { type Command, Option } from 'commander';
 import type { CliEnv } from '../env.js';
 import { CliInputError } from '../errors.js';
-import { formatMilliseconds, renderTable } from '../format.js';
-import { findNumpy, type NumpyReference, timeNumpyEigh } from '../numpy-eigh.js';
+import { requireNumpy } from '../numpy-reference.js';
 import { wholeNumber, wholeNumberList } from '../options.js';
 import { note, printLine } from '../output.js';
 import { type StatusLine, statusLine } from '../progress.js';
@@ -47,37 +65,38 @@ export function registerBenchEig(bench: Command, env: CliEnv): void {
       if (tooLarge !== undefined) {
         throw new CliInputError(`--n ${tooLarge} is too large: sizes up to ${MAX_N} fit the solver's memory`);
       }
-      const reference = findNumpy(options.python, env.inherited);
+      const reference = requireNumpy(
+        options.python,
+        env.inherited,
+        'bench eig times numpy.linalg.eigh side by side',
+      );
       const status = statusLine();
       const rows: BenchRow[] = [];
-      for (const n of options.n) {
-        const row = await benchSize(n, options.repeats, reference, status);
-        rows.push(row);
-        if (options.json) printLine(JSON.stringify(jsonLine(row)));
-      }
+      for (const n of options.n) rows.push(await benchSize(n, options.repeats, reference, status));
       status.clear();
       for (const row of rows) {
-        if (row.unsteady.length > 0) {
-          // numpy's threaded eigh in particular slows down many-fold when other processes want the cores.
-          note(
-            `bilinear: warning: n = ${row.n}: run times are unsteady (${row.unsteady.join('; ')}); the machine looks busy, so the ratios are unreliable`,
-          );
-        }
+        const warning = unsteadyWarning(row.unsteady, 'ratios', `n = ${row.n}`);
+        if (warning !== null) note(`bilinear: ${warning}`);
       }
-      if (!options.json) {
-        const blas = reference.blas ? `, ${reference.blas}` : '';
-        printLine(
-          [
-            `symmetric eigendecomposition of randomSymmetric(n, ${MATRIX_SEED}), float64; median of ${options.repeats} runs after 1 warm-up`,
-            `reference: numpy ${reference.version} linalg.eigh (LAPACK${blas}) in ${reference.python}, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset`,
-            '',
-            renderBenchTable(rows),
-            '',
-            'ratio = ours / numpy (below 1: ours is faster); residual = ‖AV − VΛ‖_F / ‖A‖_F and',
-            'orthogonality = max |VᵀV − I| of our all-vectors run; Δλ = max |λ_ours − λ_numpy| / max |λ|',
-          ].join('\n'),
-        );
-      }
+      const blas = reference.blas ? `, ${reference.blas}` : '';
+      printLine(
+        renderReport(
+          {
+            heading: [
+              `symmetric eigendecomposition of randomSymmetric(n, ${MATRIX_SEED}), float64; median of ${options.repeats} runs after 1 warm-up`,
+              `reference: numpy ${reference.version} linalg.eigh (LAPACK${blas}) in ${reference.python}, ${ENVIRONMENT_NOTE}`,
+            ],
+            table: benchTable(rows),
+            notes: [
+              'ratio = ours / numpy (below 1: ours is faster); residual = ‖AV − VΛ‖_F / ‖A‖_F and',
+              'orthogonality = max |VᵀV − I| of our all-vectors run; Δλ = max |λ_ours − λ_numpy| / max |λ|',
+            ],
+            machine: machineLine([reference]),
+            results: rows.map(jsonLine),
+          },
+          { json: options.json },
+        ),
+      );
     });
 }
 
@@ -89,29 +108,25 @@ interface BenchRow {
   residual: number;
   orthogonality: number;
   eigenvalueGap: number;
-  /** Timings whose slowest run took over UNSTEADY_SPREAD × the fastest: a busy machine. */
-  unsteady: string[];
+  /** What the unsteady rule found in each timing (null: steady). */
+  unsteady: (string | null)[];
 }
-
-const UNSTEADY_SPREAD = 2;
 
 async function benchSize(
   n: number,
   repeats: number,
-  reference: NumpyReference,
+  reference: PythonReference,
   status: StatusLine,
 ): Promise<BenchRow> {
   const matrix = randomSymmetric(n, MATRIX_SEED);
-  const full = medianTime(
-    () => symmetricEigen(matrix, n, { vectors: 'all' }),
+  const full = timeRepeats(() => symmetricEigen(matrix, n, { vectors: 'all' }), {
     repeats,
-    (run) => status.set(`bench eig n = ${n}: ours, all vectors, ${run}`),
-  );
-  const topK = medianTime(
-    () => symmetricEigen(matrix, n, { vectors: { ends: ENDS } }),
+    onRun: (run) => status.set(`bench eig n = ${n}: ours, all vectors, ${run}`),
+  });
+  const topK = timeRepeats(() => symmetricEigen(matrix, n, { vectors: { ends: ENDS } }), {
     repeats,
-    (run) => status.set(`bench eig n = ${n}: ours, top-${2 * ENDS} vectors, ${run}`),
-  );
+    onRun: (run) => status.set(`bench eig n = ${n}: ours, top-${2 * ENDS} vectors, ${run}`),
+  });
   status.set(`bench eig n = ${n}: numpy.linalg.eigh, ${repeats + 1} runs`);
   const numpy = await timeNumpyEigh(reference, matrix, n, repeats);
   status.set(`bench eig n = ${n}: checking the residual and orthogonality`);
@@ -127,43 +142,28 @@ async function benchSize(
       unsteadiness('ours (all vectors)', full.timesMs),
       unsteadiness(`ours (top-${2 * ENDS})`, topK.timesMs),
       unsteadiness('numpy', numpy.timesMs),
-    ].filter((text): text is string => text !== null),
+    ],
   };
 }
 
-function unsteadiness(what: string, timesMs: readonly number[]): string | null {
-  const fastest = Math.min(...timesMs);
-  const slowest = Math.max(...timesMs);
-  return slowest > UNSTEADY_SPREAD * fastest
-    ? `${what} ranged ${formatMilliseconds(fastest)} to ${formatMilliseconds(slowest)}`
-    : null;
-}
-
-/** One warm-up call, then the median of `repeats` timed calls; returns the last result too. */
-function medianTime<T>(
-  work: () => T,
+/** numpy.linalg.eigh on `matrix` (n × n, row-major): one warm-up, then `repeats` timed calls. */
+async function timeNumpyEigh(
+  reference: PythonReference,
+  matrix: Float64Array,
+  n: number,
   repeats: number,
-  onRun: (label: string) => void,
-): { ms: number; timesMs: number[]; result: T } {
-  onRun('warm-up');
-  let result = work();
-  const times: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    onRun(`run ${r + 1}/${repeats}`);
-    const started = performance.now();
-    result = work();
-    times.push(performance.now() - started);
-  }
-  return { ms: median(times), timesMs: times, result };
-}
-
-/** The middle value, or the mean of the two middle values (numpy.median's definition). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+): Promise<{ ms: number; timesMs: number[]; values: Float64Array }> {
+  const answer = await withScratchDirectory(async (directory) => {
+    const path = join(directory, `matrix-${n}.f64`);
+    await writeFile(path, float64Bytes(matrix));
+    return runReference<{ times_ms: number[]; values: number[] }>(
+      reference,
+      'numpy_eigh',
+      [path, n, repeats],
+      `numpy.linalg.eigh failed for n = ${n}`,
+    );
+  });
+  return { ms: median(answer.times_ms), timesMs: answer.times_ms, values: Float64Array.from(answer.values) };
 }
 
 /** ‖A V − V Λ‖_F / ‖A‖_F over the returned eigenpairs (rows of `vectors`). */
@@ -208,26 +208,22 @@ function relativeGap(ours: Float64Array, theirs: Float64Array): number {
   return scale === 0 ? gap : gap / scale;
 }
 
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
-}
-
 function jsonLine(row: BenchRow): Record<string, number> {
   return {
     n: row.n,
-    ours_full_ms: round(row.oursFullMs, 3),
-    ours_topk_ms: round(row.oursTopKMs, 3),
-    numpy_ms: round(row.numpyMs, 3),
-    ratio_full: round(row.oursFullMs / row.numpyMs, 3),
-    ratio_topk: round(row.oursTopKMs / row.numpyMs, 3),
+    ours_full_ms: roundTo(row.oursFullMs, 3),
+    ours_topk_ms: roundTo(row.oursTopKMs, 3),
+    numpy_ms: roundTo(row.numpyMs, 3),
+    ratio_full: roundTo(row.oursFullMs / row.numpyMs, 3),
+    ratio_topk: roundTo(row.oursTopKMs / row.numpyMs, 3),
     residual: row.residual,
     orthogonality: row.orthogonality,
   };
 }
 
-function renderBenchTable(rows: readonly BenchRow[]): string {
-  return renderTable(
-    [
+function benchTable(rows: readonly BenchRow[]): BenchReport['table'] {
+  return {
+    rows: [
       [
         'n',
         'ours, all',
@@ -244,13 +240,13 @@ function renderBenchTable(rows: readonly BenchRow[]): string {
         formatMilliseconds(row.oursFullMs),
         formatMilliseconds(row.oursTopKMs),
         formatMilliseconds(row.numpyMs),
-        `${(row.oursFullMs / row.numpyMs).toFixed(2)}×`,
-        `${(row.oursTopKMs / row.numpyMs).toFixed(2)}×`,
+        formatRatio(row.oursFullMs / row.numpyMs),
+        formatRatio(row.oursTopKMs / row.numpyMs),
         row.residual.toExponential(1),
         row.orthogonality.toExponential(1),
         row.eigenvalueGap.toExponential(1),
       ]),
     ],
-    ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-  );
+    align: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  };
 }

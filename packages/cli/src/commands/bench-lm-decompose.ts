@@ -1,7 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import {
+  float64Bytes,
+  formatMilliseconds,
+  machineLine,
+  median,
+  renderReport,
+  runReference,
+  withScratchDirectory,
+} from '@bilinear-lab/bench';
 import {
   type Decomposition,
   outputTensorPays,
@@ -12,8 +20,7 @@ import {
 import { decomposeInThreads } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
 import type { CliEnv } from '../env.js';
-import { formatMilliseconds, renderTable } from '../format.js';
-import { findNumpy } from '../numpy-eigh.js';
+import { requireNumpy } from '../numpy-reference.js';
 import { wholeNumber } from '../options.js';
 import { printLine } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -32,34 +39,6 @@ interface BenchOptions {
 
 /** Fixed, so every run times the same layer and directions. */
 const SEED = 7;
-
-// numpy's side: Q(u) = ½(Wᵀ diag(Pᵀu) V + transpose) by einsum (optimize=True: through BLAS),
-// then eigh, for each sampled direction; timed per direction in Python.
-const NUMPY = `
-import json, sys, time
-import numpy as np
-path, d, h, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-raw = np.fromfile(path, dtype='<f8')
-W = raw[:h * d].reshape(h, d); V = raw[h * d:2 * h * d].reshape(h, d)
-P = raw[2 * h * d:3 * h * d].reshape(d, h); U = raw[3 * h * d:].reshape(n, d)
-D = None
-if len(sys.argv) > 5:
-    F = int(sys.argv[5])
-    D = np.fromfile(sys.argv[6], dtype='<f8').reshape(d, F)
-times, values = [], []
-for u in U:
-    start = time.perf_counter()
-    c = P.T @ u
-    M = np.einsum('k,ki,kj->ij', c, W, V, optimize=True)
-    M = 0.5 * (M + M.T)
-    if D is not None:
-        M = D.T @ M @ D
-        M = 0.5 * (M + M.T)
-    w = np.linalg.eigh(M)[0]
-    times.append(time.perf_counter() - start)
-    values.append(w[::-1].tolist())
-json.dump({'ms': float(np.median(times)) * 1000.0, 'values': values}, sys.stdout)
-`;
 
 export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
   bench
@@ -91,7 +70,7 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
     .option('--python <exe>', 'the Python interpreter with numpy', 'python3')
     .option('--json', 'print one JSON line instead of the table')
     .action(async (options: BenchOptions) => {
-      const reference = findNumpy(
+      const reference = requireNumpy(
         options.python,
         env.inherited,
         'bench lm-decompose times numpy side by side',
@@ -152,32 +131,24 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
       const oursMs = performance.now() - started;
 
       const sample = Math.min(options.referenceSample, n);
-      const directory = await mkdtemp(join(tmpdir(), 'bilinear-bench-lm-'));
-      let numpy: { ms: number; values: number[][] };
-      try {
+      // numpy's side (python/numpy_lm_decompose.py): Q(u) by einsum, then eigh, timed per direction.
+      const numpy = await withScratchDirectory(async (directory) => {
         const path = join(directory, 'layer.f64');
-        const all = Float64Array.from([...w, ...v, ...p, ...u.subarray(0, sample * d)]);
-        await writeFile(path, new Uint8Array(all.buffer));
-        const args = [path, String(d), String(h), String(sample)];
+        await writeFile(path, float64Bytes([...w, ...v, ...p, ...u.subarray(0, sample * d)]));
+        const args: (string | number)[] = [path, d, h, sample];
         if (decoder && features !== undefined) {
           const decoderPath = join(directory, 'decoder.f64');
-          await writeFile(decoderPath, new Uint8Array(decoder.buffer));
-          args.push(String(features), decoderPath);
+          await writeFile(decoderPath, float64Bytes(decoder));
+          args.push(features, decoderPath);
         }
-        const run = spawnSync(reference.python, ['-c', NUMPY, ...args], {
-          env: reference.env,
-          encoding: 'utf8',
-          maxBuffer: 256 * 1024 * 1024,
-        });
-        if (run.error || run.status !== 0) {
-          throw new Error(
-            `numpy failed: ${run.error?.message ?? (run.stderr.trim() || `exit status ${run.status}`)}`,
-          );
-        }
-        numpy = JSON.parse(run.stdout) as { ms: number; values: number[][] };
-      } finally {
-        await rm(directory, { recursive: true, force: true });
-      }
+        const answer = runReference<{ times_ms: number[]; values: number[][] }>(
+          reference,
+          'numpy_lm_decompose',
+          args,
+          'numpy failed',
+        );
+        return { ms: median(answer.times_ms), values: answer.values };
+      });
       const numpyMs = numpy.ms * n;
       // Error of every eigenvalue (the top-k pairs' and the rest of the spectrum) against numpy on the
       // sample, relative to the spectrum's scale.
@@ -198,27 +169,29 @@ export function registerBenchLmDecompose(bench: Command, env: CliEnv): void {
         ratio: oursMs / numpyMs,
         max_rel_err: maxRelErr,
       };
-      if (options.json) {
-        printLine(JSON.stringify(result));
-        return;
-      }
       printLine(
-        [
-          `one MLP layer, d = ${d}, h = ${h}, seed ${SEED}: ${n} directions${features === undefined ? '' : `, DᵀQD over ${features} input-SAE features`}, the ${options.topK} most positive and most negative eigenpairs of each`,
-          `ours: ${threads} thread${threads === 1 ? '' : 's'}, Q(u) ${strategyWords(d, h, n, features)} and the top-k solver; numpy ${reference.version}: einsum(optimize=True) Q${features === undefined ? '' : ', DᵀQD'} + eigh on ${sample} directions, median × ${n}`,
-          '',
-          renderTable(
-            [
-              ['', 'total', 'per direction'],
-              ['ours', formatMilliseconds(oursMs), formatMilliseconds(oursMs / n)],
-              ['numpy (extrapolated)', formatMilliseconds(numpyMs), formatMilliseconds(numpy.ms)],
+        renderReport(
+          {
+            heading: [
+              `one MLP layer, d = ${d}, h = ${h}, seed ${SEED}: ${n} directions${features === undefined ? '' : `, DᵀQD over ${features} input-SAE features`}, the ${options.topK} most positive and most negative eigenpairs of each`,
+              `ours: ${threads} thread${threads === 1 ? '' : 's'}, Q(u) ${strategyWords(d, h, n, features)} and the top-k solver; numpy ${reference.version}: einsum(optimize=True) Q${features === undefined ? '' : ', DᵀQD'} + eigh on ${sample} directions, median × ${n}`,
             ],
-            ['left', 'right', 'right'],
-          ),
-          '',
-          `ratio ${result.ratio.toFixed(3)} (ours / numpy; below 1 ours is faster), max eigenvalue error ${maxRelErr.toExponential(2)} of the spectrum's scale`,
-          JSON.stringify(result),
-        ].join('\n'),
+            table: {
+              rows: [
+                ['', 'total', 'per direction'],
+                ['ours', formatMilliseconds(oursMs), formatMilliseconds(oursMs / n)],
+                ['numpy (extrapolated)', formatMilliseconds(numpyMs), formatMilliseconds(numpy.ms)],
+              ],
+              align: ['left', 'right', 'right'],
+            },
+            notes: [
+              `ratio ${result.ratio.toFixed(3)} (ours / numpy; below 1 ours is faster), max eigenvalue error ${maxRelErr.toExponential(2)} of the spectrum's scale`,
+            ],
+            machine: machineLine([reference]),
+            results: [result],
+          },
+          { json: options.json },
+        ),
       );
     });
 }

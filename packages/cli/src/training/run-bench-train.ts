@@ -1,3 +1,15 @@
+import {
+  ENVIRONMENT_NOTE,
+  machineLine,
+  median,
+  type PythonReference,
+  probePython,
+  renderReport,
+  roundTo,
+  runReference,
+  unsteadiness,
+  unsteadyWarning,
+} from '@bilinear-lab/bench';
 import type { Dataset, Split } from '@bilinear-lab/datasets';
 import {
   type BackendRequest,
@@ -7,12 +19,10 @@ import {
 } from '@bilinear-lab/training';
 import type { CliEnv } from '../env.js';
 import { CliInputError } from '../errors.js';
-import { formatInteger, formatMilliseconds, renderTable } from '../format.js';
-import { findNumpy } from '../numpy-eigh.js';
-import { timeNumpyMatmul } from '../numpy-matmul.js';
+import { formatInteger } from '../format.js';
+import { requireNumpy } from '../numpy-reference.js';
 import { note, printLine } from '../output.js';
 import { type StatusLine, statusLine } from '../progress.js';
-import { hasTorch, type TorchTrainRun, timeTorchTraining } from '../torch-train.js';
 import { activateBackend, defaultThreads } from './backend.js';
 import { openDataset } from './dataset.js';
 import { trainFlopsPerSample } from './train-flops.js';
@@ -40,7 +50,7 @@ const MATMUL_REPEATS = 5;
  * numpy's float32 matmul (the roofline) and PyTorch training the same model (when installed).
  */
 export async function runBenchTrain(flags: BenchTrainFlags, env: CliEnv): Promise<void> {
-  const numpy = findNumpy(
+  const numpy = requireNumpy(
     flags.python,
     env.inherited,
     'bench train measures numpy float32 matmul as its roofline',
@@ -59,50 +69,36 @@ export async function runBenchTrain(flags: BenchTrainFlags, env: CliEnv): Promis
   const samplesPerSecond = ours.samplesPerSecond;
   status.set(`bench train: numpy float32 matmul ${MATMUL_N}³, ${MATMUL_REPEATS + 1} runs`);
   const matmul = timeNumpyMatmul(numpy, MATMUL_N, MATMUL_REPEATS);
+  // PyTorch is optional: without it the reference is simply absent.
+  const torchReference = probePython(flags.torchPython, 'torch', env.inherited);
   let torch: TorchTrainRun | null = null;
-  if (hasTorch(flags.torchPython, numpy.env)) {
+  if (torchReference.available) {
     status.set(`bench train: PyTorch, ${WARMUP_STEPS} warm-up and ${flags.steps} timed steps`);
-    torch = timeTorchTraining(flags.torchPython, numpy.env, {
-      inputDim: mnist.inputDim,
-      hidden: flags.hidden,
-      classes: mnist.outputDim,
-      batch: flags.batch,
-      steps: flags.steps,
-      warmupSteps: WARMUP_STEPS,
-      threads,
-      inputNoise: INPUT_NOISE,
-    });
-  }
-  status.clear();
-  const unsteady = [
-    unsteadiness('our steps', ours.stepMs),
-    unsteadiness('numpy matmul', matmul.timesMs),
-  ].filter((text): text is string => text !== null);
-  if (unsteady.length > 0) {
-    note(
-      `bilinear: warning: run times are unsteady (${unsteady.join('; ')}); the machine looks busy, so the rates are unreliable`,
+    torch = runReference<TorchTrainRun>(
+      torchReference,
+      'torch_train',
+      [
+        mnist.inputDim,
+        flags.hidden,
+        mnist.outputDim,
+        flags.batch,
+        flags.steps,
+        WARMUP_STEPS,
+        threads,
+        INPUT_NOISE,
+      ],
+      `PyTorch training steps failed in ${flags.torchPython}`,
     );
   }
+  status.clear();
+  const warning = unsteadyWarning(
+    [unsteadiness('our steps', ours.stepMs), unsteadiness('numpy matmul', matmul.timesMs)],
+    'rates',
+  );
+  if (warning !== null) note(`bilinear: ${warning}`);
 
   const flops = trainFlopsPerSample(mnist.inputDim, flags.hidden, mnist.outputDim);
   const gflops = (samplesPerSecond * flops.total) / 1e9;
-  if (flags.json) {
-    printLine(
-      JSON.stringify({
-        hidden: flags.hidden,
-        batch: flags.batch,
-        steps: flags.steps,
-        threads,
-        samples_per_s: round(samplesPerSecond, 1),
-        gflops: round(gflops, 3),
-        numpy_gflops: round(matmul.gflops, 3),
-        roofline_fraction: round(gflops / matmul.gflops, 4),
-        torch_samples_per_s: torch === null ? null : round(torch.samplesPerSecond, 1),
-        backend: choice.name,
-      }),
-    );
-    return;
-  }
   const mega = (value: number) => `${(value / 1e6).toFixed(2)} M`;
   const row = (name: string, rate: number | null, rowGflops: number) => [
     name,
@@ -118,30 +114,74 @@ export async function runBenchTrain(flags: BenchTrainFlags, env: CliEnv): Promis
       : [
           row(
             `PyTorch ${torch.version} (${torch.threads} thread${torch.threads === 1 ? '' : 's'}${torch.blas ? `, BLAS ${torch.blas}` : ''})`,
-            torch.samplesPerSecond,
-            (torch.samplesPerSecond * flops.total) / 1e9,
+            torch.samples_per_s,
+            (torch.samples_per_s * flops.total) / 1e9,
           ),
         ]),
     row(`numpy matmul ${MATMUL_N}³ float32`, null, matmul.gflops),
   ];
   const blas = numpy.blas ? `, ${numpy.blas}` : '';
   printLine(
-    [
-      `training steps of the MNIST classifier ${mnist.inputDim} → d = ${flags.hidden} → ${mnist.outputDim} (one bilinear block), batch ${flags.batch}, ` +
-        `input noise ${INPUT_NOISE}, AdamW; ${flags.steps} timed steps after ${WARMUP_STEPS} warm-up`,
-      `FLOPs per sample (matrix products): ${mega(flops.total)} = forward ${mega(flops.forward)} + backward ${mega(flops.backward)}`,
-      '',
-      renderTable(rows, ['left', 'right', 'right', 'right']),
-      '',
-      `numpy: median of ${MATMUL_REPEATS} products after 1 warm-up, numpy ${numpy.version}${blas} in ${numpy.python}, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset`,
-      torch === null
-        ? `PyTorch: not found (${flags.torchPython} cannot import torch)`
-        : `PyTorch: the same model as an nn.Module, AdamW, cross-entropy, the same batch and input noise, timed in ${flags.torchPython}` +
-          (torch.blas === 'generic'
-            ? ' (built on the generic reference BLAS, far below what this machine can do)'
-            : ''),
-    ].join('\n'),
+    renderReport(
+      {
+        heading: [
+          `training steps of the MNIST classifier ${mnist.inputDim} → d = ${flags.hidden} → ${mnist.outputDim} (one bilinear block), batch ${flags.batch}, ` +
+            `input noise ${INPUT_NOISE}, AdamW; ${flags.steps} timed steps after ${WARMUP_STEPS} warm-up`,
+          `FLOPs per sample (matrix products): ${mega(flops.total)} = forward ${mega(flops.forward)} + backward ${mega(flops.backward)}`,
+        ],
+        table: { rows, align: ['left', 'right', 'right', 'right'] },
+        notes: [
+          `numpy: median of ${MATMUL_REPEATS} products after 1 warm-up, numpy ${numpy.version}${blas} in ${numpy.python}, ${ENVIRONMENT_NOTE}`,
+          torch === null
+            ? `PyTorch: not found (${flags.torchPython} cannot import torch)`
+            : `PyTorch: the same model as an nn.Module, AdamW, cross-entropy, the same batch and input noise, timed in ${flags.torchPython}` +
+              (torch.blas === 'generic'
+                ? ' (built on the generic reference BLAS, far below what this machine can do)'
+                : ''),
+        ],
+        machine: machineLine([numpy, torchReference]),
+        results: [
+          {
+            hidden: flags.hidden,
+            batch: flags.batch,
+            steps: flags.steps,
+            threads,
+            samples_per_s: roundTo(samplesPerSecond, 1),
+            gflops: roundTo(gflops, 3),
+            numpy_gflops: roundTo(matmul.gflops, 3),
+            roofline_fraction: roundTo(gflops / matmul.gflops, 4),
+            torch_samples_per_s: torch === null ? null : roundTo(torch.samples_per_s, 1),
+            backend: choice.name,
+          },
+        ],
+      },
+      { json: flags.json },
+    ),
   );
+}
+
+/** What python/torch_train.py answers. */
+interface TorchTrainRun {
+  samples_per_s: number;
+  version: string;
+  threads: number;
+  /** The BLAS PyTorch was built with ("mkl", "open", or "generic": the slow reference BLAS). */
+  blas: string | null;
+}
+
+/** numpy's float32 n × n products (python/numpy_matmul.py): GFLOP/s at the median of `repeats`. */
+function timeNumpyMatmul(
+  reference: PythonReference,
+  n: number,
+  repeats: number,
+): { gflops: number; timesMs: number[] } {
+  const answer = runReference<{ times_ms: number[] }>(
+    reference,
+    'numpy_matmul',
+    [n, repeats],
+    `numpy float32 matmul failed for n = ${n}`,
+  );
+  return { gflops: (2 * n ** 3) / (median(answer.times_ms) / 1000) / 1e9, timesMs: answer.times_ms };
 }
 
 /**
@@ -193,15 +233,6 @@ async function timeOurSteps(
   return { samplesPerSecond: (flags.steps * flags.batch) / seconds, stepMs };
 }
 
-/** Timings whose slowest run took over twice the fastest: other work is competing for the cores. */
-function unsteadiness(what: string, timesMs: readonly number[]): string | null {
-  const fastest = Math.min(...timesMs);
-  const slowest = Math.max(...timesMs);
-  return slowest > 2 * fastest
-    ? `${what} ranged ${formatMilliseconds(fastest)} to ${formatMilliseconds(slowest)}`
-    : null;
-}
-
 function firstSamples(split: Split, inputDim: number, count: number): Split {
   return {
     count,
@@ -209,8 +240,4 @@ function firstSamples(split: Split, inputDim: number, count: number): Split {
     labels: split.labels?.subarray(0, count) ?? null,
     targets: null,
   };
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
 }
