@@ -48,46 +48,95 @@ function householder(row: usize, v: usize, m: i32, tauOut: usize): f64 {
 /**
  * One sweep over the trailing rows first..n-1 that both applies the symmetric rank-2 update
  * A -= v wᵀ + w vᵀ and accumulates y = A_updated · u, so each element is loaded and stored once per
- * reduction step instead of twice (update, then next step's matrix–vector product).
+ * reduction step instead of twice (update, then next step's matrix–vector product). Rows go two at
+ * a time: the pair shares its loads of v, w, u and y, which makes up most of the memory traffic of
+ * this bandwidth-bound loop.
  */
 function updateAndMultiply(a: usize, n: i32, first: i32, v: usize, w: usize, u: usize, y: usize): void {
   for (let j = first; j < n; j++) store<f64>(at(y, j), 0);
-  for (let i = first; i < n; i++) {
-    const row = a + (<usize>(i * n) << 3);
-    const vi = load<f64>(at(v, i));
-    const wi = load<f64>(at(w, i));
-    const ui = load<f64>(at(u, i));
-    const diag = load<f64>(at(row, i)) - 2.0 * vi * wi;
-    store<f64>(at(row, i), diag);
-    let accScalar = diag * ui;
-    const vi2 = f64x2.splat(vi);
-    const wi2 = f64x2.splat(wi);
-    const ui2 = f64x2.splat(ui);
-    let acc = f64x2.splat(0);
-    let j = i + 1;
-    for (; j + 1 < n; j += 2) {
-      const pa = at(row, j);
-      const pv = at(v, j);
-      const pw = at(w, j);
-      const pu = at(u, j);
-      const py = at(y, j);
-      const aij = f64x2.sub(
-        f64x2.sub(v128.load(pa), f64x2.mul(vi2, v128.load(pw))),
-        f64x2.mul(wi2, v128.load(pv)),
-      );
-      v128.store(pa, aij);
-      v128.store(py, f64x2.add(v128.load(py), f64x2.mul(aij, ui2)));
-      acc = f64x2.add(acc, f64x2.mul(aij, v128.load(pu)));
-    }
-    if (j < n) {
-      const aij = load<f64>(at(row, j)) - vi * load<f64>(at(w, j)) - wi * load<f64>(at(v, j));
-      store<f64>(at(row, j), aij);
-      store<f64>(at(y, j), load<f64>(at(y, j)) + aij * ui);
-      accScalar += aij * load<f64>(at(u, j));
-    }
-    accScalar += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-    store<f64>(at(y, i), load<f64>(at(y, i)) + accScalar);
+  let i = first;
+  for (; i + 1 < n; i += 2) updateRowPair(a, n, i, v, w, u, y);
+  if (i < n) updateRow(a, n, i, v, w, u, y);
+}
+
+/** Rows i and i + 1 of updateAndMultiply's sweep (upper triangle: row r holds columns r..n-1). */
+@inline function updateRowPair(a: usize, n: i32, i: i32, v: usize, w: usize, u: usize, y: usize): void {
+  const i1 = i + 1;
+  const row0 = a + (<usize>(i * n) << 3);
+  const row1 = a + (<usize>(i1 * n) << 3);
+  const v0 = load<f64>(at(v, i));
+  const w0 = load<f64>(at(w, i));
+  const u0 = load<f64>(at(u, i));
+  const v1 = load<f64>(at(v, i1));
+  const w1 = load<f64>(at(w, i1));
+  const u1 = load<f64>(at(u, i1));
+  // The three entries of the pair's leading 2×2 block: (i, i), (i, i+1), (i+1, i+1).
+  const d0 = load<f64>(at(row0, i)) - 2.0 * v0 * w0;
+  const a01 = load<f64>(at(row0, i1)) - v0 * w1 - w0 * v1;
+  const d1 = load<f64>(at(row1, i1)) - 2.0 * v1 * w1;
+  store<f64>(at(row0, i), d0);
+  store<f64>(at(row0, i1), a01);
+  store<f64>(at(row1, i1), d1);
+  let sum0 = d0 * u0 + a01 * u1;
+  let sum1 = a01 * u0 + d1 * u1;
+  const v02 = f64x2.splat(v0);
+  const w02 = f64x2.splat(w0);
+  const u02 = f64x2.splat(u0);
+  const v12 = f64x2.splat(v1);
+  const w12 = f64x2.splat(w1);
+  const u12 = f64x2.splat(u1);
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let j = i + 2;
+  for (; j + 1 < n; j += 2) {
+    const p0 = at(row0, j);
+    const p1 = at(row1, j);
+    const pv = v128.load(at(v, j));
+    const pw = v128.load(at(w, j));
+    const pu = v128.load(at(u, j));
+    const py = at(y, j);
+    const x0 = f64x2.sub(f64x2.sub(v128.load(p0), f64x2.mul(v02, pw)), f64x2.mul(w02, pv));
+    const x1 = f64x2.sub(f64x2.sub(v128.load(p1), f64x2.mul(v12, pw)), f64x2.mul(w12, pv));
+    v128.store(p0, x0);
+    v128.store(p1, x1);
+    v128.store(py, f64x2.add(v128.load(py), f64x2.add(f64x2.mul(x0, u02), f64x2.mul(x1, u12))));
+    acc0 = f64x2.add(acc0, f64x2.mul(x0, pu));
+    acc1 = f64x2.add(acc1, f64x2.mul(x1, pu));
   }
+  if (j < n) {
+    const vj = load<f64>(at(v, j));
+    const wj = load<f64>(at(w, j));
+    const uj = load<f64>(at(u, j));
+    const x0 = load<f64>(at(row0, j)) - v0 * wj - w0 * vj;
+    const x1 = load<f64>(at(row1, j)) - v1 * wj - w1 * vj;
+    store<f64>(at(row0, j), x0);
+    store<f64>(at(row1, j), x1);
+    store<f64>(at(y, j), load<f64>(at(y, j)) + x0 * u0 + x1 * u1);
+    sum0 += x0 * uj;
+    sum1 += x1 * uj;
+  }
+  sum0 += f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+  sum1 += f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
+  store<f64>(at(y, i), load<f64>(at(y, i)) + sum0);
+  store<f64>(at(y, i1), load<f64>(at(y, i1)) + sum1);
+}
+
+/** One row of updateAndMultiply's sweep: the last one when the trailing rows are odd in number. */
+function updateRow(a: usize, n: i32, i: i32, v: usize, w: usize, u: usize, y: usize): void {
+  const row = a + (<usize>(i * n) << 3);
+  const vi = load<f64>(at(v, i));
+  const wi = load<f64>(at(w, i));
+  const ui = load<f64>(at(u, i));
+  const diag = load<f64>(at(row, i)) - 2.0 * vi * wi;
+  store<f64>(at(row, i), diag);
+  let sum = diag * ui;
+  for (let j = i + 1; j < n; j++) {
+    const aij = load<f64>(at(row, j)) - vi * load<f64>(at(w, j)) - wi * load<f64>(at(v, j));
+    store<f64>(at(row, j), aij);
+    store<f64>(at(y, j), load<f64>(at(y, j)) + aij * ui);
+    sum += aij * load<f64>(at(u, j));
+  }
+  store<f64>(at(y, i), load<f64>(at(y, i)) + sum);
 }
 
 /**
@@ -414,76 +463,85 @@ const BLOCK: i32 = 32;
  * z ← Q z like `applyReflectors`, for many columns: the reflectors are applied 32 at a time as one
  * block reflector I − Y T Yᵀ (LAPACK dlarft/dlarfb), so the work runs in the GEMM kernel rather
  * than as two memory-bound sweeps over z per reflector. `work` needs
- * n·(2·32 + k + 132) + 32·(32 + 2k + 72) doubles.
+ * n·(2·32 + k + 132) + 32·(3·32 + 2k + 72) doubles.
  */
 export function applyReflectorsBlocked(a: usize, n: i32, tau: usize, z: usize, k: i32, work: usize): void {
   const reflectors = n - 1;
   const y = work; // m × nb, row-major: column c is reflector g0 + c on rows g0+1..n-1
   const yt = at(y, n * BLOCK); // nb × m
-  const t = at(yt, n * BLOCK); // nb × nb, upper triangular
-  const w = at(t, BLOCK * BLOCK); // nb × k: Yᵀ Z
+  const t = at(yt, n * BLOCK); // nb × nb, upper triangular (row stride BLOCK)
+  const tt = at(t, BLOCK * BLOCK); // Tᵀ, nb × nb compact: the GEMM's left operand for T W
+  const gram = at(tt, BLOCK * BLOCK); // Yᵀ Y, nb × nb
+  const w = at(gram, BLOCK * BLOCK); // nb × k: Yᵀ Z
   const tw = at(w, BLOCK * k); // nb × k: T Yᵀ Z
   const packed = at(tw, BLOCK * k); // GEMM packing
   for (let g0 = ((reflectors - 1) / BLOCK) * BLOCK; g0 >= 0; g0 -= BLOCK) {
     const nb = min(BLOCK, reflectors - g0);
     const m = n - g0 - 1;
-    // Y: unit lower trapezoidal, from the reflectors stored in the rows of a.
-    for (let i = 0; i < m; i++) {
-      const row = g0 + 1 + i;
-      for (let c = 0; c < nb; c++) {
-        const r = g0 + c;
-        const value: f64 = row < r + 1 ? 0 : row == r + 1 ? 1 : load<f64>(at(a, r * n + row));
+    // Y: unit lower trapezoidal, from the reflectors stored in the rows of a (read along those rows).
+    for (let c = 0; c < nb; c++) {
+      const r = g0 + c;
+      const source = at(a, r * n + g0 + 1);
+      const column = at(yt, c * m);
+      for (let i = 0; i < m; i++) {
+        const value: f64 = i < c ? 0 : i == c ? 1 : load<f64>(at(source, i));
+        store<f64>(at(column, i), value);
         store<f64>(at(y, i * nb + c), value);
-        store<f64>(at(yt, c * m + i), value);
       }
     }
-    // T (forward, columnwise): T[c][c] = τ_c, T[0:c, c] = −τ_c T[0:c, 0:c] (Y[:, 0:c]ᵀ y_c).
+    // T (forward, columnwise): T[c][c] = τ_c, T[0:c, c] = −τ_c T[0:c, 0:c] (Yᵀ Y)[0:c, c].
+    gemmTransposedA(y, y, 0, m, nb, nb, packed, gram);
     for (let c = 0; c < nb; c++) {
       const tc = load<f64>(at(tau, g0 + c));
       for (let i = 0; i < c; i++) {
-        let dot: f64 = 0;
-        const yi = at(yt, i * m);
-        const yc = at(yt, c * m);
-        for (let row = c; row < m; row++) dot += load<f64>(at(yi, row)) * load<f64>(at(yc, row));
-        store<f64>(at(w, i), dot);
-      }
-      for (let i = 0; i < c; i++) {
         let sum: f64 = 0;
-        for (let j = i; j < c; j++) sum += load<f64>(at(t, i * BLOCK + j)) * load<f64>(at(w, j));
+        for (let j = i; j < c; j++) sum += load<f64>(at(t, i * BLOCK + j)) * load<f64>(at(gram, j * nb + c));
         store<f64>(at(t, i * BLOCK + c), -tc * sum);
       }
       store<f64>(at(t, c * BLOCK + c), tc);
       for (let i = c + 1; i < nb; i++) store<f64>(at(t, i * BLOCK + c), 0);
     }
+    for (let i = 0; i < nb; i++)
+      for (let j = 0; j < nb; j++) store<f64>(at(tt, j * nb + i), load<f64>(at(t, i * BLOCK + j)));
     const zBlock = at(z, (g0 + 1) * k);
-    // W = Yᵀ Z_block (nb × k), then W ← T W.
+    // W = Yᵀ Z_block (nb × k), then T W, both by the GEMM.
     gemmTransposedA(y, zBlock, 0, m, nb, k, packed, w);
-    for (let i = 0; i < nb; i++) {
-      for (let col = 0; col < k; col++) {
-        let sum: f64 = 0;
-        for (let j = i; j < nb; j++) sum += load<f64>(at(t, i * BLOCK + j)) * load<f64>(at(w, j * k + col));
-        store<f64>(at(tw, i * k + col), sum);
-      }
-    }
+    gemmTransposedA(tt, w, 0, nb, nb, k, packed, tw);
     // Z_block −= Y (T W), with Y = (Yᵀ)ᵀ, straight into Z.
     gemm(yt, tw, 0, nb, m, k, packed, zBlock, true);
   }
 }
 
-
 /**
  * The k eigenvectors held as columns of z (n×k) written as rows of `out` (k×n), each flipped so its
- * largest-magnitude entry is positive.
+ * largest-magnitude entry is positive. The transpose goes in 8×8 tiles, so both sides are read and
+ * written a cache line at a time.
  */
 export function extractVectors(z: usize, n: i32, k: i32, out: usize): void {
+  transpose(z, n, k, out);
   for (let c = 0; c < k; c++) {
     const row = at(out, c * n);
     let largest: f64 = 0;
     for (let i = 0; i < n; i++) {
-      const x = load<f64>(at(z, i * k + c));
-      store<f64>(at(row, i), x);
+      const x = load<f64>(at(row, i));
       if (Math.abs(x) > Math.abs(largest)) largest = x;
     }
     if (largest < 0) scale(row, n, -1);
+  }
+}
+
+const TILE: i32 = 8;
+
+/** out (cols×rows) = srcᵀ for src rows×cols, both row-major, in TILE×TILE tiles. */
+export function transpose(src: usize, rows: i32, cols: i32, out: usize): void {
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const iEnd = min(i0 + TILE, rows);
+    for (let j0 = 0; j0 < cols; j0 += TILE) {
+      const jEnd = min(j0 + TILE, cols);
+      for (let i = i0; i < iEnd; i++) {
+        const from = at(src, i * cols);
+        for (let j = j0; j < jEnd; j++) store<f64>(at(out, j * rows + i), load<f64>(at(from, j)));
+      }
+    }
   }
 }

@@ -130,6 +130,7 @@ let luA: usize = 0;
 let luB: usize = 0;
 let luC: usize = 0;
 let luD: usize = 0;
+let luR: usize = 0; // 1 / a, for solve's ordinary pivots
 let luSwapped: usize = 0; // u8
 let luTolerance: f64 = 0;
 
@@ -177,46 +178,68 @@ function factor(diag: usize, off: usize, n: i32, lambda: f64): void {
   }
   tolerance *= EPS;
   luTolerance = tolerance == 0 ? EPS : tolerance;
+  for (let k = 0; k < n; k++) st(luR, k, 1 / ld(luA, k));
 }
 
-/** Solves (T - λI) x = y in place with the factors, nudging tiny pivots (LAPACK dlagts, job -1). */
+/**
+ * Solves (T - λI) x = y in place with the factors, nudging tiny pivots (LAPACK dlagts, job -1).
+ * Both sweeps are one long dependency chain, so the entries just computed ride in registers and
+ * ordinary pivots are applied as the reciprocals `factor` stored, keeping division off the chain.
+ */
 function solve(y: usize, n: i32): void {
+  let previous = ld(y, 0);
   for (let k = 1; k < n; k++) {
+    const current = ld(y, k);
+    let value: f64;
     if (load<u8>(luSwapped + <usize>(k - 1)) == 0) {
-      st(y, k, ld(y, k) - ld(luC, k - 1) * ld(y, k - 1));
+      value = current - ld(luC, k - 1) * previous;
     } else {
-      const temp = ld(y, k - 1);
-      st(y, k - 1, ld(y, k));
-      st(y, k, temp - ld(luC, k - 1) * ld(y, k));
+      st(y, k - 1, current);
+      value = previous - ld(luC, k - 1) * current;
     }
+    st(y, k, value);
+    previous = value;
   }
   const big = 1 / SAFE_MIN;
+  let next1: f64 = 0; // x[k + 1]
+  let next2: f64 = 0; // x[k + 2]
   for (let k = n - 1; k >= 0; k--) {
     let temp = ld(y, k);
-    if (k <= n - 3) temp -= ld(luB, k) * ld(y, k + 1) + ld(luD, k) * ld(y, k + 2);
-    else if (k == n - 2) temp -= ld(luB, k) * ld(y, k + 1);
-    let pivot = ld(luA, k);
-    let perturbation = pivot >= 0 ? luTolerance : -luTolerance;
-    while (true) {
-      const absPivot = Math.abs(pivot);
-      if (absPivot < 1) {
-        if (absPivot < SAFE_MIN) {
-          if (absPivot == 0 || Math.abs(temp) * SAFE_MIN > absPivot) {
-            pivot += perturbation;
-            perturbation *= 2;
-            continue;
-          }
-          temp *= big;
-          pivot *= big;
-        } else if (Math.abs(temp) > absPivot * big) {
+    if (k <= n - 3) temp -= ld(luB, k) * next1 + ld(luD, k) * next2;
+    else if (k == n - 2) temp -= ld(luB, k) * next1;
+    const pivot = ld(luA, k);
+    const absPivot = Math.abs(pivot);
+    const value =
+      absPivot >= 1 || (absPivot >= SAFE_MIN && Math.abs(temp) <= absPivot * big)
+        ? temp * ld(luR, k)
+        : perturbedQuotient(temp, pivot, big);
+    st(y, k, value);
+    next2 = next1;
+    next1 = value;
+  }
+}
+
+/** temp / pivot for a pivot too small to divide by as it is: nudged by the tolerance, or rescaled. */
+function perturbedQuotient(temp: f64, pivot: f64, big: f64): f64 {
+  let perturbation = pivot >= 0 ? luTolerance : -luTolerance;
+  while (true) {
+    const absPivot = Math.abs(pivot);
+    if (absPivot < 1) {
+      if (absPivot < SAFE_MIN) {
+        if (absPivot == 0 || Math.abs(temp) * SAFE_MIN > absPivot) {
           pivot += perturbation;
           perturbation *= 2;
           continue;
         }
+        temp *= big;
+        pivot *= big;
+      } else if (Math.abs(temp) > absPivot * big) {
+        pivot += perturbation;
+        perturbation *= 2;
+        continue;
       }
-      break;
     }
-    st(y, k, temp / pivot);
+    return temp / pivot;
   }
 }
 
@@ -235,9 +258,11 @@ let randomState: u32 = 1;
  * Inverse iteration (LAPACK dstein) for `count` eigenvalues `lambdas` (ascending) of the unreduced
  * block [start, end). Eigenvalues closer than 1e-3·‖T‖₁ form a cluster whose vectors are
  * orthogonalised against each other. Vector j (unit norm, largest-magnitude entry positive) is
- * written into column columns[j] (i32) of z (n×k row-major), rows start..end-1. `vectors` holds
+ * written into row columns[j] (i32) of `rows` (k×n row-major), entries start..end-1: one
+ * contiguous run per vector, where a column of an n×k matrix would touch a cache line per entry.
+ * `vectors` holds
  * count × size doubles (the block's vectors, kept for reorthogonalisation) and `scratch`
- * 4·size doubles + size bytes.
+ * 5·size doubles + size bytes.
  */
 export function blockEigenvectors(
   d: usize,
@@ -247,8 +272,8 @@ export function blockEigenvectors(
   lambdas: usize,
   count: i32,
   columns: usize,
-  z: usize,
-  k: i32,
+  rows: usize,
+  n: i32,
   vectors: usize,
   scratch: usize,
 ): void {
@@ -259,7 +284,8 @@ export function blockEigenvectors(
   luB = at(scratch, size);
   luC = at(scratch, 2 * size);
   luD = at(scratch, 3 * size);
-  luSwapped = at(scratch, 4 * size);
+  luR = at(scratch, 4 * size);
+  luSwapped = at(scratch, 5 * size);
   randomState = <u32>(start * 7919 + size) | 1;
 
   let oneNorm: f64 = 0;
@@ -314,6 +340,6 @@ export function blockEigenvectors(
       for (let i = 0; i < size; i++) st(x, i, ld(x, i) * norm);
     }
     const column = load<i32>(columns + (<usize>j << 2));
-    for (let i = 0; i < size; i++) st(z, (start + i) * k + column, ld(x, i));
+    memory.copy(at(rows, column * n + start), x, <usize>size << 3);
   }
 }

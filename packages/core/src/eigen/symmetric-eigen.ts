@@ -125,10 +125,11 @@ export function symmetricEigen(
   const k = vectorIndices.length;
   if (k === 0) return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates };
 
-  const [z, zWork, lambdas, columns, vectors, scratch] = arena
-    .layout([...reduction, n * k, backTransformWork(n, k), n, n / 2 + 1, n * n, 5 * n])
-    .slice(reduction.length) as Offsets6;
-  arena.view(z, n * k).fill(0);
+  const [z, zWork, lambdas, columns, vectors, scratch, rows] = arena
+    .layout([...reduction, n * k, backTransformWork(n, k), n, n / 2 + 1, n * n, 6 * n, k * n])
+    .slice(reduction.length) as Offsets7;
+  // Inverse iteration writes each vector of T as a row; the back-transformation works on columns.
+  arena.view(rows, k * n).fill(0);
   const columnOfPosition = new Int32Array(n).fill(-1);
   vectorIndices.forEach((rank, column) => {
     columnOfPosition[order[rank] as number] = column;
@@ -146,14 +147,23 @@ export function symmetricEigen(
       lambdaView[j] = positionValues[p] as number;
       columnView[j] = columnOfPosition[p] as number;
     });
-    kernels.blockEigenvectors(d, e, start, end, lambdas, positions.length, columns, z, k, vectors, scratch);
+    kernels.blockEigenvectors(
+      d,
+      e,
+      start,
+      end,
+      lambdas,
+      positions.length,
+      columns,
+      rows,
+      n,
+      vectors,
+      scratch,
+    );
   }
+  kernels.transpose(rows, k, n, z);
   if (k >= BLOCKED_BACK_TRANSFORM_FROM) kernels.applyReflectorsBlocked(a, n, tau, z, k, zWork);
   else kernels.applyReflectors(a, n, tau, z, k, zWork, false);
-
-  const [rows] = arena
-    .layout([...reduction, n * k, backTransformWork(n, k), n, n / 2 + 1, n * n, 5 * n, k * n])
-    .slice(reduction.length + 6) as [number];
   kernels.extractVectors(z, n, k, rows);
   const eigenvectors = arena.view(rows, k * n).slice();
   // QL's coordinates carry its own signs; the returned vectors' coordinates must carry theirs.
@@ -177,10 +187,10 @@ export function symmetricEigen(
 const BLOCKED_BACK_TRANSFORM_FROM = 48;
 
 function backTransformWork(n: number, k: number): number {
-  return k >= BLOCKED_BACK_TRANSFORM_FROM ? n * (64 + k + 132) + 32 * (32 + 2 * k + 72) : k;
+  return k >= BLOCKED_BACK_TRANSFORM_FROM ? n * (64 + k + 132) + 32 * (3 * 32 + 2 * k + 72) : k;
 }
 
-type Offsets6 = [number, number, number, number, number, number];
+type Offsets7 = [number, number, number, number, number, number, number];
 type Offsets11 = [number, number, number, number, number, number, number, number, number, number, number];
 
 function resolveSelection(selection: EigenvectorSelection, values: Float64Array): Int32Array {
