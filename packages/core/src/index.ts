@@ -15,4 +15,5 @@ export * from './model/index.js';
 export * from './npy/npy.js';
 export * from './random/seeded-random.js';
 export * from './safetensors/index.js';
+export { compileKernels } from './wasm/kernels.js';
 export { erf } from './special/erf.js';

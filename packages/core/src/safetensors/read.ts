@@ -143,12 +143,16 @@ export function decodeTensor(file: SafetensorsFile, name: string, options: Decod
   const out = new Float64Array(n);
   switch (dtype) {
     case 'F64':
-      if (HOST_IS_LITTLE_ENDIAN && byteOffset % 8 === 0) out.set(new Float64Array(buffer, byteOffset, n));
-      else for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+      if (HOST_IS_LITTLE_ENDIAN) {
+        const at = aligned(buffer, byteOffset, info.byteLength, 8);
+        out.set(new Float64Array(at.buffer, at.offset, n));
+      } else for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
       break;
     case 'F32':
-      if (HOST_IS_LITTLE_ENDIAN && byteOffset % 4 === 0) out.set(new Float32Array(buffer, byteOffset, n));
-      else for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+      if (HOST_IS_LITTLE_ENDIAN) {
+        const at = aligned(buffer, byteOffset, info.byteLength, 4);
+        out.set(new Float32Array(at.buffer, at.offset, n));
+      } else for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
       break;
     case 'F16':
       for (let i = 0; i < n; i++) out[i] = float16BitsToNumber(view.getUint16(i * 2, true));
@@ -195,6 +199,22 @@ export function decodeTensor(file: SafetensorsFile, name: string, options: Decod
     }
   }
   return out;
+}
+
+/**
+ * Where a typed array of this element size can view the bytes [offset, offset + length) of
+ * `buffer`: in place when they are aligned, else in a copy. The header's length decides the data's
+ * alignment and most writers leave it unaligned; one copy then beats reading element by element
+ * through a DataView by an order of magnitude.
+ */
+function aligned(
+  buffer: ArrayBufferLike,
+  offset: number,
+  length: number,
+  elementSize: number,
+): { buffer: ArrayBufferLike; offset: number } {
+  if (offset % elementSize === 0) return { buffer, offset };
+  return { buffer: new Uint8Array(buffer, offset, length).slice().buffer, offset: 0 };
 }
 
 /** Position of the first NaN or ±Infinity, or -1 when every value is finite. */

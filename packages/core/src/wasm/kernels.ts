@@ -30,6 +30,7 @@ interface EigenKernelExports {
   inspectSymmetric(a: number, n: number, relativeTolerance: number, report: number): void;
   scale(x: number, count: number, factor: number): void;
   extractVectors(z: number, n: number, k: number, out: number): void;
+  transpose(src: number, rows: number, cols: number, out: number): void;
   splitBlocks(d: number, e: number, n: number, starts: number): number;
   blockEigenvalues(
     d: number,
@@ -49,8 +50,8 @@ interface EigenKernelExports {
     lambdas: number,
     count: number,
     columns: number,
-    z: number,
-    k: number,
+    rows: number,
+    n: number,
     vectors: number,
     scratch: number,
   ): void;
@@ -68,9 +69,7 @@ export class KernelArena {
   private readonly base: number;
 
   constructor() {
-    const bytes = decodeBase64(wasmBase64);
-    // Synchronous compile: the module is small, and the core's API stays synchronous.
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    const instance = new WebAssembly.Instance(compiledKernels(), {
       env: {
         abort: () => {
           throw new Error('eigen kernel aborted');
@@ -107,6 +106,24 @@ export class KernelArena {
   int32View(offset: number, length: number): Int32Array {
     return new Int32Array(this.kernels.memory.buffer, offset, length);
   }
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * The kernels' module, compiled once per thread: every arena (the shared one, each interaction
+ * builder's, each tensor slice's) is an instance of it. Synchronous compile: the module is small,
+ * and the core's API stays synchronous; but with the optimising tier up front it still takes tens
+ * of milliseconds, too much to pay per builder.
+ */
+function compiledKernels(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(decodeBase64(wasmBase64));
+  return compiled;
+}
+
+/** Compiles the kernels now rather than on first use: for a thread that starts ahead of its work. */
+export function compileKernels(): void {
+  compiledKernels();
 }
 
 let shared: KernelArena | undefined;
