@@ -43,6 +43,14 @@ describe('the report', () => {
     ]);
   });
 
+  it('starts with the table when there is no heading', () => {
+    const { heading: _, ...bare } = report;
+    expect(renderReport(bare).split('\n').slice(0, 2)).toEqual([
+      '           ours  ratio',
+      'n = 8   1.00 ms  0.50×',
+    ]);
+  });
+
   it('refuses a number without a JSON form instead of printing null, naming its key', () => {
     expect(() => jsonLine({ n: 8, ratio: Number.NaN })).toThrow('benchmark result "ratio" is NaN');
     expect(() => jsonLine({ nested: { ms: Number.POSITIVE_INFINITY } })).toThrow('"ms" is Infinity');

@@ -5,8 +5,8 @@ import { type Align, renderTable } from './table.js';
 // under the table too, or alone with --json.
 
 export interface BenchReport {
-  /** Lines above the table: what was timed, and how. */
-  heading: readonly string[];
+  /** Lines above the table: what was timed, and how (none: the table's first row says it). */
+  heading?: readonly string[];
   /** The table: rows (the first is the header) and each column's alignment. */
   table: { rows: readonly (readonly string[])[]; align: readonly Align[] };
   /** Lines under the table: how to read it, what the references were. */
@@ -21,10 +21,10 @@ export interface BenchReport {
 export function renderReport(report: BenchReport, options: { json?: boolean } = {}): string {
   const lines = report.results.map(jsonLine);
   if (options.json) return lines.join('\n');
+  const heading = report.heading ?? [];
   const notes = report.notes ?? [];
   return [
-    ...report.heading,
-    '',
+    ...(heading.length > 0 ? [...heading, ''] : []),
     renderTable(report.table.rows, report.table.align),
     '',
     ...notes,

@@ -30,6 +30,7 @@ describe('timeRepeats', () => {
     });
     expect(calls).toBe(5);
     expect(timed.result).toBe(5);
+    expect(timed.results).toEqual([3, 4, 5]);
     expect(timed.timesMs).toHaveLength(3);
     expect(timed.ms).toBe(median(timed.timesMs));
     expect(labels).toEqual(['warm-up 1/2', 'warm-up 2/2', 'run 1/3', 'run 2/3', 'run 3/3']);

@@ -11,6 +11,8 @@ export interface Timed<T> {
   timesMs: number[];
   /** The last run's result. */
   result: T;
+  /** Every timed run's result, in order (what a child process reported about itself, say). */
+  results: T[];
 }
 
 export interface RepeatOptions {
@@ -31,13 +33,15 @@ export function timeRepeats<T>(work: () => T, options: RepeatOptions): Timed<T> 
     result = work();
   }
   const timesMs: number[] = [];
+  const results: T[] = [];
   for (let r = 0; r < repeats; r++) {
     onRun?.(`run ${r + 1}/${repeats}`);
     const started = performance.now();
     result = work();
     timesMs.push(performance.now() - started);
+    results.push(result);
   }
-  return { ms: median(timesMs), timesMs, result: result as T };
+  return { ms: median(timesMs), timesMs, result: result as T, results };
 }
 
 /** timeRepeats for asynchronous work (a child process, worker threads). */
@@ -50,13 +54,15 @@ export async function timeRepeatsAsync<T>(work: () => Promise<T>, options: Repea
     result = await work();
   }
   const timesMs: number[] = [];
+  const results: T[] = [];
   for (let r = 0; r < repeats; r++) {
     onRun?.(`run ${r + 1}/${repeats}`);
     const started = performance.now();
     result = await work();
     timesMs.push(performance.now() - started);
+    results.push(result);
   }
-  return { ms: median(timesMs), timesMs, result: result as T };
+  return { ms: median(timesMs), timesMs, result: result as T, results };
 }
 
 function checkRepeats(repeats: number, warmups: number): void {
