@@ -5,17 +5,26 @@
 // (../shared/fixtures/lm: corpus.txt with its tokenizer.json; 2 layers, d 48, 4 heads, hidden 128,
 // ctx 48, batch 16 random windows, 400 steps, AdamW lr 3e-3 betas (0.9, 0.95) wd 0.1, 50 warm-up steps
 // then linear decay to 0) and scores held_out_tokens.json with the core's float64 forward pass, against
-// the 3.15 nats PyTorch reached (lm_dev.reference.json).
+// the 3.15 nats PyTorch reached (lm_dev.reference.json). The PyTorch reference runs on the benchmark
+// harness (@bilinear-lab/bench): reported absent when --torch-python cannot import torch.
 //
 //   node bench/train-language-model.mjs [--layers 2 --d-model 48 --heads 4 --d-hidden 128 --ctx 48
-//        --vocab 768 --batch 16] [--steps 40] [--backend auto] [--threads 1,2] [--recipe] [--json]
-import { execFileSync, spawnSync } from 'node:child_process';
+//        --vocab 768 --batch 16] [--steps 40] [--backend auto] [--threads 1,2] [--recipe]
+//        [--torch-python /usr/bin/python3] [--json]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
+import {
+  describeReference,
+  formatRatio,
+  machineLine,
+  probePython,
+  renderReport,
+  runReference,
+} from '@bilinear-lab/bench';
 import { importModel, languageModelLoss, parseSafetensors, seededRandom } from '@bilinear-lab/core';
 import { readCorpusDocuments, Tokenizer } from '@bilinear-lab/text';
 import {
@@ -44,6 +53,7 @@ const { values: flags } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: '1,2' },
     recipe: { type: 'boolean' },
+    'torch-python': { type: 'string', default: '/usr/bin/python3' },
     json: { type: 'boolean' },
   },
 });
@@ -61,8 +71,7 @@ const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/lm/', import.meta.
 const TORCH_REFERENCE = fileURLToPath(
   new URL('../packages/training/src/language-model/torch_reference.py', import.meta.url),
 );
-const TORCH_PYTHON = '/usr/bin/python3';
-const hasTorch = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const torchReference = probePython(flags['torch-python'], 'torch', process.env);
 const directory = mkdtempSync(join(tmpdir(), 'bilinear-bench-lm-'));
 
 /**
@@ -101,12 +110,12 @@ async function ourSpeed(count, threads) {
 function torchSpeed(threads) {
   const config = join(directory, 'config.json');
   writeFileSync(config, JSON.stringify(languageModelConfigJson(shape)));
-  const out = execFileSync(
-    TORCH_PYTHON,
-    [TORCH_REFERENCE, 'time', config, String(batch), String(steps), String(threads)],
-    { encoding: 'utf8' },
+  return runReference(
+    torchReference,
+    { path: TORCH_REFERENCE },
+    ['time', config, batch, steps, threads],
+    `PyTorch's training steps failed with ${threads} thread${threads === 1 ? '' : 's'}`,
   );
-  return JSON.parse(out);
 }
 
 /** The fixture's recipe, trained here; held-out loss on held_out_tokens.json. */
@@ -154,7 +163,7 @@ try {
     oursByThreads.push({ threads, tokensPerSecond: await ourSpeed(steps, threads) });
   // The reference for the ratios: our trainer on one thread (or the first count asked for).
   const ours = oursByThreads[0].tokensPerSecond;
-  const torch = hasTorch ? [torchSpeed(1), torchSpeed(availableParallelism())] : [];
+  const torch = torchReference.available ? [torchSpeed(1), torchSpeed(availableParallelism())] : [];
   const recipeResult = flags.recipe && existsSync(join(FIXTURES, 'corpus.txt')) ? await recipe() : null;
   const rows = [
     ...oursByThreads.map((run) => [
@@ -187,26 +196,37 @@ try {
       seconds: Number(recipeResult.seconds.toFixed(1)),
     },
   };
-  if (!flags.json) {
-    const { layers, modelDim, heads, hiddenDim, context, vocabSize } = shape;
-    console.log(
-      `training step: ${layers} layers, d ${modelDim}, ${heads} heads, hidden ${hiddenDim}, vocab ${vocabSize}, ` +
-        `${batch} windows × ${context} tokens, ${steps} steps`,
-    );
-    console.log('run                                          tokens/s   relative to the first');
-    for (const [label, speed, ratio] of rows) {
-      console.log(`${label.padEnd(44)} ${String(Math.round(speed)).padStart(9)}   ${ratio.toFixed(2)}×`);
-    }
-    if (!hasTorch) console.log(`(no PyTorch reference: ${TORCH_PYTHON} cannot import torch)`);
-    if (recipeResult) {
-      console.log(
-        `fixture recipe: held-out loss ${recipeResult.heldOutLoss.toFixed(4)} nats (PyTorch ${recipeResult.pytorchHeldOutLoss.toFixed(4)}; ` +
-          `ratio ${(recipeResult.heldOutLoss / recipeResult.pytorchHeldOutLoss).toFixed(3)}), ` +
-          `${Math.round(recipeResult.tokensPerSecond)} tokens/s, ${recipeResult.seconds.toFixed(1)} s`,
-      );
-    }
-  }
-  console.log(JSON.stringify(summary));
+  const { layers, modelDim, heads, hiddenDim, context, vocabSize } = shape;
+  console.log(
+    renderReport(
+      {
+        heading: [
+          `training step: ${layers} layers, d ${modelDim}, ${heads} heads, hidden ${hiddenDim}, vocab ${vocabSize}, ` +
+            `${batch} windows × ${context} tokens, ${steps} steps`,
+        ],
+        table: {
+          rows: [
+            ['run', 'tokens/s', 'relative to the first'],
+            ...rows.map(([label, speed, ratio]) => [label, String(Math.round(speed)), formatRatio(ratio)]),
+          ],
+          align: ['left', 'right', 'right'],
+        },
+        notes: [
+          `reference: ${describeReference(torchReference)}`,
+          ...(recipeResult
+            ? [
+                `fixture recipe: held-out loss ${recipeResult.heldOutLoss.toFixed(4)} nats (PyTorch ${recipeResult.pytorchHeldOutLoss.toFixed(4)}; ` +
+                  `ratio ${(recipeResult.heldOutLoss / recipeResult.pytorchHeldOutLoss).toFixed(3)}), ` +
+                  `${Math.round(recipeResult.tokensPerSecond)} tokens/s, ${recipeResult.seconds.toFixed(1)} s`,
+              ]
+            : []),
+        ],
+        machine: machineLine([torchReference]),
+        results: [summary],
+      },
+      { json: flags.json },
+    ),
+  );
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }
