@@ -3,4 +3,10 @@ export {
   type PositionRange,
   type ThreadedDecomposeRequest,
 } from './decompose-in-threads.js';
+export {
+  decomposeFileWithHelper,
+  decomposeTargetWithHelper,
+  InteractionHelper,
+  type PrefetchedDecomposeHooks,
+} from './interaction-prefetch.js';
 export { preferOptimizedWasm } from './optimized-wasm.js';

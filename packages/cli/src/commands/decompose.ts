@@ -8,7 +8,7 @@ import {
   EXACTNESS_TOLERANCE,
   importModel,
 } from '@bilinear-lab/core';
-import { decomposeInThreads } from '@bilinear-lab/threads';
+import { decomposeFileWithHelper, decomposeInThreads, InteractionHelper } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
 import {
   decompositionJsonChunks,
@@ -107,107 +107,125 @@ export function registerDecompose(program: Command): void {
     )
     .option(
       '--threads <n>',
-      `worker threads, each decomposing a share of the outputs (default: one per ${OUTPUTS_PER_THREAD} outputs, up to one per core)`,
+      `worker threads, each decomposing a share of the outputs (default: one per ${OUTPUTS_PER_THREAD} outputs, up to one per core; with fewer outputs, one thread decomposes while a second builds the interaction matrices)`,
       wholeNumber(1),
     )
     .option('--out <path>', 'write the JSON result to this file (atomically: all or nothing)')
     .option('--json', 'print the JSON result on stdout')
     .action(async (given: string, options: DecomposeOptions) => {
-      const path = await resolveModelFile(given);
-      const file = await readSafetensorsFile(path);
-      const importOptions = await modelImportOptions(path, options);
-      const model = await inputAt(path, () => importModel(file, importOptions));
-      const languageModel =
-        model.layout === 'language-model' ? await languageModelSettings(model, options) : null;
-      if (!languageModel) rejectLanguageModelFlags(options);
-
-      const requested = {
-        topK: options.topK,
-        exactnessSamples: options.samples,
-        ...(options.outputs ? { outputs: options.outputs } : {}),
-        ...(options.layer !== undefined ? { layer: options.layer } : {}),
-        ...languageModel,
-        ...(languageModel ? { readingEntries: READING_ENTRIES } : {}),
-      };
-      const target = await inputAt(path, () => decompositionTarget(model, requested));
-      const outputCount = target.outputs.length;
-      const settings = withInputVectorPolicy(model, requested, outputCount);
-      const threads = options.threads ?? defaultThreads(outputCount);
-      // Many outputs go to the JSON one by one as they are decomposed, never all held at once.
-      const sinks = await openSinks(options, outputCount > INPUT_VECTORS_UP_TO);
-
-      const progress = progressBar('decomposing');
-      const started = performance.now();
-      let decomposition: Decomposition;
+      // Started first, so that its start-up overlaps reading the model; used when one thread
+      // decomposes (see InteractionHelper), closed unused otherwise.
+      const helper =
+        options.threads === undefined && availableParallelism() > 1 ? InteractionHelper.start() : null;
       try {
-        const onProgress = (done: number, total: number, label: string) =>
-          progress.update(done, total, outputName(model.layout, label));
-        if (sinks) {
-          await sinks.write(decompositionJsonHead(target.describe, settings.topK ?? 0));
-          decomposition = await inputAt(path, () =>
-            decomposeInThreads({
+        await decompose(given, options, helper);
+      } finally {
+        await helper?.close();
+      }
+    });
+}
+
+async function decompose(
+  given: string,
+  options: DecomposeOptions,
+  helper: InteractionHelper | null,
+): Promise<void> {
+  const path = await resolveModelFile(given);
+  const file = await readSafetensorsFile(path);
+  const importOptions = await modelImportOptions(path, options);
+  const model = await inputAt(path, () => importModel(file, importOptions));
+  const languageModel =
+    model.layout === 'language-model' ? await languageModelSettings(model, options) : null;
+  if (!languageModel) rejectLanguageModelFlags(options);
+
+  const requested = {
+    topK: options.topK,
+    exactnessSamples: options.samples,
+    ...(options.outputs ? { outputs: options.outputs } : {}),
+    ...(options.layer !== undefined ? { layer: options.layer } : {}),
+    ...languageModel,
+    ...(languageModel ? { readingEntries: READING_ENTRIES } : {}),
+  };
+  const target = await inputAt(path, () => decompositionTarget(model, requested));
+  const outputCount = target.outputs.length;
+  const settings = withInputVectorPolicy(model, requested, outputCount);
+  const threads = options.threads ?? defaultThreads(outputCount);
+  // Many outputs go to the JSON one by one as they are decomposed, never all held at once.
+  const sinks = await openSinks(options, outputCount > INPUT_VECTORS_UP_TO);
+
+  const progress = progressBar('decomposing');
+  const started = performance.now();
+  let decomposition: Decomposition;
+  try {
+    const onProgress = (done: number, total: number, label: string) =>
+      progress.update(done, total, outputName(model.layout, label));
+    if (sinks) {
+      await sinks.write(decompositionJsonHead(target.describe, settings.topK ?? 0));
+      decomposition = await inputAt(path, () =>
+        decomposeInThreads({
+          modelBytes: file.bytes,
+          importOptions,
+          options: settings,
+          threads,
+          onProgress,
+          onOutput: (output, position) => sinks.write(outputJson(output, position)),
+        }),
+      );
+    } else {
+      decomposition = await inputAt(path, () =>
+        threads > 1
+          ? decomposeInThreads({
               modelBytes: file.bytes,
               importOptions,
               options: settings,
               threads,
               onProgress,
-              onOutput: (output, position) => sinks.write(outputJson(output, position)),
-            }),
-          );
-        } else {
-          decomposition = await inputAt(path, () =>
-            threads > 1
-              ? decomposeInThreads({
-                  modelBytes: file.bytes,
-                  importOptions,
-                  options: settings,
-                  threads,
-                  onProgress,
-                })
-              : decomposeFile(file, importOptions, { ...settings, onProgress }),
-          );
-        }
-      } catch (error) {
-        await sinks?.abort();
-        throw error;
-      } finally {
-        progress.stop();
-      }
-      const seconds = (performance.now() - started) / 1000;
-      reportFailedExactness(path, decomposition);
+            })
+          : helper
+            ? decomposeFileWithHelper(helper, file, importOptions, settings, { onProgress })
+            : decomposeFile(file, importOptions, { ...settings, onProgress }),
+      );
+    }
+  } catch (error) {
+    await sinks?.abort();
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  reportFailedExactness(path, decomposition);
 
-      if (sinks) {
-        await sinks.write(decompositionJsonTail(decomposition, { seconds }));
-        await sinks.commit();
-        if (options.out !== undefined) {
-          note(
-            `bilinear: wrote ${options.out} (${outputCount} outputs, ${formatBytes(sinks.bytes)}) in ${seconds.toFixed(2)} s`,
-          );
-        }
-        return;
-      }
-      if (options.out === undefined && !options.json) {
-        const inputs = languageModel?.sampleInputs
-          ? "of the model's own MLP inputs (seeded random token sequences through its forward pass)"
-          : 'random inputs';
-        printLine(renderSummary(path, decomposition, seconds, inputs));
-        return;
-      }
-      const written = await openSinks(options, true);
-      if (!written) return;
-      try {
-        for (const chunk of decompositionJsonChunks(decomposition, { seconds })) await written.write(chunk);
-        await written.commit();
-      } catch (error) {
-        await written.abort();
-        throw error;
-      }
-      if (options.out !== undefined) {
-        note(
-          `bilinear: wrote ${options.out} (${decomposition.outputs.length} outputs, ${formatBytes(written.bytes)}) in ${seconds.toFixed(2)} s`,
-        );
-      }
-    });
+  if (sinks) {
+    await sinks.write(decompositionJsonTail(decomposition, { seconds }));
+    await sinks.commit();
+    if (options.out !== undefined) {
+      note(
+        `bilinear: wrote ${options.out} (${outputCount} outputs, ${formatBytes(sinks.bytes)}) in ${seconds.toFixed(2)} s`,
+      );
+    }
+    return;
+  }
+  if (options.out === undefined && !options.json) {
+    const inputs = languageModel?.sampleInputs
+      ? "of the model's own MLP inputs (seeded random token sequences through its forward pass)"
+      : 'random inputs';
+    printLine(renderSummary(path, decomposition, seconds, inputs));
+    return;
+  }
+  const written = await openSinks(options, true);
+  if (!written) return;
+  try {
+    for (const chunk of decompositionJsonChunks(decomposition, { seconds })) await written.write(chunk);
+    await written.commit();
+  } catch (error) {
+    await written.abort();
+    throw error;
+  }
+  if (options.out !== undefined) {
+    note(
+      `bilinear: wrote ${options.out} (${decomposition.outputs.length} outputs, ${formatBytes(written.bytes)}) in ${seconds.toFixed(2)} s`,
+    );
+  }
 }
 
 /**

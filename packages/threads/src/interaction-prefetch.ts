@@ -1,0 +1,202 @@
+import { Worker } from 'node:worker_threads';
+import {
+  type BilinearLayer,
+  type DecomposeOptions,
+  type Decomposition,
+  type DecompositionTarget,
+  hiddenWeights,
+  type ImportModelOptions,
+  type OutputDecomposition,
+  prepareFileDecomposition,
+  type SafetensorsFile,
+  startDecomposition,
+} from '@bilinear-lab/core';
+import { type PrefetchJob, SlotState } from './interaction-slots.js';
+
+/** Interaction matrices held ready at once: the helper runs at most this many outputs ahead. */
+const RING = 3;
+
+/** How long the decomposing thread waits on a matrix the helper is building before building it too. */
+const HELPER_PATIENCE_MS = 30_000;
+
+/**
+ * A second thread that builds the interaction matrices Q(u_j) of decompositions ahead of the thread
+ * decomposing them, so that building one output's Q overlaps solving the previous one. Start it
+ * early: its module load and kernel compile then overlap the caller's own set-up (reading the
+ * model, the exactness samples). One helper serves any number of decompositions, one at a time.
+ */
+export class InteractionHelper {
+  private readonly worker: Worker;
+  private broken = false;
+  private readonly started: Promise<void>;
+  /** Interaction matrices this helper has handed over, over all its decompositions. */
+  matricesBuilt = 0;
+
+  private constructor() {
+    this.worker = new Worker(workerUrl());
+    this.started = new Promise((resolve, reject) => {
+      this.worker.once('message', () => resolve());
+      this.worker.once('exit', (code) => reject(new Error(`the interaction helper exited (code ${code})`)));
+    });
+    this.started.catch(() => {});
+    // The helper reports failures inside a job through the job's state array; this covers the rest.
+    this.worker.on('error', () => {
+      this.broken = true;
+    });
+    this.worker.unref();
+  }
+
+  /** Resolves once the helper has loaded and compiled its kernels (rejects if it died first). */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  static start(): InteractionHelper {
+    return new InteractionHelper();
+  }
+
+  /** Hands the helper the matrices of one decomposition: hidden weights s_j = Pᵀu_j, count × h. */
+  prefetch(layer: BilinearLayer, hidden: Float64Array, count: number): Prefetch {
+    const d = layer.left.cols;
+    const job: PrefetchJob = {
+      left: layer.left,
+      right: layer.right,
+      hidden: new Float64Array(new SharedArrayBuffer(hidden.byteLength)),
+      count,
+      ring: RING,
+      state: new Int32Array(new SharedArrayBuffer((count + 2) * 4)),
+      slots: new Float64Array(new SharedArrayBuffer(RING * d * d * 8)),
+    };
+    job.hidden.set(hidden);
+    if (this.broken) Atomics.store(job.state, count + SlotState.FailedIndexOffset, 1);
+    else this.worker.postMessage(job);
+    return new Prefetch(job, d * d, () => {
+      this.matricesBuilt++;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * One decomposition's matrices. Each Q is claimed by whichever thread gets to it first through an
+ * atomic per-output state: until the helper has started, the decomposing thread builds its own, and
+ * if the helper fails, the rest are built where they are needed. Q is the same either way: the same
+ * kernel on the same float64 weights.
+ */
+export class Prefetch {
+  private readonly consumed: number;
+  private readonly failed: number;
+
+  constructor(
+    private readonly job: PrefetchJob,
+    private readonly size: number,
+    private readonly onHandedOver: () => void,
+  ) {
+    this.consumed = job.count + SlotState.ConsumedIndexOffset;
+    this.failed = job.count + SlotState.FailedIndexOffset;
+  }
+
+  /**
+   * Q of output j (a view into shared memory, valid until `release(j)`), or null when the caller
+   * should build it: the helper has not reached it (the caller then claims it) or could not build it.
+   */
+  take(j: number): Float64Array | null {
+    const { state, slots, ring } = this.job;
+    const previous = Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.TakenHere);
+    if (previous === SlotState.Unclaimed) return null;
+    // Bounded waits: a helper that failed mid-build says so in the failure word; one that went
+    // silent (a thread stopped from outside) is given up on, and Q built here after all.
+    const deadline = performance.now() + HELPER_PATIENCE_MS;
+    while (Atomics.load(state, j) === SlotState.Building) {
+      if (Atomics.load(state, this.failed) !== 0 || performance.now() > deadline) return null;
+      Atomics.wait(state, j, SlotState.Building, 200);
+    }
+    if (Atomics.load(state, j) !== SlotState.Ready) return null;
+    const slot = j % ring;
+    this.onHandedOver();
+    return slots.subarray(slot * this.size, (slot + 1) * this.size);
+  }
+
+  /** Output j is done with: its slot may take the next matrix. */
+  release(j: number): void {
+    Atomics.store(this.job.state, this.consumed, j + 1);
+    Atomics.notify(this.job.state, this.consumed);
+  }
+
+  /** Ends the job early or late: a helper still on it stops at its next output. */
+  finish(): void {
+    Atomics.store(this.job.state, this.consumed, this.job.count + 2);
+    Atomics.notify(this.job.state, this.consumed);
+  }
+}
+
+export interface PrefetchedDecomposeHooks {
+  onProgress?: (done: number, total: number, label: string) => void;
+  /** Takes each output as it is decomposed, in order; the result then holds none. Awaited. */
+  onOutput?: (output: OutputDecomposition, position: number) => void | Promise<void>;
+  /** Awaited before each output: a cancelled job throws from here. */
+  beforeOutput?: (position: number, total: number) => Promise<void>;
+}
+
+/**
+ * decomposeTarget on this thread with the helper building the interaction matrices: the same
+ * decomposition, with the Q builds (2·h·d² flops per output, about as long as its
+ * eigendecomposition at d = 512) on a second core.
+ */
+export async function decomposeTargetWithHelper(
+  helper: InteractionHelper,
+  target: DecompositionTarget,
+  options: DecomposeOptions,
+  hooks: PrefetchedDecomposeHooks = {},
+): Promise<Decomposition> {
+  const count = target.outputs.length;
+  const h = target.layer.left.rows;
+  const { cols } = target.directions;
+  const hidden = new Float64Array(count * h);
+  for (let j = 0; j < count; j++) {
+    const direction = target.directions.data.subarray(j * cols, (j + 1) * cols);
+    hidden.set(hiddenWeights(target.projection, direction), j * h);
+  }
+  const prefetch = helper.prefetch(target.layer, hidden, count);
+  const outputs: OutputDecomposition[] = [];
+  let run: ReturnType<typeof startDecomposition>;
+  try {
+    run = startDecomposition(target, options);
+    for (let j = 0; j < count; j++) {
+      await hooks.beforeOutput?.(j, count);
+      const output = run.output(j, prefetch.take(j) ?? undefined);
+      prefetch.release(j);
+      outputs.push(output);
+      hooks.onProgress?.(j + 1, count, output.label);
+      await hooks.onOutput?.(output, j);
+    }
+  } finally {
+    prefetch.finish();
+  }
+  const decomposition = run.finish(
+    outputs,
+    target.outputs.map((_, j) => j),
+  );
+  // Passed on one by one: the result keeps only what covers them all (the exactness check).
+  return hooks.onOutput ? { ...decomposition, outputs: [] } : decomposition;
+}
+
+/** decomposeFile with the helper building the interaction matrices (see decomposeTargetWithHelper). */
+export function decomposeFileWithHelper(
+  helper: InteractionHelper,
+  file: SafetensorsFile,
+  importOptions: ImportModelOptions,
+  options: Omit<DecomposeOptions, 'reference'>,
+  hooks: PrefetchedDecomposeHooks = {},
+): Promise<Decomposition> {
+  const prepared = prepareFileDecomposition(file, importOptions, options);
+  return decomposeTargetWithHelper(helper, prepared.target, prepared.options, hooks);
+}
+
+function workerUrl(): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new URL(fromSource ? '../dist/interaction-worker.js' : './interaction-worker.js', import.meta.url);
+}

@@ -1,0 +1,34 @@
+import type { Matrix } from '@bilinear-lab/core';
+
+/**
+ * What the decomposing thread and the interaction helper share: per output j, state[j] says who
+ * builds Q(u_j) and whether it is ready; after the count outputs come two control words.
+ */
+export const SlotState = {
+  /** Nobody has claimed output j yet. */
+  Unclaimed: 0,
+  /** The helper is building it. */
+  Building: 1,
+  /** The helper has built it into slot j mod ring. */
+  Ready: 2,
+  /** The decomposing thread builds it itself. */
+  TakenHere: 3,
+  /** The helper could not build it (the decomposing thread does). */
+  Failed: 4,
+  /** state[count + this]: outputs the decomposing thread has finished with (slots below it are free). */
+  ConsumedIndexOffset: 0,
+  /** state[count + this]: nonzero once the helper has failed. */
+  FailedIndexOffset: 1,
+} as const;
+
+/** One decomposition's matrices, as the helper thread receives them. */
+export interface PrefetchJob {
+  left: Matrix;
+  right: Matrix;
+  /** count × h: the hidden-unit weights s = Pᵀu of each output direction. */
+  hidden: Float64Array;
+  count: number;
+  ring: number;
+  state: Int32Array;
+  slots: Float64Array;
+}

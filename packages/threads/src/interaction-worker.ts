@@ -1,0 +1,46 @@
+// Entry point of the interaction helper thread (see InteractionHelper): for each job it receives,
+// builds Q(u_j) for the outputs in order, each into its ring slot, skipping those the decomposing
+// thread took itself.
+import { parentPort } from 'node:worker_threads';
+import { compileKernels, InteractionMatrixBuilder } from '@bilinear-lab/core';
+import { type PrefetchJob, SlotState } from './interaction-slots.js';
+import { preferOptimizedWasm } from './optimized-wasm.js';
+
+preferOptimizedWasm();
+// Compile the kernels now, while the caller reads its model, not when the first job arrives.
+compileKernels();
+
+parentPort?.on('message', (job: PrefetchJob) => serve(job));
+parentPort?.postMessage('ready');
+
+function serve({ left, right, hidden, count, ring, state, slots }: PrefetchJob): void {
+  const consumed = count + SlotState.ConsumedIndexOffset;
+  const h = left.rows;
+  const size = left.cols * left.cols;
+  let j = 0;
+  let claimed = false;
+  try {
+    const builder = new InteractionMatrixBuilder({ left, right });
+    for (; j < count; j++) {
+      // Slot j mod ring is free once output j − ring has been consumed.
+      let seen = Atomics.load(state, consumed);
+      for (; j - seen >= ring; seen = Atomics.load(state, consumed)) Atomics.wait(state, consumed, seen);
+      if (seen > count) return; // finished
+      claimed =
+        Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.Building) === SlotState.Unclaimed;
+      if (!claimed) continue;
+      const q = builder.forHiddenWeights(hidden.subarray(j * h, (j + 1) * h));
+      slots.set(q, (j % ring) * size);
+      Atomics.store(state, j, SlotState.Ready);
+      Atomics.notify(state, j);
+      claimed = false;
+    }
+  } catch {
+    // The decomposing thread builds whatever is left; it needs only to know, not why.
+    Atomics.store(state, count + SlotState.FailedIndexOffset, 1);
+    if (claimed) {
+      Atomics.store(state, j, SlotState.Failed);
+      Atomics.notify(state, j);
+    }
+  }
+}
