@@ -1,10 +1,13 @@
 // What the platform benchmarks share: the built API and workers as real processes on the machine's
 // Postgres and Redis, in a fresh schema and Redis key prefix that are removed afterwards; an
-// authenticated JSON/multipart client; job polling; and the table-plus-JSON-line report.
+// authenticated JSON/multipart client; job polling. The rest — medians, the unsteady rule, python
+// references, the machine line, the table-plus-JSON-line report — is the benchmark harness every
+// benchmark uses, @bilinear-lab/bench (packages/bench); this file only adds the platform's processes.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { machineLine, renderReport } from '@bilinear-lab/bench';
 import { createTestSchema } from '@bilinear-lab/db';
 import { connectRedis } from '@bilinear-lab/jobs';
 
@@ -135,13 +138,17 @@ export async function startBenchPlatform({ env: extra = {} } = {}) {
   return { api, base, adminKey, headers, schema, prefix, launch, call, startWorkers, waitForJob, close };
 }
 
-/** Prints `rows` ([label, value]) as an aligned table unless --json, then the result as one JSON line. */
-export function report(rows, result, { json = false } = {}) {
-  if (!json) {
-    const width = Math.max(...rows.map(([label]) => label.length));
-    for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
-  }
-  console.log(JSON.stringify(result));
+/**
+ * Prints `rows` ([label, value]) as an aligned table with the machine line, then the result as one
+ * JSON line (only that with --json).
+ */
+export function report(rows, result, { json = false, notes = [] } = {}) {
+  console.log(
+    renderReport(
+      { table: { rows, align: ['left', 'left'] }, notes, machine: machineLine(), results: [result] },
+      { json },
+    ),
+  );
 }
 
 export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;

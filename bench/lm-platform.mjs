@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from '@bilinear-lab/bench';
 import { randomLanguageModelFolder } from '@bilinear-lab/core/testing';
 import { openDatabase } from '@bilinear-lab/db';
 import { DATABASE_URL, log, repo, report, seconds, startBenchPlatform, stopChild } from './harness.mjs';
@@ -151,9 +152,8 @@ try {
   const cold = [await time(pagePath), await time(vectorsPath)];
   const warm = [];
   for (let i = 0; i < 50; i++) warm.push((await time(pagePath)).ms + (await time(vectorsPath)).ms);
-  warm.sort((a, b) => a - b);
   result.read_cold_ms = cold[0].ms + cold[1].ms;
-  result.read_warm_p50_ms = warm[Math.floor(warm.length / 2)];
+  result.read_warm_p50_ms = median(warm);
   result.read_bytes = cold[0].bytes + cold[1].bytes;
 } finally {
   await platform.close();

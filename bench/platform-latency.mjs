@@ -14,6 +14,7 @@
 //
 //   node bench/platform-latency.mjs [--runs 15] [--d 96] [--json]
 import { parseArgs } from 'node:util';
+import { median, unsteadiness, unsteadyWarning } from '@bilinear-lab/bench';
 import { randomMnistModelFile } from '@bilinear-lab/core/testing';
 import { openDatabase } from '@bilinear-lab/db';
 import { connectRedis } from '@bilinear-lab/jobs';
@@ -28,10 +29,6 @@ const { values: flags } = parseArgs({
 });
 const runs = Number(flags.runs);
 const d = Number(flags.d);
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 
 const platform = await startBenchPlatform();
 const { call } = platform;
@@ -95,6 +92,16 @@ const result = {
   median_ms: Object.fromEntries(keys.map((key) => [key, median(phases.map((p) => p[key]))])),
 };
 result.runs_ms = phases;
+const warning = unsteadyWarning(
+  [
+    unsteadiness(
+      'POST → completed',
+      phases.map((p) => p.total),
+    ),
+  ],
+  'medians',
+);
+if (warning !== null) log(warning);
 report(
   [
     [

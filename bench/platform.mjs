@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { machineLine, renderReport } from '@bilinear-lab/bench';
 import { randomMnistModelFile } from '@bilinear-lab/core/testing';
 import { openDatabase } from '@bilinear-lab/db';
 import { connectRedis, openQueue } from '@bilinear-lab/jobs';
@@ -213,20 +214,45 @@ try {
   await platform.close();
 }
 
-if (!flags.json) {
-  console.log(
-    `read path (${flags.connections} connections)   bytes    req/s   p50 ms   p99 ms   bare req/s  bare p99 ms  p99 ratio`,
-  );
-  for (const [name, r] of Object.entries(result.read)) {
-    console.log(
-      `${name.padEnd(28)} ${String(r.bytes).padStart(7)} ${String(r.requests_per_s).padStart(8)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)} ${String(r.bare_server_requests_per_s).padStart(12)} ${String(r.bare_server_p99_ms).padStart(12)} ${String(r.p99_ratio).padStart(10)}`,
-    );
-  }
-  const s = result.submission;
-  console.log(
-    `submission: ${s.jobs} jobs in ${s.seconds} s (${s.jobs_per_s}/s), ${s.queued_rows} rows queued, ${s.bullmq_waiting} waiting in BullMQ`,
-  );
-  console.log(`API RSS (MB): ${JSON.stringify(result.api_rss_mb)}`);
-  console.log(`worker RSS after each job (MB): ${JSON.stringify(result.worker_rss_mb)}`);
-}
-console.log(JSON.stringify(result));
+const s = result.submission;
+console.log(
+  renderReport(
+    {
+      table: {
+        rows: [
+          [
+            `read path (${flags.connections} connections)`,
+            'bytes',
+            'req/s',
+            'p50 ms',
+            'p99 ms',
+            'bare req/s',
+            'bare p99 ms',
+            'p99 ratio',
+          ],
+          ...Object.entries(result.read).map(([name, r]) => [
+            name,
+            ...[
+              r.bytes,
+              r.requests_per_s,
+              r.p50_ms,
+              r.p99_ms,
+              r.bare_server_requests_per_s,
+              r.bare_server_p99_ms,
+              r.p99_ratio,
+            ].map(String),
+          ]),
+        ],
+        align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      },
+      notes: [
+        `submission: ${s.jobs} jobs in ${s.seconds} s (${s.jobs_per_s}/s), ${s.queued_rows} rows queued, ${s.bullmq_waiting} waiting in BullMQ`,
+        `API RSS (MB): ${JSON.stringify(result.api_rss_mb)}`,
+        `worker RSS after each job (MB): ${JSON.stringify(result.worker_rss_mb)}`,
+      ],
+      machine: machineLine(),
+      results: [result],
+    },
+    { json: flags.json },
+  ),
+);
