@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   BILINEAR_WORKER_QUEUES: queueList,
   BILINEAR_WORKER_CONCURRENCY: wholeNumber(1, 1),
   BILINEAR_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),
+  /** 1 lets BILINEAR_BACKEND=auto try webgpu: opt-in until it has passed bench/gpu-check.sh on a GPU. */
+  BILINEAR_WEBGPU: z.enum(['0', '1'], { message: "must be '1' (let auto try webgpu) or '0'" }).default('0'),
   /** Gradient threads per training job; 1 keeps one job on one core, scale out with more workers. */
   BILINEAR_WORKER_TRAIN_THREADS: wholeNumber(1, 1),
   /** Threads per decomposition job (0: one per core). */
@@ -62,6 +64,8 @@ export interface WorkerEnv {
   queues: QueueName[];
   concurrency: number;
   backend: BackendRequest;
+  /** Whether `auto` may try webgpu (BILINEAR_WEBGPU=1). */
+  webgpu: boolean;
   trainThreads: number;
   /** Threads per decomposition job; 0 uses every core. */
   decomposeThreads: number;
@@ -95,6 +99,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
     queues: env.BILINEAR_WORKER_QUEUES,
     concurrency: env.BILINEAR_WORKER_CONCURRENCY,
     backend: env.BILINEAR_BACKEND,
+    webgpu: env.BILINEAR_WEBGPU === '1',
     trainThreads: env.BILINEAR_WORKER_TRAIN_THREADS,
     decomposeThreads: env.BILINEAR_WORKER_DECOMPOSE_THREADS,
     lockMs: env.BILINEAR_WORKER_LOCK_MS,

@@ -34,7 +34,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 
 export async function startWorkers(env: WorkerEnv, options: StartOptions = {}): Promise<RunningWorkers> {
   const context = openJobContext(env);
-  const backend = await selectBackend(env.backend);
+  const backend = await selectBackend(env.backend, { webgpu: env.webgpu });
   const identity: WorkerIdentity = {
     id: env.workerId,
     host: hostname(),

@@ -4,6 +4,8 @@ export interface CliEnv {
   debug: boolean;
   /** BILINEAR_BACKEND: the compute backend when --backend is not given (default auto). */
   backend: string | undefined;
+  /** BILINEAR_WEBGPU=1: let `--backend auto` try webgpu (opt-in until it has passed on GPU hardware). */
+  webgpu: boolean;
   /** The environment child processes start from (the numpy reference in `bench eig`). */
   inherited: Readonly<Record<string, string | undefined>>;
 }
@@ -12,6 +14,7 @@ export function readEnv(source: Readonly<Record<string, string | undefined>>): C
   return {
     debug: source.BILINEAR_DEBUG === '1',
     backend: source.BILINEAR_BACKEND || undefined,
+    webgpu: source.BILINEAR_WEBGPU === '1',
     inherited: { ...source },
   };
 }

@@ -83,7 +83,7 @@ export function backendOption(env: CliEnv): Option {
   }
   return new Option(
     '--backend <name>',
-    'compute backend; auto takes the fastest that loads (env: BILINEAR_BACKEND)',
+    'compute backend; auto takes the fastest that loads, webgpu only with BILINEAR_WEBGPU=1 (env: BILINEAR_BACKEND)',
   )
     .choices(BACKEND_REQUESTS)
     .default(fromEnv ?? 'auto');

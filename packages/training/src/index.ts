@@ -1,4 +1,6 @@
+export * from './backend/backend-agreement.js';
 export * from './backend/select-backend.js';
+export { probeWebGpu, type WebGpuProbe } from './backend/webgpu.js';
 export * from './checkpoint/index.js';
 export * from './language-model/index.js';
 export * from './model/network.js';

@@ -51,7 +51,7 @@ async function evaluateOnMnist(model: training.ImportedModel, config: ModelConfi
     throw error;
   });
   const shape = training.networkShapeOf(config);
-  const test = training.evaluateParameters(
+  const test = await training.evaluateParameters(
     shape,
     training.fromReferenceLayout(shape, model.parameters),
     dataset.test,

@@ -123,7 +123,7 @@ async function trainOnCorpus(
   if (config.evalEvery !== undefined) options.evaluateEvery = config.evalEvery;
   const checkpointEvery =
     config.checkpointEvery ?? Math.min(MAX_CHECKPOINT_EVERY, Math.max(1, Math.ceil(options.steps / 10)));
-  const backend = await activateBackend(env.backend);
+  const backend = await activateBackend(env, 'language-model');
   await run.throwIfCancelled('before training started');
 
   // Rows an earlier attempt streamed past its checkpoint: this attempt trains those steps again.

@@ -42,10 +42,19 @@ const METRIC_ROWS_INTERVAL_MS = 1000;
 
 let activeBackend: Promise<BackendChoice> | undefined;
 
-/** Activates the backend once per process (tfjs backends are process-wide). */
-export function activateBackend(request: BackendRequest): Promise<BackendChoice> {
-  activeBackend ??= selectBackend(request);
-  return activeBackend;
+/**
+ * Activates the backend once per process (tfjs backends are process-wide). Language-model training
+ * reads its gradients synchronously, which webgpu cannot do in Node, so on a webgpu worker it runs on
+ * wasm; this child process's next image job switches back.
+ */
+export async function activateBackend(
+  env: { backend: BackendRequest; webgpu: boolean },
+  model: 'image' | 'language-model' = 'image',
+): Promise<BackendChoice> {
+  activeBackend ??= selectBackend(env.backend, { webgpu: env.webgpu });
+  const choice = await activeBackend;
+  if (choice.name !== 'webgpu') return choice;
+  return model === 'language-model' ? selectBackend('wasm') : selectBackend('webgpu');
 }
 
 export async function trainJob(run: JobRun<'train'>): Promise<TrainJobResult> {
@@ -64,7 +73,7 @@ export async function trainJob(run: JobRun<'train'>): Promise<TrainJobResult> {
   const dataset = firstTrainingSamples(await openTrainingData(run, spec), config.trainSubset);
   const options = trainingOptions(config, env.trainThreads);
   checkSchedule(dataset.train.count, options);
-  const backend = await activateBackend(env.backend);
+  const backend = await activateBackend(env);
   await run.throwIfCancelled('before training started');
 
   // Rows an earlier attempt streamed: this attempt writes the series anew.

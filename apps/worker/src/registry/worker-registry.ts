@@ -19,8 +19,12 @@ export interface WorkerIdentity {
 
 const run = promisify(execFile);
 
-/** The device the backend computes on: the GPU's name under tensorflow-gpu, else the CPU model. */
+/**
+ * The device the backend computes on: the adapter the backend named (webgpu: `NVIDIA H200, vulkan`),
+ * the GPU's name under tensorflow-gpu, else the CPU model.
+ */
 export async function describeDevice(choice: BackendChoice): Promise<string> {
+  if (choice.device !== null) return choice.device;
   if (choice.name === 'tensorflow-gpu') {
     try {
       const { stdout } = await run('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {

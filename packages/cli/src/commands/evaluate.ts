@@ -14,6 +14,6 @@ export function registerEvaluate(program: Command, env: CliEnv): void {
     .action(async (path: string, flags: EvaluateFlags) => {
       // TensorFlow.js loads only for the commands that need it.
       const { runEvaluate } = await import('../training/run-evaluate.js');
-      await runEvaluate(path, flags, env.debug);
+      await runEvaluate(path, flags, env);
     });
 }

@@ -131,7 +131,7 @@ export function registerTrain(program: Command, env: CliEnv): void {
             );
       if (languageModel) {
         const { runTrainLanguageModel } = await import('../training/run-train-language-model.js');
-        await runTrainLanguageModel(flags, given, env.debug);
+        await runTrainLanguageModel(flags, given, env);
         return;
       }
       for (const [key, flag] of Object.entries(LANGUAGE_MODEL_FLAGS)) {
@@ -153,6 +153,6 @@ export function registerTrain(program: Command, env: CliEnv): void {
       if (flags.checkpoint !== undefined) await checkWritableTarget(flags.checkpoint);
       // TensorFlow.js loads only for the commands that need it.
       const { runTrain } = await import('../training/run-train.js');
-      await runTrain(flags, given, env.debug);
+      await runTrain(flags, given, env);
     });
 }

@@ -61,7 +61,7 @@ export async function runBenchTrain(flags: BenchTrainFlags, env: CliEnv): Promis
       `--batch ${flags.batch}: at most ${formatInteger(mnist.train.count)}, the size of the bundled training split`,
     );
   }
-  const choice = await activateBackend(flags.backend, env.debug);
+  const choice = await activateBackend(flags.backend, env);
   const threads = flags.threads ?? defaultThreads(choice);
   const status = statusLine();
 

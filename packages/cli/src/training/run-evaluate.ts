@@ -11,7 +11,7 @@ import { CliInputError, inputAt } from '../errors.js';
 import { formatInteger } from '../format.js';
 import { DATASET_HELP } from '../options.js';
 import { printLine } from '../output.js';
-import { activateBackend } from './backend.js';
+import { activateBackend, type BackendSettings } from './backend.js';
 import { checkDatasetFits, openDataset } from './dataset.js';
 import { trainingInputAt } from './input-errors.js';
 
@@ -22,7 +22,11 @@ export interface EvaluateFlags {
 }
 
 /** `bilinear evaluate`: the model's mean loss and accuracy over the dataset's test split, without noise. */
-export async function runEvaluate(path: string, flags: EvaluateFlags, debug = false): Promise<void> {
+export async function runEvaluate(
+  path: string,
+  flags: EvaluateFlags,
+  backendSettings: BackendSettings = {},
+): Promise<void> {
   const bytes = await inputAt(path, () => readFile(path));
   const model = await trainingInputAt(path, () => readModelFile(bytes));
   const recorded = model.training.dataset;
@@ -34,9 +38,9 @@ export async function runEvaluate(path: string, flags: EvaluateFlags, debug = fa
   }
   const dataset = await openDataset(spec);
   checkDatasetFits(model.config, dataset, spec, path);
-  const choice = await activateBackend(flags.backend, debug);
+  const choice = await activateBackend(flags.backend, backendSettings);
   const shape = networkShapeOf(model.config);
-  const test = evaluateParameters(
+  const test = await evaluateParameters(
     shape,
     fromReferenceLayout(shape, model.parameters),
     dataset.test,

@@ -26,7 +26,7 @@ import {
 import { CliInputError, CliInterruptedError, inputAt } from '../errors.js';
 import { formatBytes, formatInteger } from '../format.js';
 import { checkWritableTarget, note, printLine, writeFileAtomic } from '../output.js';
-import { activateBackend, defaultThreads } from './backend.js';
+import { activateBackend, type BackendSettings, defaultThreads } from './backend.js';
 import { trainingInputAt } from './input-errors.js';
 import { type CorpusTokenizer, corpusTokenizer, corpusTokens } from './language-model-corpus.js';
 import {
@@ -64,7 +64,7 @@ interface RunRecord {
 export async function runTrainLanguageModel(
   flags: TrainFlags,
   given: ReadonlySet<string>,
-  debug = false,
+  backendSettings: BackendSettings = {},
 ): Promise<void> {
   for (const [key, [flag, instead]] of Object.entries(IMAGE_MODEL_FLAGS)) {
     if (given.has(key)) throw new CliInputError(`${flag}: is for image and toy models; ${instead}`);
@@ -137,7 +137,7 @@ export async function runTrainLanguageModel(
   if (evalEvery !== undefined) options.evaluateEvery = evalEvery;
   else delete options.evaluateEvery;
 
-  const choice = await activateBackend(flags.backend, debug);
+  const choice = await activateBackend(flags.backend, backendSettings);
   // Gradient threads: as asked, else as the run being resumed had them, else one per core (up to 4).
   options.threads = flags.threads ?? resumed?.state.options.threads ?? defaultThreads(choice);
   const { shape } = options;

@@ -20,7 +20,7 @@ import {
 import { CliInputError, CliInterruptedError, inputAt } from '../errors.js';
 import { formatBytes, formatInteger } from '../format.js';
 import { note, printLine, writeFileAtomic } from '../output.js';
-import { activateBackend, defaultThreads } from './backend.js';
+import { activateBackend, type BackendSettings, defaultThreads } from './backend.js';
 import { checkpointBytes, initialState, stateFromCheckpoint } from './checkpoint-state.js';
 import { checkDatasetFits, isToySpec, openDataset } from './dataset.js';
 import { trainingInputAt } from './input-errors.js';
@@ -82,13 +82,17 @@ interface Resumed {
  * atomically. Ctrl-C stops between steps and keeps the last finished epoch in --checkpoint.
  * `given` holds the flags set on the command line (the rest carry defaults).
  */
-export async function runTrain(flags: TrainFlags, given: ReadonlySet<string>, debug = false): Promise<void> {
+export async function runTrain(
+  flags: TrainFlags,
+  given: ReadonlySet<string>,
+  backendSettings: BackendSettings = {},
+): Promise<void> {
   const resumed = flags.resume === undefined ? null : await readResume(flags.resume);
   const settings = resumed ? resumedSettings(flags, given, resumed) : freshSettings(flags, given);
   const dataset = await openDataset(settings.dataset);
   if (resumed) checkDatasetFits(resumed.checkpoint.config, dataset, settings.dataset, resumed.path);
   checkSchedule(settings, dataset.train.count);
-  const choice = await activateBackend(flags.backend, debug);
+  const choice = await activateBackend(flags.backend, backendSettings);
   const threads = flags.threads ?? resumed?.threads ?? defaultThreads(choice);
   const options = trainingOptionsOf(settings, threads);
   const training = settingsJson(settings, threads);

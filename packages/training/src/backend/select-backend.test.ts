@@ -29,11 +29,17 @@ describe.skipIf(nativeUsable)('backend selection without the native packages', (
     const choice = await selectBackend('auto');
     expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
     expect(choice.skipped[0]?.reason).toMatch(/^@tensorflow\/tfjs-node-gpu /);
     expect(choice.skipped[0]?.reason).toMatch(NOT_USABLE);
-    expect(choice.summary).toMatch(/^backend: wasm \(skipped tensorflow-gpu: .*; tensorflow: .*\)$/);
+    expect(choice.summary).toMatch(
+      /^backend: wasm \(skipped tensorflow-gpu: .*; webgpu: .*; tensorflow: .*\)$/,
+    );
     expect(choice.brief).toBe('backend: wasm');
+    expect(choice.device).toBeNull();
+    // webgpu is opt-in: auto passes it over unasked, and Dawn (which installs its globals) is never loaded.
+    expect(choice.skipped[1]?.reason).toMatch(/^not tried: opt in with BILINEAR_WEBGPU=1 /);
+    expect('GPUBufferUsage' in globalThis).toBe(false);
     // A native package imported without its binding registers its kernels, each with a warning.
     expect(warnings).not.toHaveBeenCalled();
   });

@@ -2,21 +2,38 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerWebGpuBackend } from './webgpu.js';
 
-/** The compute backends, in the order `auto` tries them. */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** The compute backends, in the order `auto` tries them (webgpu only when opted in). */
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendRequest = BackendName | 'auto';
+
+/** The environment variable with which an operator lets `auto` try webgpu (apps parse it). */
+export const WEBGPU_OPT_IN_VARIABLE = 'BILINEAR_WEBGPU';
+
+export interface BackendSelectOptions {
+  /**
+   * Let `auto` try webgpu. Off by default: the webgpu backend has not yet passed bench/gpu-check.sh on
+   * real GPU hardware, so it is never chosen unasked. An explicit `webgpu` request always tries it.
+   */
+  webgpu?: boolean;
+}
 
 export interface BackendChoice {
   name: BackendName;
   /** The tfjs backend name actually active (`tensorflow` for both native packages). */
   tfjsBackend: string;
+  /** The GPU the backend runs on, where it names one (`NVIDIA H200, vulkan` for webgpu); else null. */
+  device: string | null;
   /** Why each earlier candidate was passed over. */
   skipped: { name: BackendName; reason: string }[];
   /** One line for logs: what was chosen and why the others were not. */
   summary: string;
-  /** The same without the reasons (`backend: wasm`): for a terminal, where they would be noise on every run. */
+  /**
+   * The same without the reasons (`backend: wasm`, `backend: webgpu (NVIDIA H200, vulkan)`): for a
+   * terminal, where they would be noise on every run.
+   */
   brief: string;
 }
 
@@ -31,24 +48,37 @@ const require = createRequire(import.meta.url);
  * packages are optional dependencies (their install downloads libtensorflow, which fails offline),
  * so they are imported dynamically and their absence is a reason, not an error.
  */
-export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
+export async function selectBackend(
+  request: BackendRequest = 'auto',
+  options: BackendSelectOptions = {},
+): Promise<BackendChoice> {
   const candidates = request === 'auto' ? [...BACKENDS] : [request];
   const skipped: BackendChoice['skipped'] = [];
   for (const name of candidates) {
-    const reason = await tryActivate(name);
-    if (reason === null) {
-      const summary =
-        `backend: ${name}` +
-        (skipped.length ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '');
-      return { name, tfjsBackend: tf.getBackend(), skipped, summary, brief: `backend: ${name}` };
+    if (name === 'webgpu' && request === 'auto' && options.webgpu !== true) {
+      skipped.push({
+        name,
+        reason: `not tried: opt in with ${WEBGPU_OPT_IN_VARIABLE}=1 (not yet checked on GPU hardware) or ask for it by name`,
+      });
+      continue;
     }
-    skipped.push({ name, reason });
+    const outcome = await tryActivate(name);
+    if (typeof outcome !== 'string') {
+      const brief = `backend: ${name}${outcome.device ? ` (${outcome.device})` : ''}`;
+      const summary =
+        brief +
+        (skipped.length ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '');
+      return { name, tfjsBackend: tf.getBackend(), device: outcome.device, skipped, summary, brief };
+    }
+    skipped.push({ name, reason: outcome });
   }
   const reasons = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
   throw new BackendUnavailableError(`no usable backend for "${request}" (${reasons})`);
 }
 
-async function tryActivate(name: BackendName): Promise<string | null> {
+/** Activates `name`: what it runs on, or why it cannot run here. */
+async function tryActivate(name: BackendName): Promise<{ device: string | null } | string> {
+  let device: string | null = null;
   try {
     switch (name) {
       case 'tensorflow-gpu':
@@ -67,6 +97,9 @@ async function tryActivate(name: BackendName): Promise<string | null> {
         );
         break;
       }
+      case 'webgpu':
+        device = await registerWebGpuBackend();
+        break;
       case 'cpu':
         await import('@tensorflow/tfjs-backend-cpu');
         break;
@@ -76,7 +109,7 @@ async function tryActivate(name: BackendName): Promise<string | null> {
     await tf.ready();
     if (name === 'cpu') skipNativeAdvice();
     if (name === 'tensorflow-gpu' && !hasGpu()) return 'no CUDA device visible to TensorFlow';
-    return null;
+    return { device };
   } catch (error) {
     return error instanceof Error ? (error.message.split('\n')[0] ?? 'failed to load') : String(error);
   }

@@ -157,6 +157,13 @@ export async function trainLanguageModel(
   resume?: LanguageModelTrainingState,
 ): Promise<LanguageModelTrainingResult> {
   checkOptions(options, data);
+  if (tf.getBackend() === 'webgpu') {
+    // Its step reads gradients with dataSync, which the webgpu backend cannot do in Node.
+    throw new LanguageModelTrainingOptionsError(
+      'backend',
+      'language-model training does not run on webgpu yet (only the image classifier does); use wasm, cpu or tensorflow',
+    );
+  }
   const { shape, batchSize } = options;
   const validation = consecutiveWindows(data.validation, shape.context, options.validationWindows ?? 256);
   if (validation === null) throw new TokenDataError('the held-out stream has fewer than 2 tokens');

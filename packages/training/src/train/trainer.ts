@@ -200,7 +200,7 @@ export async function train(
         // Let timers, signals and progress output run between steps.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      const test = evaluateParameters(shape, parameters, dataset.test, dataset.outputDim);
+      const test = await evaluateParameters(shape, parameters, dataset.test, dataset.outputDim);
       const seconds = (performance.now() - epochStarted) / 1000;
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
@@ -218,7 +218,7 @@ export async function train(
   } finally {
     await engine.close();
   }
-  const final = evaluateParameters(shape, parameters, dataset.test, dataset.outputDim);
+  const final = await evaluateParameters(shape, parameters, dataset.test, dataset.outputDim);
   const seconds = (performance.now() - started) / 1000;
   return {
     state: snapshot(options.epochs),
@@ -230,25 +230,29 @@ export async function train(
   };
 }
 
-/** The native TensorFlow backends parallelise each op themselves; wasm and cpu run one thread. */
+/** The native TensorFlow and webgpu backends parallelise each op themselves; wasm and cpu run one thread. */
 function defaultThreads(): number {
-  return activeBackend().startsWith('tensorflow') ? 1 : Math.min(availableParallelism(), 4);
+  const backend = activeBackend();
+  return backend.startsWith('tensorflow') || backend === 'webgpu' ? 1 : Math.min(availableParallelism(), 4);
 }
 
 function activeBackend(): BackendRequest {
   const name = tf.getBackend();
-  if (name === 'tensorflow') return 'tensorflow';
+  if (name === 'tensorflow' || name === 'webgpu') return name;
   return name === 'cpu' ? 'cpu' : 'wasm';
 }
 
-/** Mean loss and accuracy of parameters (compute layout) on a split, without noise. */
-export function evaluateParameters(
+/**
+ * Mean loss and accuracy of parameters (compute layout) on a split, without noise. Async because the
+ * webgpu backend reads GPU tensors only asynchronously in Node.
+ */
+export async function evaluateParameters(
   shape: NetworkShape,
   parameters: readonly NamedArray[],
   split: Split,
   outputDim: number,
   batchSize = 1000,
-): { loss: number; accuracy: number | null } {
+): Promise<{ loss: number; accuracy: number | null }> {
   const params = uploadParameters(shape, parameters);
   const inputDim = shape.inputDim;
   const inputs = new Float32Array(batchSize * inputDim);
@@ -271,8 +275,8 @@ export function evaluateParameters(
     const x = tf.tensor2d(inputs.subarray(0, count * inputDim), [count, inputDim]);
     const t = tf.tensor2d(targets.subarray(0, count * outputDim), [count, outputDim]);
     const result = evaluateBatch(shape, params, x, t);
-    lossSum += result.lossSum.dataSync()[0] as number;
-    correct += result.correct.dataSync()[0] as number;
+    lossSum += (await result.lossSum.data())[0] as number;
+    correct += (await result.correct.data())[0] as number;
     tf.dispose([x, t, result.lossSum, result.correct]);
   }
   tf.dispose(orderedTensors(shape, params));
