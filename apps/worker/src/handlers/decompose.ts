@@ -10,11 +10,10 @@ import {
   type DecomposeOptions,
   type Decomposition,
   declaredConfigOptions,
-  decomposeModel,
+  decompositionTarget,
   HOSVD_TOP_K,
   type ImportModelOptions,
   importModel,
-  mergeShards,
   notBilinearReason,
   parseSafetensors,
   type ReferenceForward,
@@ -29,6 +28,7 @@ import {
   formatDatasetSpec,
 } from '@bilinear-lab/datasets';
 import type { Model, Prisma } from '@bilinear-lab/db';
+import { decomposeTargetWithHelper, InteractionHelper } from '@bilinear-lab/threads';
 import { openDataset } from '../datasets/open-dataset.js';
 import { inputError, isUnrecoverable } from '../jobs/job-errors.js';
 import type { JobRun } from '../jobs/job-run.js';
@@ -191,8 +191,8 @@ async function loadModel(
 }
 
 /**
- * Decomposes output by output, as shards of one request: merged, they are exactly what one
- * decomposeModel call returns, and between them the job reports progress and sees cancels.
+ * Every output of the model, one at a time: between outputs the job reports progress and sees
+ * cancels. The child process's interaction helper builds each output's Q on a second core meanwhile.
  */
 async function decomposeOutputs(
   run: JobRun<'decompose'>,
@@ -200,20 +200,33 @@ async function decomposeOutputs(
   options: DecomposeOptions,
 ): Promise<Decomposition> {
   const count = countOutputs(model, options);
-  const shards: Decomposition[] = [];
-  for (let index = 0; index < count; index++) {
-    await run.throwIfCancelled(`after ${index} of ${count} outputs`);
-    let shard: Decomposition;
-    try {
-      shard = decomposeModel(model, { ...options, shard: { index, count } });
-    } catch (error) {
-      throw inputError(`cannot decompose this model: ${(error as Error).message}`);
-    }
-    shards.push(shard);
-    const label = shard.outputs[0]?.label ?? String(index);
-    run.progress((DECOMPOSE_SHARE * (index + 1)) / count, `output ${label} (${index + 1}/${count})`);
+  let cancelled: unknown = null;
+  try {
+    const target = decompositionTarget(model, options);
+    return await decomposeTargetWithHelper(interactionHelper(), target, options, {
+      beforeOutput: async (index) => {
+        try {
+          await run.throwIfCancelled(`after ${index} of ${count} outputs`);
+        } catch (error) {
+          cancelled = error;
+          throw error;
+        }
+      },
+      onProgress: (done, total, label) =>
+        run.progress((DECOMPOSE_SHARE * done) / total, `output ${label} (${done}/${total})`),
+    });
+  } catch (error) {
+    if (error === cancelled) throw error;
+    throw inputError(`cannot decompose this model: ${(error as Error).message}`);
   }
-  return mergeShards(shards);
+}
+
+/** One per child process, started with its first decomposition and kept warm for the next. */
+let helper: InteractionHelper | null = null;
+
+function interactionHelper(): InteractionHelper {
+  helper ??= InteractionHelper.start();
+  return helper;
 }
 
 function countOutputs(model: BilinearModel, options: DecomposeOptions): number {
