@@ -21,7 +21,6 @@ export {
   type RepeatOptions,
   type Timed,
   timeRepeats,
-  timeRepeatsAsync,
   UNSTEADY_SPREAD,
   unsteadiness,
   unsteadyWarning,

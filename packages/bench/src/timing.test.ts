@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, timeRepeats, timeRepeatsAsync, unsteadiness, unsteadyWarning } from './timing.js';
+import { median, timeRepeats, unsteadiness, unsteadyWarning } from './timing.js';
 
 describe('median', () => {
   it('is the middle value of an odd count and the mean of the two middle values of an even count', () => {
@@ -34,21 +34,6 @@ describe('timeRepeats', () => {
     expect(timed.timesMs).toHaveLength(3);
     expect(timed.ms).toBe(median(timed.timesMs));
     expect(labels).toEqual(['warm-up 1/2', 'warm-up 2/2', 'run 1/3', 'run 2/3', 'run 3/3']);
-  });
-
-  it('times asynchronous work the same way', async () => {
-    let calls = 0;
-    const timed = await timeRepeatsAsync(
-      async () => {
-        calls++;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        return calls;
-      },
-      { repeats: 2 },
-    );
-    expect(calls).toBe(3);
-    expect(timed.result).toBe(3);
-    for (const ms of timed.timesMs) expect(ms).toBeGreaterThanOrEqual(4);
   });
 
   it.each([0, 1.5, -1])('refuses %s repeats', (repeats) => {

@@ -44,27 +44,6 @@ export function timeRepeats<T>(work: () => T, options: RepeatOptions): Timed<T> 
   return { ms: median(timesMs), timesMs, result: result as T, results };
 }
 
-/** timeRepeats for asynchronous work (a child process, worker threads). */
-export async function timeRepeatsAsync<T>(work: () => Promise<T>, options: RepeatOptions): Promise<Timed<T>> {
-  const { repeats, warmups = 1, onRun } = options;
-  checkRepeats(repeats, warmups);
-  let result: T | undefined;
-  for (let w = 0; w < warmups; w++) {
-    onRun?.(warmups === 1 ? 'warm-up' : `warm-up ${w + 1}/${warmups}`);
-    result = await work();
-  }
-  const timesMs: number[] = [];
-  const results: T[] = [];
-  for (let r = 0; r < repeats; r++) {
-    onRun?.(`run ${r + 1}/${repeats}`);
-    const started = performance.now();
-    result = await work();
-    timesMs.push(performance.now() - started);
-    results.push(result);
-  }
-  return { ms: median(timesMs), timesMs, result: result as T, results };
-}
-
 function checkRepeats(repeats: number, warmups: number): void {
   if (!Number.isInteger(repeats) || repeats < 1) {
     throw new RangeError(`repeats must be a whole number ≥ 1, got ${repeats}`);

@@ -46,6 +46,10 @@ describe('bilinear bench eig', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('numpy eigh');
     expect(run.stdout).toMatch(/^\s*32\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+×/m);
+    // The harness's machine line, then the same JSON line --json prints.
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.at(-2)).toMatch(/^machine: \d+ cores?, load average [\d. ]+, node v\S+, numpy \S+/);
+    expect(Object.keys(JSON.parse(lines.at(-1) as string))).toEqual(KEYS);
   });
 
   it('exits 2 with a clear message when python3 or numpy is missing', () => {
