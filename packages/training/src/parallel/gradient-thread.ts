@@ -1,10 +1,8 @@
 // One data-parallel gradient thread: its own tfjs backend, reading parameters and its share of the
 // batch from shared memory and writing its gradients back.
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select-backend.js';
-import { gradientStep } from '../model/network.js';
-import { orderedTensors, uploadParameters } from '../model/parameters.js';
+import { BatchGradients } from '../model/batch-gradients.js';
 import { assembleBatch } from '../train/batch.js';
 import type { GradientRequest, GradientThreadMessage, GradientThreadSetup } from './protocol.js';
 import { sharedViews } from './thread-channel.js';
@@ -24,10 +22,8 @@ const split = {
   targets: setup.split.targets ? new Float32Array(setup.split.targets) : null,
 };
 const rows = new Int32Array(setup.rows);
-const inputs = new Float32Array(setup.maxBatch * shape.inputDim);
-const targets = new Float32Array(setup.maxBatch * shape.outputDim);
 
-function step(request: GradientRequest): void {
+async function step(gradients: BatchGradients, request: GradientRequest): Promise<void> {
   const { start, count } = request;
   const batch = {
     rows: rows.subarray(0, request.batchSize),
@@ -35,36 +31,27 @@ function step(request: GradientRequest): void {
     latentNoise: request.latentNoise,
     seed: request.seed,
   };
-  assembleBatch(split, shape.outputDim, batch, start, start + count, inputs, targets);
-  const params = uploadParameters(shape, parameterViews);
-  const x = tf.tensor2d(inputs.subarray(0, count * shape.inputDim), [count, shape.inputDim]);
-  const t = tf.tensor2d(targets.subarray(0, count * shape.outputDim), [count, shape.outputDim]);
-  const result = gradientStep(shape, params, x, t, {
-    ...(request.latentNoise > 0 ? { latentNoise: request.latentNoise } : {}),
+  assembleBatch(split, shape.outputDim, batch, start, start + count, gradients.inputs, gradients.targets);
+  const sums = await gradients.compute(parameterViews, count, {
+    latentNoise: request.latentNoise,
     seed: request.threadSeed,
   });
-  const gradients = orderedTensors(shape, result.gradients);
-  gradients.forEach((gradient, i) => {
-    const out = (gradientViews[i] as { values: Float32Array }).values;
-    const values = gradient.dataSync() as Float32Array;
-    // The step returns gradients of the mean over `count` rows; the main thread wants sums.
-    for (let j = 0; j < values.length; j++) out[j] = (values[j] as number) * count;
+  // The main thread wants sums over this thread's rows: it adds the threads' and divides once.
+  sums.gradients.forEach((values, i) => {
+    (gradientViews[i] as { values: Float32Array }).values.set(values);
   });
-  const lossSum = result.lossSum.dataSync()[0] as number;
-  const correct = result.correct.dataSync()[0] as number;
-  tf.dispose([...orderedTensors(shape, params), x, t, ...gradients, result.lossSum, result.correct]);
+  const { lossSum, correct } = sums;
   send({ type: 'done', lossSum, correct });
 }
 
 selectBackend(setup.backend)
   .then((choice) => {
+    const gradients = new BatchGradients(shape, setup.maxBatch, choice.tfjsBackend);
     port.on('message', (request: GradientRequest) => {
-      try {
-        step(request);
-      } catch (error) {
+      step(gradients, request).catch((error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
         send({ type: 'error', message: failure.message, stack: failure.stack });
-      }
+      });
     });
     send({ type: 'ready', backend: choice.name });
   })

@@ -1,8 +1,9 @@
 import type { Split } from '@bilinear-lab/datasets';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendRequest } from '../backend/select-backend.js';
-import { gradientStep, type NetworkShape } from '../model/network.js';
-import { type NamedArray, orderedTensors, uploadParameters } from '../model/parameters.js';
+import { BatchGradients } from '../model/batch-gradients.js';
+import type { NetworkShape } from '../model/network.js';
+import type { NamedArray } from '../model/parameters.js';
 import { GradientPool } from '../parallel/gradient-pool.js';
 import { assembleBatch, type BatchRequest } from './batch.js';
 
@@ -41,12 +42,12 @@ export async function createGradientEngine(options: {
   };
 }
 
-/** Gradients on the calling thread's active tfjs backend. */
+/** Gradients on the calling thread's active tfjs backend (or the wasm kernels, see BatchGradients). */
 class InThreadGradients implements GradientEngine {
   readonly parameters: NamedArray[];
   readonly threads = 1;
-  private readonly inputs: Float32Array;
-  private readonly targets: Float32Array;
+  private readonly batch: BatchGradients;
+  private readonly gradients: NamedArray[];
 
   constructor(
     private readonly shape: NetworkShape,
@@ -59,38 +60,27 @@ class InThreadGradients implements GradientEngine {
       shape: [p.shape[0], p.shape[1]],
       values: p.values.slice(),
     }));
-    this.inputs = new Float32Array(maxBatch * shape.inputDim);
-    this.targets = new Float32Array(maxBatch * shape.outputDim);
+    this.gradients = initial.map((p) => ({
+      name: p.name,
+      shape: [p.shape[0], p.shape[1]],
+      values: new Float32Array(p.values.length),
+    }));
+    this.batch = new BatchGradients(shape, maxBatch, tf.getBackend());
   }
 
-  async step(batch: BatchRequest) {
-    const { shape } = this;
-    const count = batch.rows.length;
-    assembleBatch(this.split, shape.outputDim, batch, 0, count, this.inputs, this.targets);
-    const { latentNoise, seed } = batch;
-    const params = uploadParameters(shape, this.parameters);
-    const inputs = tf.tensor2d(this.inputs.subarray(0, count * shape.inputDim), [count, shape.inputDim]);
-    const targets = tf.tensor2d(this.targets.subarray(0, count * shape.outputDim), [count, shape.outputDim]);
-    const result = gradientStep(shape, params, inputs, targets, {
-      ...(latentNoise > 0 ? { latentNoise } : {}),
-      seed,
+  async step(request: BatchRequest) {
+    const count = request.rows.length;
+    const { inputs, targets } = this.batch;
+    assembleBatch(this.split, this.shape.outputDim, request, 0, count, inputs, targets);
+    const sums = await this.batch.compute(this.parameters, count, {
+      latentNoise: request.latentNoise,
+      seed: request.seed,
     });
-    const tensors = orderedTensors(shape, result.gradients);
-    const gradients = tensors.map((g, i) => {
-      const p = this.parameters[i] as NamedArray;
-      return { name: p.name, shape: p.shape, values: g.dataSync() as Float32Array };
+    sums.gradients.forEach((values, i) => {
+      const out = (this.gradients[i] as NamedArray).values;
+      for (let j = 0; j < values.length; j++) out[j] = (values[j] as number) / count;
     });
-    const lossSum = result.lossSum.dataSync()[0] as number;
-    const correct = result.correct.dataSync()[0] as number;
-    tf.dispose([
-      ...orderedTensors(shape, params),
-      inputs,
-      targets,
-      ...tensors,
-      result.lossSum,
-      result.correct,
-    ]);
-    return { lossSum, correct, gradients };
+    return { lossSum: sums.lossSum, correct: sums.correct, gradients: this.gradients };
   }
 
   async close(): Promise<void> {}
