@@ -116,15 +116,23 @@ export class GradientPool {
         return reply;
       }),
     );
+    // One pass: the float32 running sum over threads (as separate passes would store it), then the mean.
+    const sources = active.map(({ index }) => this.threadGradients[index] as Float32Array);
     let offset = 0;
     for (const gradient of this.gradients) {
       const out = gradient.values;
-      out.fill(0);
-      for (const { index } of active) {
-        const source = this.threadGradients[index] as Float32Array;
-        for (let j = 0; j < out.length; j++) out[j] = (out[j] as number) + (source[offset + j] as number);
+      if (sources.length === 2) {
+        const [first, second] = sources as [Float32Array, Float32Array];
+        for (let j = 0; j < out.length; j++) {
+          out[j] = Math.fround((first[offset + j] as number) + (second[offset + j] as number)) / count;
+        }
+      } else {
+        for (let j = 0; j < out.length; j++) {
+          let sum = 0;
+          for (const source of sources) sum = Math.fround(sum + (source[offset + j] as number));
+          out[j] = sum / count;
+        }
       }
-      for (let j = 0; j < out.length; j++) out[j] = (out[j] as number) / count;
       offset += out.length;
     }
     let lossSum = 0;

@@ -1,6 +1,6 @@
 import { seededRandom } from '@bilinear-lab/core';
 import type { Split } from '@bilinear-lab/datasets';
-import { addGaussianNoise } from './gaussian-noise.js';
+import { addSeededGaussianNoise } from './gaussian-noise.js';
 
 /** Which rows of the training split form a batch, and the noise to put on them. */
 export interface BatchRequest {
@@ -41,9 +41,12 @@ export function assembleBatch(
       targets.set(split.targets.subarray(index * outputDim, (index + 1) * outputDim), (r - from) * outputDim);
     }
     if (std > 0) {
-      const random = seededRandom(Math.imul(request.seed ^ 0x9e3779b9, 0x85ebca6b) + r);
-      if (probability >= 1 || random() < probability)
-        addGaussianNoise(inputs, at, at + inputDim, std, random);
+      const seed = Math.imul(request.seed ^ 0x9e3779b9, 0x85ebca6b) + r;
+      // Below probability 1 the row's first draw decides whether it gets noise at all.
+      if (probability >= 1) addSeededGaussianNoise(inputs, at, at + inputDim, std, seed);
+      else if (seededRandom(seed)() < probability) {
+        addSeededGaussianNoise(inputs, at, at + inputDim, std, seed, 1);
+      }
     }
   }
 }

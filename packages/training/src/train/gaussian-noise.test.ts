@@ -1,6 +1,6 @@
 import { seededRandom } from '@bilinear-lab/core';
 import { describe, expect, it } from 'vitest';
-import { addGaussianNoise, inverseNormalCdf } from './gaussian-noise.js';
+import { addGaussianNoise, addSeededGaussianNoise, inverseNormalCdf } from './gaussian-noise.js';
 
 describe('table Gaussian noise', () => {
   it('inverse CDF matches known quantiles', () => {
@@ -39,5 +39,23 @@ describe('table Gaussian noise', () => {
     expect(Array.from(x.subarray(0, 3))).toEqual([1, 1, 1]);
     expect(Array.from(x.subarray(6))).toEqual([1, 1, 1, 1]);
     expect(x[4]).not.toBe(1);
+  });
+
+  it('with the generator inlined, draws the same numbers as through seededRandom, after skipped draws too', () => {
+    for (const [seed, skip] of [
+      [1, 0],
+      [-123_456_789, 0],
+      [0xfffffff0, 1],
+      [42, 3],
+    ] as const) {
+      const expected = Float32Array.from({ length: 1000 }, (_, i) => i / 100);
+      const random = seededRandom(seed);
+      for (let i = 0; i < skip; i++) random();
+      addGaussianNoise(expected, 5, 995, 0.7, random);
+      const actual = Float32Array.from({ length: 1000 }, (_, i) => i / 100);
+      addSeededGaussianNoise(actual, 5, 995, 0.7, seed, skip);
+      expect(actual).toEqual(expected);
+      expect(actual[5]).not.toBe(Math.fround(0.05));
+    }
   });
 });
