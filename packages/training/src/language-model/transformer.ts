@@ -9,6 +9,7 @@
 // transformer.test.ts checks it against tfjs autodiff and against finite differences of the core's
 // float64 forward pass.
 import * as tf from '@tensorflow/tfjs-core';
+import { batchedMatMul, kernelMatMul } from '../model/kernel-products.js';
 import { applyGate, applyGateDerivative } from '../model/network.js';
 import type { NamedArray } from '../model/parameters.js';
 import {
@@ -361,9 +362,9 @@ function forwardPass(
     const q = tf.mul(rotate(heads(layer.q), tables, weights.rotation), queryScale) as tf.Tensor3D;
     const k = rotate(heads(layer.k), tables, weights.rotation);
     const v = heads(layer.v);
-    const scores = tf.add(tf.matMul(q, tf.transpose(k, [0, 2, 1])), tables.mask);
+    const scores = tf.add(batchedMatMul(q, k, false, true), tables.mask);
     const pattern = tf.softmax(scores) as tf.Tensor3D;
-    const z = fromHeads(tf.matMul(pattern, v), shape, batch);
+    const z = fromHeads(batchedMatMul(pattern, v), shape, batch);
     const attended = tf.matMul(z, layer.o.transposed);
     x = tf.add(x, scale === 1 ? attended : tf.mul(attended, scale));
 
@@ -420,9 +421,8 @@ function backwardPass(
       applyGateDerivative(shape.gate, cache.left),
     ) as tf.Tensor2D;
     const dRight = tf.mul(dProduct, cache.gated) as tf.Tensor2D;
-    const n2T = tf.transpose(cache.n2);
-    const left = tf.transpose(tf.matMul(n2T, dLeft)) as tf.Tensor2D;
-    const right = tf.transpose(tf.matMul(n2T, dRight)) as tf.Tensor2D;
+    const left = weightGradient(dLeft, cache.n2);
+    const right = weightGradient(dRight, cache.n2);
     const dn2 = tf.add(tf.matMul(dLeft, layer.left.weight), tf.matMul(dRight, layer.right.weight));
     dx = tf.add(dx, rmsBackward(dn2 as tf.Tensor2D, cache.n2, cache.r2));
 
@@ -430,19 +430,18 @@ function backwardPass(
     const dAttended = scale === 1 ? dx : (tf.mul(dx, scale) as tf.Tensor2D);
     const o = weightGradient(dAttended, cache.z);
     const dz = toHeads(tf.matMul(dAttended, layer.o.weight), shape, batch);
-    const dPattern = tf.matMul(dz, tf.transpose(cache.v, [0, 2, 1]));
-    const dvHeads = tf.matMul(tf.transpose(cache.pattern, [0, 2, 1]), dz) as tf.Tensor3D;
+    const dPattern = batchedMatMul(dz, cache.v, false, true);
+    const dvHeads = batchedMatMul(cache.pattern, dz, true);
     // softmax: dS = P ⊙ (dP − Σ_k dP ⊙ P); masked entries have P = 0, so get no gradient.
     const dScores = tf.mul(
       cache.pattern,
       tf.sub(dPattern, tf.sum(tf.mul(dPattern, cache.pattern), 2, true)),
     ) as tf.Tensor3D;
-    const dqRotated = tf.mul(tf.matMul(dScores, cache.k), queryScale) as tf.Tensor3D;
-    const dkRotated = tf.matMul(tf.transpose(dScores, [0, 2, 1]), cache.q) as tf.Tensor3D;
+    const dqRotated = tf.mul(batchedMatMul(dScores, cache.k), queryScale) as tf.Tensor3D;
+    const dkRotated = batchedMatMul(dScores, cache.q, true);
     const dq = fromHeads(rotateBackward(dqRotated, tables, weights.rotation), shape, batch);
     const dk = fromHeads(rotateBackward(dkRotated, tables, weights.rotation), shape, batch);
     const dv = fromHeads(dvHeads, shape, batch);
-    const n1T = tf.transpose(cache.n1);
     const dn1 = tf.addN([
       tf.matMul(dq, layer.q.weight),
       tf.matMul(dk, layer.k.weight),
@@ -450,9 +449,9 @@ function backwardPass(
     ]);
     dx = tf.add(dx, rmsBackward(dn1 as tf.Tensor2D, cache.n1, cache.r1));
     layers[i] = {
-      q: tf.transpose(tf.matMul(n1T, dq)) as tf.Tensor2D,
-      k: tf.transpose(tf.matMul(n1T, dk)) as tf.Tensor2D,
-      v: tf.transpose(tf.matMul(n1T, dv)) as tf.Tensor2D,
+      q: weightGradient(dq, cache.n1),
+      k: weightGradient(dk, cache.n1),
+      v: weightGradient(dv, cache.n1),
       o,
       left,
       right,
@@ -496,10 +495,12 @@ function rmsBackward(dn: tf.Tensor2D, n: tf.Tensor2D, r: tf.Tensor | null): tf.T
 }
 
 /**
- * dW = dyᵀ x for y = x Wᵀ, in W's [out, in] layout, transposing whichever of dy and x is narrower
- * (and then the product when that was x) so that the product is a plain matMul.
+ * dW = dyᵀ x for y = x Wᵀ, in W's [out, in] layout. The wasm kernels read dyᵀ in place; for tfjs,
+ * transpose whichever of dy and x is narrower (and then the product when that was x) so that the
+ * product is a plain matMul.
  */
 function weightGradient(dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+  if (tf.getBackend() === 'wasm') return kernelMatMul(dy, x, true);
   if ((dy.shape[1] as number) <= (x.shape[1] as number)) return tf.matMul(tf.transpose(dy), x) as tf.Tensor2D;
   return tf.transpose(tf.matMul(tf.transpose(x), dy)) as tf.Tensor2D;
 }
