@@ -260,6 +260,7 @@ let randomState: u32 = 1;
  * orthogonalised against each other. Vector j (unit norm, largest-magnitude entry positive) is
  * written into row columns[j] (i32) of `rows` (k×n row-major), entries start..end-1: one
  * contiguous run per vector, where a column of an n×k matrix would touch a cache line per entry.
+ * seeds[j] (i32) seeds vector j's random start.
  * `vectors` holds
  * count × size doubles (the block's vectors, kept for reorthogonalisation) and `scratch`
  * 5·size doubles + size bytes.
@@ -272,6 +273,7 @@ export function blockEigenvectors(
   lambdas: usize,
   count: i32,
   columns: usize,
+  seeds: usize,
   rows: usize,
   n: i32,
   vectors: usize,
@@ -286,7 +288,6 @@ export function blockEigenvectors(
   luD = at(scratch, 3 * size);
   luR = at(scratch, 4 * size);
   luSwapped = at(scratch, 5 * size);
-  randomState = <u32>(start * 7919 + size) | 1;
 
   let oneNorm: f64 = 0;
   for (let i = 0; i < size; i++) {
@@ -310,6 +311,9 @@ export function blockEigenvectors(
       if (j == 0 || lambda - previous > clusterTolerance) clusterStart = j;
       previous = lambda;
       factor(diag, off, size, lambda);
+      // Each vector's start depends on its seed alone, so any split of the vectors between calls
+      // (threads) gives the same vectors.
+      randomState = (<u32>load<i32>(seeds + (<usize>j << 2)) * 2654435761) | 1;
       for (let i = 0; i < size; i++) st(x, i, nextUniform());
       let passesAfterConvergence = 0;
       for (let iteration = 0; iteration < 5; iteration++) {

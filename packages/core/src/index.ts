@@ -5,6 +5,13 @@ export * from './decomposition/decompose.js';
 export { directionRows, type LanguageModelDirections } from './decomposition/language-model-target.js';
 export * from './decomposition/readings.js';
 export * from './decomposition/target.js';
+export {
+  type BlockRun,
+  computeEigenvectorPart,
+  type EigenvectorHelper,
+  type EigenvectorPartBuffers,
+  type EigenvectorPlan,
+} from './eigen/eigenvector-part.js';
 export * from './eigen/symmetric-eigen.js';
 export * from './interaction/interaction-matrix.js';
 export * from './interaction/output-tensor.js';
@@ -15,5 +22,5 @@ export * from './model/index.js';
 export * from './npy/npy.js';
 export * from './random/seeded-random.js';
 export * from './safetensors/index.js';
-export { compileKernels } from './wasm/kernels.js';
 export { erf } from './special/erf.js';
+export { compileKernels } from './wasm/kernels.js';

@@ -3,6 +3,7 @@ export {
   type PositionRange,
   type ThreadedDecomposeRequest,
 } from './decompose-in-threads.js';
+export { EigenvectorThread } from './eigenvector-thread.js';
 export {
   decomposeFileWithHelper,
   decomposeTargetWithHelper,

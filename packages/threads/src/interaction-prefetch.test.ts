@@ -41,7 +41,8 @@ function expectIdentical(actual: Decomposition, expected: Decomposition): void {
 }
 
 describe('decomposeFileWithHelper', () => {
-  const helper = InteractionHelper.start();
+  // Patient: the helper builds every matrix however busy the machine keeps it (asserted below).
+  const helper = InteractionHelper.start({ patient: true });
   afterAll(() => helper.close());
   const options = { topK: 4, exactnessSamples: 4 };
 
@@ -64,8 +65,7 @@ describe('decomposeFileWithHelper', () => {
       expect(progress).toEqual(Array.from({ length: classes }, (_, j) => j + 1));
       expectIdentical(actual, expected);
     }
-    // A started helper runs ahead of the solver: most matrices came from it.
-    expect(helper.matricesBuilt).toBeGreaterThan(20);
+    expect(helper.matricesBuilt).toBe(23 + 10);
   });
 
   it('passes outputs on in order when asked, keeping the exactness of all of them', async () => {

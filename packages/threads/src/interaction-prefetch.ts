@@ -32,10 +32,15 @@ export class InteractionHelper {
   /** Interaction matrices this helper has handed over, over all its decompositions. */
   matricesBuilt = 0;
 
-  private constructor() {
+  private constructor(private readonly patient: boolean) {
     this.worker = new Worker(workerUrl());
     this.started = new Promise((resolve, reject) => {
-      this.worker.once('message', () => resolve());
+      this.worker.once('message', () => {
+        // Held only while starting (so that awaiting ready() keeps the process alive): an idle
+        // helper never keeps a finished process from exiting.
+        this.worker.unref();
+        resolve();
+      });
       this.worker.once('exit', (code) => reject(new Error(`the interaction helper exited (code ${code})`)));
     });
     this.started.catch(() => {});
@@ -43,7 +48,6 @@ export class InteractionHelper {
     this.worker.on('error', () => {
       this.broken = true;
     });
-    this.worker.unref();
   }
 
   /** Resolves once the helper has loaded and compiled its kernels (rejects if it died first). */
@@ -51,8 +55,13 @@ export class InteractionHelper {
     return this.started;
   }
 
-  static start(): InteractionHelper {
-    return new InteractionHelper();
+  /**
+   * With `patient`, the solver waits for the helper's matrices rather than building those the helper
+   * has not reached (it still builds them when the helper failed): for runs that must use both
+   * threads, such as tests, on a machine whose other work may keep the helper from keeping up.
+   */
+  static start(options: { patient?: boolean } = {}): InteractionHelper {
+    return new InteractionHelper(options.patient ?? false);
   }
 
   /** Hands the helper the matrices of one decomposition: hidden weights s_j = Pᵀu_j, count × h. */
@@ -70,12 +79,13 @@ export class InteractionHelper {
     job.hidden.set(hidden);
     if (this.broken) Atomics.store(job.state, count + SlotState.FailedIndexOffset, 1);
     else this.worker.postMessage(job);
-    return new Prefetch(job, d * d, () => {
+    return new Prefetch(job, d * d, this.patient, () => {
       this.matricesBuilt++;
     });
   }
 
   async close(): Promise<void> {
+    this.broken = true;
     await this.worker.terminate();
   }
 }
@@ -93,6 +103,7 @@ export class Prefetch {
   constructor(
     private readonly job: PrefetchJob,
     private readonly size: number,
+    private readonly patient: boolean,
     private readonly onHandedOver: () => void,
   ) {
     this.consumed = job.count + SlotState.ConsumedIndexOffset;
@@ -105,14 +116,22 @@ export class Prefetch {
    */
   take(j: number): Float64Array | null {
     const { state, slots, ring } = this.job;
-    const previous = Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.TakenHere);
-    if (previous === SlotState.Unclaimed) return null;
+    const claim = () => Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.TakenHere);
+    if (!this.patient && claim() === SlotState.Unclaimed) return null;
     // Bounded waits: a helper that failed mid-build says so in the failure word; one that went
     // silent (a thread stopped from outside) is given up on, and Q built here after all.
     const deadline = performance.now() + HELPER_PATIENCE_MS;
-    while (Atomics.load(state, j) === SlotState.Building) {
-      if (Atomics.load(state, this.failed) !== 0 || performance.now() > deadline) return null;
-      Atomics.wait(state, j, SlotState.Building, 200);
+    for (
+      let now = Atomics.load(state, j);
+      now === SlotState.Building || now === SlotState.Unclaimed;
+      now = Atomics.load(state, j)
+    ) {
+      if (Atomics.load(state, this.failed) !== 0 || performance.now() > deadline) {
+        // Taken here after all; a helper still building it finds its slot state changed and moves on.
+        if (now === SlotState.Unclaimed && claim() !== SlotState.Unclaimed) continue;
+        return null;
+      }
+      Atomics.wait(state, j, now, 200);
     }
     if (Atomics.load(state, j) !== SlotState.Ready) return null;
     const slot = j % ring;

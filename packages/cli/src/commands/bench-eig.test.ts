@@ -12,6 +12,10 @@ const KEYS = [
   'ratio_topk',
   'residual',
   'orthogonality',
+  'ours_full_two_threads_ms',
+  'ratio_full_two_threads',
+  'numpy_one_thread_ms',
+  'ratio_full_one_thread',
 ];
 
 describe('bilinear bench eig', () => {
@@ -27,6 +31,12 @@ describe('bilinear bench eig', () => {
     expect(result.n).toBe(64);
     for (const key of ['ours_full_ms', 'ours_topk_ms', 'numpy_ms']) expect(result[key]).toBeGreaterThan(0);
     expect(result.ratio_full).toBeCloseTo((result.ours_full_ms as number) / (result.numpy_ms as number), 1);
+    expect(result.ratio_full_one_thread).toBeCloseTo(
+      (result.ours_full_ms as number) / (result.numpy_one_thread_ms as number),
+      1,
+    );
+    // Two threads where the machine has a second core (null on one).
+    if (result.ours_full_two_threads_ms !== null) expect(result.ours_full_two_threads_ms).toBeGreaterThan(0);
     expect(result.residual).toBeLessThan(1e-12);
     expect(result.orthogonality).toBeLessThan(1e-12);
   });
@@ -45,7 +55,10 @@ describe('bilinear bench eig', () => {
     const run = runCli(['bench', 'eig', '--n', '32', '--repeats', '5']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('numpy eigh');
-    expect(run.stdout).toMatch(/^\s*32\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+×/m);
+    // n, ours (all; all on two threads, or — on one core; top-64), numpy (threaded; one thread), ratios.
+    expect(run.stdout).toMatch(
+      /^\s*32\s+[\d.]+ ms\s+([\d.]+ ms|—)\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+×/m,
+    );
     // The harness's machine line, then the same JSON line --json prints.
     const lines = run.stdout.trim().split('\n');
     expect(lines.at(-2)).toMatch(/^machine: \d+ cores?, load average [\d. ]+, node v\S+, numpy \S+/);

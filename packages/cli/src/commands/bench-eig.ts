@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   type BenchReport,
@@ -19,6 +20,7 @@ import {
 } from '@bilinear-lab/bench';
 import { type SymmetricEigenResult, symmetricEigen } from '@bilinear-lab/core';
 import { randomSymmetric } from '@bilinear-lab/core/testing';
+import { EigenvectorThread } from '@bilinear-lab/threads';
 import { type Command, Option } from 'commander';
 import type { CliEnv } from '../env.js';
 import { CliInputError } from '../errors.js';
@@ -71,8 +73,15 @@ export function registerBenchEig(bench: Command, env: CliEnv): void {
         'bench eig times numpy.linalg.eigh side by side',
       );
       const status = statusLine();
+      // The solver's second thread (symmetricEigen's helper) where there is a second core.
+      const helper = availableParallelism() > 1 ? EigenvectorThread.start({ patient: true }) : null;
       const rows: BenchRow[] = [];
-      for (const n of options.n) rows.push(await benchSize(n, options.repeats, reference, status));
+      try {
+        await helper?.ready();
+        for (const n of options.n) rows.push(await benchSize(n, options.repeats, reference, helper, status));
+      } finally {
+        await helper?.close();
+      }
       status.clear();
       for (const row of rows) {
         const warning = unsteadyWarning(row.unsteady, 'ratios', `n = ${row.n}`);
@@ -88,8 +97,11 @@ export function registerBenchEig(bench: Command, env: CliEnv): void {
             ],
             table: benchTable(rows),
             notes: [
-              'ratio = ours / numpy (below 1: ours is faster); residual = ‖AV − VΛ‖_F / ‖A‖_F and',
-              'orthogonality = max |VᵀV − I| of our all-vectors run; Δλ = max |λ_ours − λ_numpy| / max |λ|',
+              'ratio = ours / numpy (below 1: ours is faster); numpy uses every core (threaded BLAS/LAPACK),',
+              '"numpy, 1 thread" runs it with OPENBLAS_NUM_THREADS=1; "ours, all, 2 threads" gives the vectors of the',
+              "lower half of the spectrum to a helper thread (symmetricEigen's helper option; the same vectors bit for bit);",
+              'residual = ‖AV − VΛ‖_F / ‖A‖_F and orthogonality = max |VᵀV − I| of our all-vectors run;',
+              'Δλ = max |λ_ours − λ_numpy| / max |λ|',
             ],
             machine: machineLine([reference]),
             results: rows.map(jsonLine),
@@ -103,6 +115,9 @@ export function registerBenchEig(bench: Command, env: CliEnv): void {
 interface BenchRow {
   n: number;
   oursFullMs: number;
+  /** With the helper thread; null on one core. */
+  oursFullThreadsMs: number | null;
+  numpyOneThreadMs: number;
   oursTopKMs: number;
   numpyMs: number;
   residual: number;
@@ -116,6 +131,7 @@ async function benchSize(
   n: number,
   repeats: number,
   reference: PythonReference,
+  helper: EigenvectorThread | null,
   status: StatusLine,
 ): Promise<BenchRow> {
   const matrix = randomSymmetric(n, MATRIX_SEED);
@@ -123,27 +139,45 @@ async function benchSize(
     repeats,
     onRun: (run) => status.set(`bench eig n = ${n}: ours, all vectors, ${run}`),
   });
+  const threaded = helper
+    ? timeRepeats(() => symmetricEigen(matrix, n, { vectors: 'all', helper }), {
+        repeats,
+        onRun: (run) => status.set(`bench eig n = ${n}: ours, all vectors, two threads, ${run}`),
+      })
+    : null;
   const topK = timeRepeats(() => symmetricEigen(matrix, n, { vectors: { ends: ENDS } }), {
     repeats,
     onRun: (run) => status.set(`bench eig n = ${n}: ours, top-${2 * ENDS} vectors, ${run}`),
   });
   status.set(`bench eig n = ${n}: numpy.linalg.eigh, ${repeats + 1} runs`);
   const numpy = await timeNumpyEigh(reference, matrix, n, repeats);
+  status.set(`bench eig n = ${n}: numpy.linalg.eigh on one thread, ${repeats + 1} runs`);
+  const numpyOneThread = await timeNumpyEigh(oneThread(reference), matrix, n, repeats);
   status.set(`bench eig n = ${n}: checking the residual and orthogonality`);
   return {
     n,
     oursFullMs: full.ms,
+    oursFullThreadsMs: threaded?.ms ?? null,
     oursTopKMs: topK.ms,
     numpyMs: numpy.ms,
+    numpyOneThreadMs: numpyOneThread.ms,
     residual: relativeResidual(matrix, n, full.result),
     orthogonality: orthogonalityError(full.result.vectors, full.result.vectorIndices.length, n),
     eigenvalueGap: relativeGap(full.result.values, numpy.values),
     unsteady: [
       unsteadiness('ours (all vectors)', full.timesMs),
+      threaded ? unsteadiness('ours (all vectors, two threads)', threaded.timesMs) : null,
       unsteadiness(`ours (top-${2 * ENDS})`, topK.timesMs),
       unsteadiness('numpy', numpy.timesMs),
+      unsteadiness('numpy (one thread)', numpyOneThread.timesMs),
     ],
   };
+}
+
+/** The reference with its BLAS held to one thread (the variables OpenBLAS, MKL and OpenMP read). */
+function oneThread(reference: PythonReference): PythonReference {
+  const single = { OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  return { ...reference, env: { ...reference.env, ...single } };
 }
 
 /** numpy.linalg.eigh on `matrix` (n × n, row-major): one warm-up, then `repeats` timed calls. */
@@ -208,7 +242,8 @@ function relativeGap(ours: Float64Array, theirs: Float64Array): number {
   return scale === 0 ? gap : gap / scale;
 }
 
-function jsonLine(row: BenchRow): Record<string, number> {
+function jsonLine(row: BenchRow): Record<string, number | null> {
+  const threads = row.oursFullThreadsMs;
   return {
     n: row.n,
     ours_full_ms: roundTo(row.oursFullMs, 3),
@@ -218,6 +253,10 @@ function jsonLine(row: BenchRow): Record<string, number> {
     ratio_topk: roundTo(row.oursTopKMs / row.numpyMs, 3),
     residual: row.residual,
     orthogonality: row.orthogonality,
+    ours_full_two_threads_ms: threads === null ? null : roundTo(threads, 3),
+    ratio_full_two_threads: threads === null ? null : roundTo(threads / row.numpyMs, 3),
+    numpy_one_thread_ms: roundTo(row.numpyOneThreadMs, 3),
+    ratio_full_one_thread: roundTo(row.oursFullMs / row.numpyOneThreadMs, 3),
   };
 }
 
@@ -227,9 +266,13 @@ function benchTable(rows: readonly BenchRow[]): BenchReport['table'] {
       [
         'n',
         'ours, all',
+        'ours, all, 2 threads',
         `ours, top-${2 * ENDS}`,
         'numpy eigh',
+        'numpy, 1 thread',
         'ratio all',
+        'ratio all, 2 threads',
+        'ratio all, 1 thread each',
         `ratio top-${2 * ENDS}`,
         'residual',
         'orthogonality',
@@ -238,15 +281,19 @@ function benchTable(rows: readonly BenchRow[]): BenchReport['table'] {
       ...rows.map((row) => [
         String(row.n),
         formatMilliseconds(row.oursFullMs),
+        row.oursFullThreadsMs === null ? '—' : formatMilliseconds(row.oursFullThreadsMs),
         formatMilliseconds(row.oursTopKMs),
         formatMilliseconds(row.numpyMs),
+        formatMilliseconds(row.numpyOneThreadMs),
         formatRatio(row.oursFullMs / row.numpyMs),
+        row.oursFullThreadsMs === null ? '—' : formatRatio(row.oursFullThreadsMs / row.numpyMs),
+        formatRatio(row.oursFullMs / row.numpyOneThreadMs),
         formatRatio(row.oursTopKMs / row.numpyMs),
         row.residual.toExponential(1),
         row.orthogonality.toExponential(1),
         row.eigenvalueGap.toExponential(1),
       ]),
     ],
-    align: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    align: Array<'right'>(13).fill('right'),
   };
 }

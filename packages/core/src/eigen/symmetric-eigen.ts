@@ -1,4 +1,5 @@
 import { type KernelArena, kernelArena } from '../wasm/kernels.js';
+import { type EigenvectorHelper, type EigenvectorPlan, vectorsOfPlan } from './eigenvector-part.js';
 
 /** Which eigenvectors to compute besides the full spectrum. */
 export type EigenvectorSelection =
@@ -19,6 +20,11 @@ export interface SymmetricEigenOptions {
    * e.g. to reconstruct xᵀAx = Σ λᵢ (vᵢᵀx)² from every eigenpair without returning every vector.
    */
   coordinatesOf?: { vectors: Float64Array; count: number };
+  /**
+   * Another thread for the eigenvectors: with many selected, it computes those of the lower half of
+   * the spectrum while this thread computes the rest (the same vectors, bit for bit).
+   */
+  helper?: EigenvectorHelper;
 }
 
 export interface SymmetricEigenResult {
@@ -125,47 +131,61 @@ export function symmetricEigen(
   const k = vectorIndices.length;
   if (k === 0) return { n, values, vectorIndices, vectors: new Float64Array(0), coordinates };
 
-  const [z, zWork, lambdas, columns, vectors, scratch, rows] = arena
-    .layout([...reduction, n * k, backTransformWork(n, k), n, n / 2 + 1, n * n, 6 * n, k * n])
-    .slice(reduction.length) as Offsets7;
-  // Inverse iteration writes each vector of T as a row; the back-transformation works on columns.
-  arena.view(rows, k * n).fill(0);
+  // Each selected position's block and output row; the plan lists them block by block, ascending.
   const columnOfPosition = new Int32Array(n).fill(-1);
   vectorIndices.forEach((rank, column) => {
     columnOfPosition[order[rank] as number] = column;
   });
-  for (let b = 0; b < blockCount; b++) {
-    const start = starts[b] as number;
-    const end = starts[b + 1] as number;
+  const blocks = starts.slice(0, blockCount).map((start, b) => {
     const positions: number[] = [];
-    for (let p = start; p < end; p++) if ((columnOfPosition[p] as number) >= 0) positions.push(p);
-    if (positions.length === 0) continue;
+    for (let p = start; p < (starts[b + 1] as number); p++)
+      if ((columnOfPosition[p] as number) >= 0) positions.push(p);
     positions.sort((p, q) => (positionValues[p] as number) - (positionValues[q] as number) || p - q);
-    const lambdaView = arena.view(lambdas, positions.length);
-    const columnView = arena.int32View(columns, positions.length);
-    positions.forEach((p, j) => {
-      lambdaView[j] = positionValues[p] as number;
-      columnView[j] = columnOfPosition[p] as number;
-    });
-    kernels.blockEigenvectors(
-      d,
-      e,
-      start,
-      end,
-      lambdas,
-      positions.length,
-      columns,
-      rows,
-      n,
-      vectors,
-      scratch,
-    );
+    return { start, end: starts[b + 1] as number, positions };
+  });
+  const planOf = (first: number, last: number): EigenvectorPlan => ({
+    n,
+    count: last - first,
+    runs: blocks.flatMap(({ start, end, positions }) => {
+      const mine = positions.filter((p) => {
+        const column = columnOfPosition[p] as number;
+        return column >= first && column < last;
+      });
+      if (mine.length === 0) return [];
+      return [
+        {
+          start,
+          end,
+          lambdas: mine.map((p) => positionValues[p] as number),
+          columns: mine.map((p) => (columnOfPosition[p] as number) - first),
+          seeds: mine.map((p) => p + 1),
+        },
+      ];
+    }),
+  });
+  const reductionOffsets = { a, d, e, tau };
+  const eigenvectors = new Float64Array(k * n);
+  // With a helper, it takes the vectors from column `split` on (the most negative eigenvalues).
+  const split = options.helper ? helperSplit(arena, d, e, n, vectorIndices, order, positionValues) : k;
+  let helped: Float64Array | null = null;
+  if (options.helper && split < k) {
+    const buffers = options.helper.buffers(n, k - split);
+    buffers.reflectors.set(arena.view(a, n * n));
+    buffers.tau.set(arena.view(tau, n));
+    buffers.d.set(arena.view(d, n));
+    buffers.e.set(arena.view(e, n - 1));
+    options.helper.start(planOf(split, k));
+    helped = buffers.rows;
   }
-  kernels.transpose(rows, k, n, z);
-  if (k >= BLOCKED_BACK_TRANSFORM_FROM) kernels.applyReflectorsBlocked(a, n, tau, z, k, zWork);
-  else kernels.applyReflectors(a, n, tau, z, k, zWork, false);
-  kernels.extractVectors(z, n, k, rows);
-  const eigenvectors = arena.view(rows, k * n).slice();
+  const rows = vectorsOfPlan(arena, reductionOffsets, reduction, planOf(0, split));
+  eigenvectors.set(arena.view(rows, split * n));
+  if (options.helper && split < k) {
+    if (options.helper.finish() && helped) eigenvectors.set(helped.subarray(0, (k - split) * n), split * n);
+    else {
+      const rest = vectorsOfPlan(arena, reductionOffsets, reduction, planOf(split, k));
+      eigenvectors.set(arena.view(rest, (k - split) * n), split * n);
+    }
+  }
   // QL's coordinates carry its own signs; the returned vectors' coordinates must carry theirs.
   if (samples && coordinates) {
     vectorIndices.forEach((rank, c) => {
@@ -180,17 +200,6 @@ export function symmetricEigen(
   return { n, values, vectorIndices, vectors: eigenvectors, coordinates };
 }
 
-/**
- * From this many vectors on, reflectors are applied in blocks through the GEMM kernel; below it,
- * one at a time (few columns make too thin a GEMM to pay for forming the block reflector).
- */
-const BLOCKED_BACK_TRANSFORM_FROM = 48;
-
-function backTransformWork(n: number, k: number): number {
-  return k >= BLOCKED_BACK_TRANSFORM_FROM ? n * (64 + k + 132) + 32 * (3 * 32 + 2 * k + 72) : k;
-}
-
-type Offsets7 = [number, number, number, number, number, number, number];
 type Offsets11 = [number, number, number, number, number, number, number, number, number, number, number];
 
 function resolveSelection(selection: EigenvectorSelection, values: Float64Array): Int32Array {
@@ -250,4 +259,44 @@ function inspect(arena: KernelArena, a: number, n: number, report: number): numb
     );
   }
   return largest;
+}
+
+/** Below this many selected vectors a helper is not worth the copying. */
+const HELPER_FROM = 128;
+
+/**
+ * Where the helper's share begins: a column near the middle at which the spectrum has a gap wider
+ * than the kernel's cluster tolerance (vectors of one cluster are orthogonalised against each other,
+ * so a cluster stays on one thread). The kernel's tolerance is 1e-3 · ‖T_block‖₁, at most
+ * 1e-3 · ‖T‖₁, which is what is checked here. k (no split) when there is no such column.
+ */
+function helperSplit(
+  arena: KernelArena,
+  d: number,
+  e: number,
+  n: number,
+  vectorIndices: Int32Array,
+  order: readonly number[],
+  positionValues: Float64Array,
+): number {
+  const k = vectorIndices.length;
+  if (k < HELPER_FROM) return k;
+  const diagonal = arena.view(d, n);
+  const off = arena.view(e, Math.max(n - 1, 1));
+  let oneNorm = 0;
+  for (let i = 0; i < n; i++) {
+    const left = i > 0 ? Math.abs(off[i - 1] as number) : 0;
+    const right = i < n - 1 ? Math.abs(off[i] as number) : 0;
+    oneNorm = Math.max(oneNorm, Math.abs(diagonal[i] as number) + left + right);
+  }
+  const tolerance = 1e-3 * oneNorm;
+  const valueAt = (column: number) =>
+    positionValues[order[vectorIndices[column] as number] as number] as number;
+  const middle = Math.floor(k / 2);
+  for (let offset = 0; offset < k / 4; offset++) {
+    for (const column of [middle + offset, middle - offset]) {
+      if (valueAt(column - 1) - valueAt(column) > tolerance) return column;
+    }
+  }
+  return k;
 }

@@ -50,6 +50,7 @@ interface EigenKernelExports {
     lambdas: number,
     count: number,
     columns: number,
+    seeds: number,
     rows: number,
     n: number,
     vectors: number,
