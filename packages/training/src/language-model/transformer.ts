@@ -3,9 +3,11 @@
 // The backward pass is written by hand, like the image trainer's, because on the wasm backend (the
 // CPU default) the operations autodiff would use are the slow ones: matMul with a transposed operand
 // runs 10–30× slower than a plain one, and Slice, SplitV, narrow Concat and Cast copy element by
-// element in JavaScript. So every product here is a plain matMul (transposes made explicitly or
-// uploaded), q/k/v and the MLP's halves are separate uploads rather than slices, rotate_half is a
-// product with a signed permutation, and the loss takes the wasm Softmax kernel's probabilities.
+// element in JavaScript. So on wasm the products run on the package's own kernels (kernelMatMul,
+// batchedMatMul: transposed operands read in place, 1.5–15× tfjs-wasm's rate at these sizes), and on
+// other backends as plain matMuls (transposes made explicitly or uploaded); q/k/v and the MLP's
+// halves are separate uploads rather than slices, rotate_half is a product with a signed
+// permutation, and the loss takes the wasm Softmax kernel's probabilities.
 // transformer.test.ts checks it against tfjs autodiff and against finite differences of the core's
 // float64 forward pass.
 import * as tf from '@tensorflow/tfjs-core';
@@ -358,26 +360,26 @@ function forwardPass(
   const layers: LayerCache[] = [];
   for (const layer of weights.layers) {
     const { n: n1, r: r1 } = rms(x, shape.normalization);
-    const heads = (map: Linear) => toHeads(tf.matMul(n1, map.transposed), shape, batch);
+    const heads = (map: Linear) => toHeads(kernelMatMul(n1, map.transposed), shape, batch);
     const q = tf.mul(rotate(heads(layer.q), tables, weights.rotation), queryScale) as tf.Tensor3D;
     const k = rotate(heads(layer.k), tables, weights.rotation);
     const v = heads(layer.v);
     const scores = tf.add(batchedMatMul(q, k, false, true), tables.mask);
     const pattern = tf.softmax(scores) as tf.Tensor3D;
     const z = fromHeads(batchedMatMul(pattern, v), shape, batch);
-    const attended = tf.matMul(z, layer.o.transposed);
+    const attended = kernelMatMul(z, layer.o.transposed);
     x = tf.add(x, scale === 1 ? attended : tf.mul(attended, scale));
 
     const { n: n2, r: r2 } = rms(x, shape.normalization);
-    const left = tf.matMul(n2, layer.left.transposed) as tf.Tensor2D;
-    const right = tf.matMul(n2, layer.right.transposed) as tf.Tensor2D;
+    const left = kernelMatMul(n2, layer.left.transposed) as tf.Tensor2D;
+    const right = kernelMatMul(n2, layer.right.transposed) as tf.Tensor2D;
     const gated = applyGate(shape.gate, left) as tf.Tensor2D;
     const product = tf.mul(gated, right) as tf.Tensor2D;
-    x = tf.add(x, tf.matMul(product, layer.p.transposed));
+    x = tf.add(x, kernelMatMul(product, layer.p.transposed));
     layers.push({ n1, r1, q, k, v, pattern, z, n2, r2, left, right, gated, product });
   }
   const { n: final, r: finalScale } = rms(x, shape.normalization);
-  return { layers, final, finalScale, logits: tf.matMul(final, weights.head.transposed) };
+  return { layers, final, finalScale, logits: kernelMatMul(final, weights.head.transposed) };
 }
 
 interface Gradients {
@@ -407,7 +409,7 @@ function backwardPass(
   const scale = attentionScale(shape);
   const queryScale = 1 / Math.sqrt(headDim(shape));
   const head = weightGradient(dLogits, forward.final);
-  let dx = rmsBackward(tf.matMul(dLogits, weights.head.weight), forward.final, forward.finalScale);
+  let dx = rmsBackward(kernelMatMul(dLogits, weights.head.weight), forward.final, forward.finalScale);
   const layers: Gradients['layers'] = [];
   for (let i = shape.layers - 1; i >= 0; i--) {
     const layer = weights.layers[i] as TransformerWeights['layers'][number];
@@ -415,7 +417,7 @@ function backwardPass(
 
     // MLP: x += P (act(L n2) ⊙ (R n2)).
     const p = weightGradient(dx, cache.product);
-    const dProduct = tf.matMul(dx, layer.p.weight);
+    const dProduct = kernelMatMul(dx, layer.p.weight);
     const dLeft = tf.mul(
       tf.mul(dProduct, cache.right),
       applyGateDerivative(shape.gate, cache.left),
@@ -423,13 +425,13 @@ function backwardPass(
     const dRight = tf.mul(dProduct, cache.gated) as tf.Tensor2D;
     const left = weightGradient(dLeft, cache.n2);
     const right = weightGradient(dRight, cache.n2);
-    const dn2 = tf.add(tf.matMul(dLeft, layer.left.weight), tf.matMul(dRight, layer.right.weight));
+    const dn2 = tf.add(kernelMatMul(dLeft, layer.left.weight), kernelMatMul(dRight, layer.right.weight));
     dx = tf.add(dx, rmsBackward(dn2 as tf.Tensor2D, cache.n2, cache.r2));
 
     // Attention: x += s · o(z).
     const dAttended = scale === 1 ? dx : (tf.mul(dx, scale) as tf.Tensor2D);
     const o = weightGradient(dAttended, cache.z);
-    const dz = toHeads(tf.matMul(dAttended, layer.o.weight), shape, batch);
+    const dz = toHeads(kernelMatMul(dAttended, layer.o.weight), shape, batch);
     const dPattern = batchedMatMul(dz, cache.v, false, true);
     const dvHeads = batchedMatMul(cache.pattern, dz, true);
     // softmax: dS = P ⊙ (dP − Σ_k dP ⊙ P); masked entries have P = 0, so get no gradient.
@@ -443,9 +445,9 @@ function backwardPass(
     const dk = fromHeads(rotateBackward(dkRotated, tables, weights.rotation), shape, batch);
     const dv = fromHeads(dvHeads, shape, batch);
     const dn1 = tf.addN([
-      tf.matMul(dq, layer.q.weight),
-      tf.matMul(dk, layer.k.weight),
-      tf.matMul(dv, layer.v.weight),
+      kernelMatMul(dq, layer.q.weight),
+      kernelMatMul(dk, layer.k.weight),
+      kernelMatMul(dv, layer.v.weight),
     ]);
     dx = tf.add(dx, rmsBackward(dn1 as tf.Tensor2D, cache.n1, cache.r1));
     layers[i] = {
