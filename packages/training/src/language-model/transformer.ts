@@ -4,7 +4,7 @@
 // CPU default) the operations autodiff would use are the slow ones: matMul with a transposed operand
 // runs 10–30× slower than a plain one, and Slice, SplitV, narrow Concat and Cast copy element by
 // element in JavaScript. So on wasm the products run on the package's own kernels (kernelMatMul,
-// batchedMatMul: transposed operands read in place, 1.5–15× tfjs-wasm's rate at these sizes), and on
+// batchedMatMul: transposed operands read in place; the per-head products ≈ 8× tfjs-wasm's rate), and on
 // other backends as plain matMuls (transposes made explicitly or uploaded); q/k/v and the MLP's
 // halves are separate uploads rather than slices, rotate_half is a product with a signed
 // permutation, and the loss takes the wasm Softmax kernel's probabilities.
