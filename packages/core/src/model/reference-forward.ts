@@ -52,23 +52,37 @@ function weight(file: SafetensorsFile, name: string): Weight {
   return { rows: info.shape[0] as number, cols: info.shape[1] as number, values: decodeTensor(file, name) };
 }
 
-/** y = A x accumulated column by column (the model code goes row by row). */
-function apply(a: Weight, x: Float64Array): Float64Array {
-  const y = new Float64Array(a.rows);
-  for (let j = 0; j < a.cols; j++) {
-    const xj = x[j] as number;
-    for (let i = 0; i < a.rows; i++) y[i] = (y[i] as number) + (a.values[i * a.cols + j] as number) * xj;
+/**
+ * Y = A X for `count` inputs at once (rows of X; rows of Y), each output accumulated column by column
+ * (the model code goes row by row). Samples share each weight's load: the column walk reads A across
+ * its rows, one cache line per entry, so once for all inputs instead of once per input.
+ */
+function apply(a: Weight, xs: Float64Array, count: number): Float64Array {
+  const { rows, cols, values } = a;
+  const ys = new Float64Array(count * rows);
+  for (let j = 0; j < cols; j++) {
+    for (let i = 0; i < rows; i++) {
+      const aij = values[i * cols + j] as number;
+      for (let s = 0; s < count; s++) {
+        ys[s * rows + i] = (ys[s * rows + i] as number) + aij * (xs[s * cols + j] as number);
+      }
+    }
   }
-  return y;
+  return ys;
 }
 
-/** One block of the stacked [2h, n] weight: act(top half · x) ⊙ (bottom half · x). */
-function gatedProduct(stacked: Weight, x: Float64Array, gate: Gate): Float64Array {
-  const both = apply(stacked, x);
-  const h = stacked.rows / 2;
+/** One block of the stacked [2h, n] weight for `count` inputs: act(top half · x) ⊙ (bottom half · x). */
+function gatedProduct(stacked: Weight, xs: Float64Array, count: number, gate: Gate): Float64Array {
+  const both = apply(stacked, xs, count);
+  const twice = stacked.rows;
+  const h = twice / 2;
   const act = gateActivation(gate);
-  const out = new Float64Array(h);
-  for (let k = 0; k < h; k++) out[k] = act(both[k] as number) * (both[h + k] as number);
+  const out = new Float64Array(count * h);
+  for (let s = 0; s < count; s++) {
+    for (let k = 0; k < h; k++) {
+      out[s * h + k] = act(both[s * twice + k] as number) * (both[s * twice + h + k] as number);
+    }
+  }
   return out;
 }
 
@@ -89,17 +103,13 @@ function classifierReference(file: SafetensorsFile, options: ModelConfigOptions)
     inputDim: embed.cols,
     classes: head.rows,
     logits(inputs, count) {
-      const out = new Float64Array(count * head.rows);
-      for (let s = 0; s < count; s++) {
-        let x = apply(embed, inputs.subarray(s * embed.cols, (s + 1) * embed.cols));
-        for (const block of blocks) {
-          const g = gatedProduct(block, x, gate);
-          if (residual) for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (x[i] as number);
-          x = g;
-        }
-        out.set(apply(head, x), s * head.rows);
+      let x = apply(embed, inputs.subarray(0, count * embed.cols), count);
+      for (const block of blocks) {
+        const g = gatedProduct(block, x, count, gate);
+        if (residual) for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (x[i] as number);
+        x = g;
       }
-      return out;
+      return apply(head, x, count);
     },
   };
 }
@@ -131,8 +141,9 @@ function languageModelReference(file: SafetensorsFile, options: ModelConfigOptio
       const p = weight(file, `transformer.h.${layer}.mlp.p.weight`);
       const m = directions.length / d;
       const out = new Float64Array(count * m);
+      const ys = apply(p, gatedProduct(w, inputs.subarray(0, count * d), count, gate), count);
       for (let s = 0; s < count; s++) {
-        const y = apply(p, gatedProduct(w, inputs.slice(s * d, (s + 1) * d), gate));
+        const y = ys.subarray(s * d, (s + 1) * d);
         for (let j = 0; j < m; j++) {
           let dot = 0;
           for (let i = 0; i < d; i++) dot += (directions[j * d + i] as number) * (y[i] as number);
