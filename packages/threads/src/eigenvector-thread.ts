@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import type { EigenvectorHelper, EigenvectorPartBuffers, EigenvectorPlan } from '@bilinear-lab/core';
+import { HelperWorker } from './helper-worker.js';
 
 /** States of the one job in flight, in a shared word. */
 export const PartState = { Idle: 0, Posted: 1, Running: 2, Done: 3, Failed: 4, Reclaimed: 5 } as const;
@@ -22,31 +22,18 @@ export interface PartMessage {
  * never waits on a helper that has not begun. Buffers are kept between calls of the same size.
  */
 export class EigenvectorThread implements EigenvectorHelper {
-  private readonly worker: Worker;
   private readonly control = new Int32Array(new SharedArrayBuffer(4));
-  private readonly started: Promise<void>;
+  private readonly thread = new HelperWorker('eigenvector-worker', 'eigenvector helper', {
+    control: this.control,
+  });
   private current: EigenvectorPartBuffers | null = null;
   private sent = false;
-  private broken = false;
   /** Parts this helper computed. */
   partsDone = 0;
+  /** Set when a part outlived the patience: the helper may still write into the buffers. */
+  private abandoned = false;
 
-  private constructor(private readonly patient: boolean) {
-    this.worker = new Worker(workerUrl(), { workerData: { control: this.control } });
-    this.started = new Promise((resolve, reject) => {
-      this.worker.once('message', () => {
-        // Held only while starting (so that awaiting ready() keeps the process alive): an idle
-        // helper never keeps a finished process from exiting.
-        this.worker.unref();
-        resolve();
-      });
-      this.worker.once('exit', (code) => reject(new Error(`the eigenvector helper exited (code ${code})`)));
-    });
-    this.started.catch(() => {});
-    this.worker.on('error', () => {
-      this.broken = true;
-    });
-  }
+  private constructor(private readonly patient: boolean) {}
 
   /**
    * With `patient`, the solver waits for the helper to take its part rather than taking the part back
@@ -57,9 +44,13 @@ export class EigenvectorThread implements EigenvectorHelper {
     return new EigenvectorThread(options.patient ?? false);
   }
 
-  /** Resolves once the helper has loaded and compiled its kernels. */
+  /** Resolves once the helper has loaded and compiled its kernels (rejects if it died first). */
   ready(): Promise<void> {
-    return this.started;
+    return this.thread.ready;
+  }
+
+  private get broken(): boolean {
+    return this.abandoned || this.thread.broken;
   }
 
   buffers(n: number, count: number): EigenvectorPartBuffers {
@@ -83,7 +74,7 @@ export class EigenvectorThread implements EigenvectorHelper {
     if (this.broken || !this.current) return;
     Atomics.store(this.control, 0, PartState.Posted);
     const message: PartMessage = this.sent ? { plan } : { plan, buffers: this.current };
-    this.worker.postMessage(message);
+    this.thread.post(message);
     this.sent = true;
   }
 
@@ -103,24 +94,18 @@ export class EigenvectorThread implements EigenvectorHelper {
       if (performance.now() > deadline) {
         // It may still write into these buffers: never hand it another part.
         Atomics.compareExchange(this.control, 0, PartState.Posted, PartState.Reclaimed);
-        this.broken = true;
+        this.abandoned = true;
         return false;
       }
       Atomics.wait(this.control, 0, state, 200);
     }
     const done = Atomics.load(this.control, 0) === PartState.Done;
     if (done) this.partsDone++;
-    else this.broken = true;
+    else this.abandoned = true;
     return done;
   }
 
-  async close(): Promise<void> {
-    this.broken = true;
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
-}
-
-function workerUrl(): URL {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return new URL(fromSource ? '../dist/eigenvector-worker.js' : './eigenvector-worker.js', import.meta.url);
 }

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import {
   type BilinearLayer,
   type DecomposeOptions,
@@ -11,6 +10,7 @@ import {
   type SafetensorsFile,
   startDecomposition,
 } from '@bilinear-lab/core';
+import { HelperWorker } from './helper-worker.js';
 import { type PrefetchJob, SlotState } from './interaction-slots.js';
 
 /** Interaction matrices held ready at once: the helper runs at most this many outputs ahead. */
@@ -26,33 +26,15 @@ const HELPER_PATIENCE_MS = 30_000;
  * model, the exactness samples). One helper serves any number of decompositions, one at a time.
  */
 export class InteractionHelper {
-  private readonly worker: Worker;
-  private broken = false;
-  private readonly started: Promise<void>;
+  private readonly thread = new HelperWorker('interaction-worker', 'interaction helper');
   /** Interaction matrices this helper has handed over, over all its decompositions. */
   matricesBuilt = 0;
 
-  private constructor(private readonly patient: boolean) {
-    this.worker = new Worker(workerUrl());
-    this.started = new Promise((resolve, reject) => {
-      this.worker.once('message', () => {
-        // Held only while starting (so that awaiting ready() keeps the process alive): an idle
-        // helper never keeps a finished process from exiting.
-        this.worker.unref();
-        resolve();
-      });
-      this.worker.once('exit', (code) => reject(new Error(`the interaction helper exited (code ${code})`)));
-    });
-    this.started.catch(() => {});
-    // The helper reports failures inside a job through the job's state array; this covers the rest.
-    this.worker.on('error', () => {
-      this.broken = true;
-    });
-  }
+  private constructor(private readonly patient: boolean) {}
 
   /** Resolves once the helper has loaded and compiled its kernels (rejects if it died first). */
   ready(): Promise<void> {
-    return this.started;
+    return this.thread.ready;
   }
 
   /**
@@ -77,16 +59,15 @@ export class InteractionHelper {
       slots: new Float64Array(new SharedArrayBuffer(RING * d * d * 8)),
     };
     job.hidden.set(hidden);
-    if (this.broken) Atomics.store(job.state, count + SlotState.FailedIndexOffset, 1);
-    else this.worker.postMessage(job);
+    if (this.thread.broken) Atomics.store(job.state, count + SlotState.FailedIndexOffset, 1);
+    else this.thread.post(job);
     return new Prefetch(job, d * d, this.patient, () => {
       this.matricesBuilt++;
     });
   }
 
-  async close(): Promise<void> {
-    this.broken = true;
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
 
@@ -213,9 +194,4 @@ export function decomposeFileWithHelper(
 ): Promise<Decomposition> {
   const prepared = prepareFileDecomposition(file, importOptions, options);
   return decomposeTargetWithHelper(helper, prepared.target, prepared.options, hooks);
-}
-
-function workerUrl(): URL {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return new URL(fromSource ? '../dist/interaction-worker.js' : './interaction-worker.js', import.meta.url);
 }
