@@ -5,7 +5,6 @@ export {
 } from './decompose-in-threads.js';
 export { EigenvectorThread } from './eigenvector-thread.js';
 export {
-  decomposeFileWithHelper,
   decomposeTargetWithHelper,
   InteractionHelper,
   type PrefetchedDecomposeHooks,

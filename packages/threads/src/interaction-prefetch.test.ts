@@ -1,7 +1,28 @@
-import { type Decomposition, decomposeFile, parseSafetensors } from '@bilinear-lab/core';
+import {
+  type DecomposeOptions,
+  type Decomposition,
+  decomposeFile,
+  parseSafetensors,
+  prepareFileDecomposition,
+} from '@bilinear-lab/core';
 import { randomMnistModelFile } from '@bilinear-lab/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decomposeFileWithHelper, InteractionHelper } from './interaction-prefetch.js';
+import {
+  decomposeTargetWithHelper,
+  InteractionHelper,
+  type PrefetchedDecomposeHooks,
+} from './interaction-prefetch.js';
+
+/** decomposeFile's decomposition of these bytes, with the helper building the matrices. */
+function decomposeWithHelper(
+  helper: InteractionHelper,
+  bytes: Uint8Array,
+  options: Omit<DecomposeOptions, 'reference'>,
+  hooks?: PrefetchedDecomposeHooks,
+): Promise<Decomposition> {
+  const prepared = prepareFileDecomposition(parseSafetensors(bytes), {}, options);
+  return decomposeTargetWithHelper(helper, prepared.target, prepared.options, hooks);
+}
 
 /** Bit for bit: the helper runs the same kernel on the same float64 weights as the caller would. */
 function expectIdentical(actual: Decomposition, expected: Decomposition): void {
@@ -20,7 +41,7 @@ function expectIdentical(actual: Decomposition, expected: Decomposition): void {
   expect(actual.exactness).toEqual(expected.exactness);
 }
 
-describe('decomposeFileWithHelper', () => {
+describe('decomposeTargetWithHelper', () => {
   // Patient: the helper builds every matrix however busy the machine keeps it (asserted below).
   const helper = InteractionHelper.start({ patient: true });
   afterAll(() => helper.close());
@@ -37,7 +58,7 @@ describe('decomposeFileWithHelper', () => {
       const bytes = randomMnistModelFile(d, seed);
       const expected = decomposeFile(parseSafetensors(bytes), {}, options);
       const progress: number[] = [];
-      const actual = await decomposeFileWithHelper(helper, parseSafetensors(bytes), {}, options, {
+      const actual = await decomposeWithHelper(helper, bytes, options, {
         onProgress: (done, total) => {
           expect(total).toBe(classes);
           progress.push(done);
@@ -53,7 +74,7 @@ describe('decomposeFileWithHelper', () => {
     const bytes = randomMnistModelFile(20, 7);
     const expected = decomposeFile(parseSafetensors(bytes), {}, options);
     const passed: number[] = [];
-    const result = await decomposeFileWithHelper(helper, parseSafetensors(bytes), {}, options, {
+    const result = await decomposeWithHelper(helper, bytes, options, {
       onOutput: async (output, position) => {
         await new Promise((resolve) => setTimeout(resolve, 2));
         expect(output.eigenvalues).toEqual(expected.outputs[position]?.eigenvalues);
@@ -72,14 +93,14 @@ describe('decomposeFileWithHelper', () => {
     await expect(gone.ready()).resolves.toBeUndefined();
     const bytes = randomMnistModelFile(16, 8);
     const expected = decomposeFile(parseSafetensors(bytes), {}, options);
-    expectIdentical(await decomposeFileWithHelper(gone, parseSafetensors(bytes), {}, options), expected);
+    expectIdentical(await decomposeWithHelper(gone, bytes, options), expected);
     expect(gone.matricesBuilt).toBe(0);
   });
 
   it('stops the helper at once when the decomposition fails part way', async () => {
     const bytes = randomMnistModelFile(16, 9);
     await expect(
-      decomposeFileWithHelper(helper, parseSafetensors(bytes), {}, options, {
+      decomposeWithHelper(helper, bytes, options, {
         beforeOutput: async (position) => {
           if (position === 4) throw new Error('cancelled after 4 outputs');
         },
@@ -87,6 +108,6 @@ describe('decomposeFileWithHelper', () => {
     ).rejects.toThrow('cancelled after 4 outputs');
     // The same helper then serves the next decomposition in full.
     const expected = decomposeFile(parseSafetensors(bytes), {}, options);
-    expectIdentical(await decomposeFileWithHelper(helper, parseSafetensors(bytes), {}, options), expected);
+    expectIdentical(await decomposeWithHelper(helper, bytes, options), expected);
   });
 });

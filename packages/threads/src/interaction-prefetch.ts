@@ -4,10 +4,7 @@ import {
   type Decomposition,
   type DecompositionTarget,
   hiddenWeights,
-  type ImportModelOptions,
   type OutputDecomposition,
-  prepareFileDecomposition,
-  type SafetensorsFile,
   startDecomposition,
 } from '@bilinear-lab/core';
 import { HelperWorker } from './helper-worker.js';
@@ -182,16 +179,4 @@ export async function decomposeTargetWithHelper(
   );
   // Passed on one by one: the result keeps only what covers them all (the exactness check).
   return hooks.onOutput ? { ...decomposition, outputs: [] } : decomposition;
-}
-
-/** decomposeFile with the helper building the interaction matrices (see decomposeTargetWithHelper). */
-export function decomposeFileWithHelper(
-  helper: InteractionHelper,
-  file: SafetensorsFile,
-  importOptions: ImportModelOptions,
-  options: Omit<DecomposeOptions, 'reference'>,
-  hooks: PrefetchedDecomposeHooks = {},
-): Promise<Decomposition> {
-  const prepared = prepareFileDecomposition(file, importOptions, options);
-  return decomposeTargetWithHelper(helper, prepared.target, prepared.options, hooks);
 }

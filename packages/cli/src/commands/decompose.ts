@@ -7,8 +7,9 @@ import {
   decompositionTarget,
   EXACTNESS_TOLERANCE,
   importModel,
+  withFileReference,
 } from '@bilinear-lab/core';
-import { decomposeFileWithHelper, decomposeInThreads, InteractionHelper } from '@bilinear-lab/threads';
+import { decomposeInThreads, decomposeTargetWithHelper, InteractionHelper } from '@bilinear-lab/threads';
 import type { Command } from 'commander';
 import {
   decompositionJsonChunks,
@@ -182,7 +183,9 @@ async function decompose(
               onProgress,
             })
           : helper
-            ? decomposeFileWithHelper(helper, file, importOptions, settings, { onProgress })
+            ? decomposeTargetWithHelper(helper, target, withFileReference(file, importOptions, settings), {
+                onProgress,
+              })
             : decomposeFile(file, importOptions, { ...settings, onProgress }),
       );
     }

@@ -160,12 +160,23 @@ export function prepareFileDecomposition(
   options: Omit<DecomposeOptions, 'reference'> = {},
 ): { target: DecompositionTarget; options: DecomposeOptions } {
   const model = importModel(file, importOptions);
-  const target = decompositionTarget(model, options);
-  const wantsExactness = (options.exactnessSamples ?? DEFAULT_EXACTNESS_SAMPLES) > 0 || options.sampleInputs;
   return {
-    target,
-    options: { ...options, ...(wantsExactness ? { reference: referenceForward(file, importOptions) } : {}) },
+    target: decompositionTarget(model, options),
+    options: withFileReference(file, importOptions, options),
   };
+}
+
+/**
+ * The options with the file's own forward pass as the exactness reference when the check is on:
+ * what prepareFileDecomposition adds, for a caller that has imported the model already.
+ */
+export function withFileReference(
+  file: SafetensorsFile,
+  importOptions: ImportModelOptions,
+  options: Omit<DecomposeOptions, 'reference'>,
+): DecomposeOptions {
+  const wantsExactness = (options.exactnessSamples ?? DEFAULT_EXACTNESS_SAMPLES) > 0 || options.sampleInputs;
+  return { ...options, ...(wantsExactness ? { reference: referenceForward(file, importOptions) } : {}) };
 }
 
 /** Seeded inputs for the exactness check unless told otherwise. */
