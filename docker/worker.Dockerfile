@@ -18,10 +18,11 @@ COPY apps ./apps
 COPY prisma ./prisma
 RUN npm ci --no-audit --no-fund
 RUN npx turbo run build --filter=@bilinear-lab/worker...
-# The GPU build of TensorFlow has no use without CUDA (that is worker-gpu.Dockerfile), and would be
-# tried first by the backend selection.
+# The GPU build of TensorFlow has no use without CUDA, nor Dawn (webgpu, ~130 MB) without a GPU
+# driver: both are worker-gpu.Dockerfile's. TensorFlow's would be tried first by the backend selection.
 RUN npm prune --omit=dev --no-audit --no-fund \
-  && rm -rf apps/api apps/web node_modules/@tensorflow/tfjs-node-gpu
+  && rm -rf apps/api apps/web node_modules/@tensorflow/tfjs-node-gpu node_modules/webgpu \
+    node_modules/@tensorflow/tfjs-backend-webgpu
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

@@ -22,7 +22,7 @@ if (!composeAvailable) {
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   command?: string[] | string;
   environment?: Record<string, string | null>;
   volumes?: (string | { source: string; target: string })[];
@@ -132,6 +132,7 @@ describe.skipIf(!composeAvailable)('docker/compose.yml (docker-compose config)',
     const gpu = service('worker-gpu');
     expect(gpu.profiles).toEqual(['gpu']);
     expect(gpu.environment?.BILINEAR_BACKEND).toBe('tensorflow-gpu');
+    expect(gpu.build?.args?.BILINEAR_GPU_BACKEND).toBe('tensorflow-gpu');
     expect(gpu.deploy?.resources?.reservations?.devices).toContainEqual(
       expect.objectContaining({ driver: 'nvidia', capabilities: ['gpu'] }),
     );
@@ -222,10 +223,15 @@ describe('docker/*.Dockerfile', () => {
     expect(lastStage.some((step) => step.keyword === 'CMD')).toBe(true);
   });
 
-  it('puts tfjs-node-gpu and the CUDA runtime in the GPU worker, selected by BILINEAR_BACKEND', () => {
+  it('puts both GPU paths in the GPU worker, tensorflow-gpu by default, selected by BILINEAR_BACKEND', () => {
     const source = readFileSync(join(REPO, 'docker', 'worker-gpu.Dockerfile'), 'utf8');
     expect(source).toMatch(/nvidia\/cuda:[^\s]*runtime/);
     expect(source).toMatch(/tfjs-node-gpu/);
-    expect(source).toMatch(/BILINEAR_BACKEND=tensorflow-gpu/);
+    expect(source).toMatch(/ARG BILINEAR_GPU_BACKEND=tensorflow-gpu/);
+    expect(source).toMatch(/BILINEAR_BACKEND=\$\{BILINEAR_GPU_BACKEND\}/);
+    // webgpu: Dawn from the registry, the Vulkan loader, and the driver's Vulkan ICD mounted.
+    expect(source).toMatch(/node_modules\/webgpu/);
+    expect(source).toMatch(/libvulkan1/);
+    expect(source).toMatch(/NVIDIA_DRIVER_CAPABILITIES=[^\s]*graphics/);
   });
 });
