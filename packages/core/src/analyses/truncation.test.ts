@@ -49,6 +49,31 @@ describe('truncationCurve', () => {
   it('keeping all d eigenpairs gives exactly the full model accuracy', () => {
     const labels = randomLabels(COUNT, CLASSES, 9);
     const curve = truncationCurve({ model, eigenpairs: pairs, inputs, labels, count: COUNT, maxK: D });
+    const byColumn = new Float64Array(inputs.length);
+    for (let s = 0; s < COUNT; s++)
+      for (let i = 0; i < model.inputDim; i++)
+        byColumn[i * COUNT + s] = inputs[s * model.inputDim + i] as number;
+    expect(
+      truncationCurve({
+        model,
+        eigenpairs: pairs,
+        inputsTransposed: byColumn,
+        labels,
+        count: COUNT,
+        maxK: D,
+      }),
+    ).toEqual(curve);
+    expect(() =>
+      truncationCurve({
+        model,
+        eigenpairs: pairs,
+        inputs,
+        inputsTransposed: byColumn,
+        labels,
+        count: COUNT,
+        maxK: D,
+      }),
+    ).toThrow(/either as they are or transposed, exactly one/);
     expect(curve.k).toEqual(Array.from({ length: D + 1 }, (_, k) => k));
     expect(curve.accuracy).toHaveLength(D + 1);
     expect(curve.accuracy[D]).toBe(curve.fullAccuracy);
