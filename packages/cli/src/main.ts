@@ -64,3 +64,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv);
+// Dawn (the webgpu backend) installs WebGPU's globals when it loads, and its GPU instance keeps the
+// event loop alive after the command is done (dawn.node's documented lifetime): exit explicitly.
+if ('GPUDevice' in globalThis) process.exit();

@@ -68,7 +68,8 @@ export function wholeNumberUpTo(min: number, max: number): (text: string) => num
 // Options several training commands share.
 
 export const GATES = ['none', 'relu', 'silu', 'gelu'] as const;
-export const BACKEND_REQUESTS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+// The training package's BACKENDS, written out: importing it here would load TensorFlow.js for every command.
+export const BACKEND_REQUESTS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const DATASET_HELP = `one of ${describeDatasetSpecs(LOCAL_DATASET_KINDS)}`;
 /** More gradient threads than this only adds start-up time and memory on any machine we target. */
 export const MAX_THREADS = 64;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrainingConfigSchema } from '@bilinear-lab/contracts';
 import { parseSafetensors } from '@bilinear-lab/core';
+import { probeWebGpu } from '@bilinear-lab/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, EXAMPLE_MODEL, runCli, runCliUntil, temporaryDirectory } from '../testing/cli.js';
 
@@ -291,11 +292,24 @@ describe('bilinear train input errors exit 2 and say what and where', () => {
     ['--lr', '0', 'It must be a number > 0'],
     ['--input-noise', '-1', 'It must be a number ≥ 0'],
     ['--warmup-steps', '1.5', 'It must be a whole number ≥ 0.'],
-    ['--backend', 'gpu', 'Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu.'],
+    ['--backend', 'gpu', 'Allowed choices are auto, tensorflow-gpu, webgpu, tensorflow, wasm, cpu.'],
   ])('%s %s', (flag, value, reason) => {
     const run = runCli(['train', '--dataset', 'toy', flag, value, '--out', out()]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`'${value}' is invalid. ${reason}`);
+  });
+
+  it('--backend webgpu without a usable GPU adapter exits 2 saying why', async (context) => {
+    const probe = await probeWebGpu();
+    if (probe.ok) {
+      console.log(`skipped: this machine has a GPU adapter (${probe.device}), so webgpu trains`);
+      context.skip();
+    }
+    const run = runCli(['train', '--dataset', 'toy', '--epochs', '1', '--backend', 'webgpu', '--out', out()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^bilinear: --backend webgpu: no usable backend for "webgpu" \(webgpu: (no GPU adapter|.* not a GPU|webgpu is not installed)/m,
+    );
   });
 
   it('a warm-up as long as the run, counted in optimiser steps, before any training', () => {
