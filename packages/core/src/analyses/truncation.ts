@@ -1,6 +1,5 @@
 import { productTransposedA, transpose } from '../linalg/matrix-product.js';
-import { bilinearForward } from '../model/forward.js';
-import { matrix, multiplyVector } from '../model/matrix.js';
+import { matrix } from '../model/matrix.js';
 import type { ImageClassifierModel } from '../model/types.js';
 import { AnalysisInputError, argmax, checkInputs, checkLabels, singleLayerClassifier } from './common.js';
 
@@ -121,10 +120,16 @@ export function truncationCurve(options: TruncationOptions): TruncationCurve {
     pairsAll.data.set(pairs.vectors, c * maxK * d);
   });
   const projections = maxK === 0 ? null : productTransposedA(embeddedT, transpose(pairsAll)).data;
+  // The real model's logits for every input at once: head · ((W E x) ⊙ (V E x)), as GEMMs.
+  const left = productTransposedA(transpose(layer.left), embeddedT);
+  const right = productTransposedA(transpose(layer.right), embeddedT);
+  for (let i = 0; i < left.data.length; i++)
+    left.data[i] = (left.data[i] as number) * (right.data[i] as number);
+  const fullLogits = productTransposedA(transpose(model.head), left).data;
   const correct = new Float64Array(maxK + 1);
   // Row k holds every class's logit from its first k pairs: one running sum per class gives all k.
   const logits = new Float64Array((maxK + 1) * classes);
-  const embedded = new Float64Array(d);
+  const full = new Float64Array(classes);
   let fullCorrect = 0;
   for (let s = 0; s < count; s++) {
     const row = s * classes * maxK;
@@ -138,10 +143,8 @@ export function truncationCurve(options: TruncationOptions): TruncationCurve {
       }
     }
     const label = labels[s] as number;
-    // The real model's forward pass from the same embedding: head · ((W E x) ⊙ (V E x)).
-    for (let j = 0; j < d; j++) embedded[j] = embeddedT.data[j * count + s] as number;
-    if (argmax(multiplyVector(model.head, bilinearForward(layer, embedded)), 0, classes) === label)
-      fullCorrect++;
+    for (let c = 0; c < classes; c++) full[c] = fullLogits[c * count + s] as number;
+    if (argmax(full, 0, classes) === label) fullCorrect++;
     for (let k = 0; k <= maxK; k++) {
       if (argmax(logits, k * classes, classes) === label) correct[k] = (correct[k] as number) + 1;
     }
