@@ -35,6 +35,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export async function startWorkers(env: WorkerEnv, options: StartOptions = {}): Promise<RunningWorkers> {
   const context = openJobContext(env);
   const backend = await selectBackend(env.backend, { webgpu: env.webgpu });
+  // An operator who opted in to webgpu wants to know why this worker runs on something else.
+  const webgpuSkipped = backend.skipped.find((skipped) => skipped.name === 'webgpu');
+  if (env.webgpu && webgpuSkipped) context.log.warn(`webgpu not used: ${webgpuSkipped.reason}`);
   const identity: WorkerIdentity = {
     id: env.workerId,
     host: hostname(),
