@@ -251,3 +251,24 @@ export function add(a: usize, b: usize, out: usize, count: i32): void {
     store<f32>(out + at, load<f32>(a + at) + load<f32>(b + at));
   }
 }
+
+/**
+ * x[i] += std · z for i < count, with z the standard normal quantile of the i-th word of the
+ * core's mulberry32 generator from `state` (its state after the draws already taken), read from
+ * the 2¹⁶ + 1 float32 quantiles at `table` and interpolated: the same arithmetic, in the same
+ * order and precision, as gaussian-noise.ts's addSeededGaussianNoise, so the same numbers bit for
+ * bit at about twice the speed.
+ */
+export function addSeededNoise(x: usize, count: i32, std: f64, state: u32, table: usize): void {
+  for (let i = 0; i < count; i++) {
+    state += 0x6d2b79f5;
+    let t = (state ^ (state >>> 15)) * (state | 1);
+    t ^= t + (t ^ (t >>> 7)) * (t | 61);
+    const word = t ^ (t >>> 14);
+    const at = table + (<usize>(word >>> 16) << 2);
+    const low = <f64>load<f32>(at);
+    const z = low + (<f64>load<f32>(at, 4) - low) * (<f64>(word & 0xffff) / 65536.0);
+    const p = x + (<usize>i << 2);
+    store<f32>(p, <f32>(<f64>load<f32>(p) + std * z));
+  }
+}

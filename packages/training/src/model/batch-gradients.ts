@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type AddNoise, addSeededGaussianNoise } from '../train/gaussian-noise.js';
 import { gradientStep, type NetworkShape } from './network.js';
 import { type NamedArray, orderedTensors, parameterShapes, uploadParameters } from './parameters.js';
 import { WasmGradients, wasmGradientsSupport } from './wasm-gradients.js';
@@ -20,6 +21,8 @@ export interface GradientSums {
 export class BatchGradients {
   readonly inputs: Float32Array;
   readonly targets: Float32Array;
+  /** How to add input noise to `inputs` (assembleBatch's last argument). */
+  readonly addNoise: AddNoise;
   /** Whether steps without latent noise run on the wasm kernels. */
   readonly kernels: boolean;
   private readonly wasm: WasmGradients | null;
@@ -35,6 +38,7 @@ export class BatchGradients {
     this.kernels = this.wasm !== null;
     this.inputs = this.wasm?.inputs ?? new Float32Array(maxBatch * shape.inputDim);
     this.targets = this.wasm?.targets ?? new Float32Array(maxBatch * shape.outputDim);
+    this.addNoise = this.wasm?.addNoise ?? addSeededGaussianNoise;
     this.sums = parameterShapes(shape).map(({ shape: [rows, cols] }) => new Float32Array(rows * cols));
   }
 

@@ -19,6 +19,7 @@ export interface TrainingKernels {
   hadamard(a: number, b: number, out: number, count: number): void;
   hadamardBackward(dg: number, a: number, b: number, da: number, db: number, count: number): void;
   add(a: number, b: number, out: number, count: number): void;
+  addSeededNoise(x: number, count: number, std: number, state: number, table: number): void;
 }
 
 /** Floats of the matmul scratch: a packed 256 × 8 panel of B and a 4 × 8 edge tile. */

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Loss } from '@bilinear-lab/core';
 import { seededRandom } from '@bilinear-lab/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { addSeededGaussianNoise } from '../train/gaussian-noise.js';
 import type { NetworkShape } from './network.js';
 import { initialParameters, type NamedArray } from './parameters.js';
 import { WasmGradients, wasmGradientsSupport } from './wasm-gradients.js';
@@ -139,6 +140,29 @@ describe('WasmGradients', () => {
     expect(() => kernels.step(initialParameters(shapeOf({}), 1), 5)).toThrow(/batch of 5 rows: .* 1 to 4/);
     expect(() => kernels.step(initialParameters(shapeOf({ hiddenDim: 12 }), 1), 4)).toThrow(
       /"embed" with 348 values, expected "embed" with 377/,
+    );
+  });
+
+  it('adds input noise as addSeededGaussianNoise does, bit for bit, after skipped draws too', () => {
+    const shape = shapeOf({ inputDim: 97 });
+    const kernels = new WasmGradients(shape, 8);
+    const base = Float32Array.from({ length: 8 * 97 }, (_, i) => Math.sin(i));
+    const expected = base.slice();
+    kernels.inputs.set(base);
+    for (const [row, seed, skip] of [
+      [0, 1, 0],
+      [3, -987_654_321, 1],
+      [7, 0xfffffff0, 0],
+    ] as const) {
+      addSeededGaussianNoise(expected, row * 97, (row + 1) * 97, 0.4, seed, skip);
+      kernels.addNoise(kernels.inputs, row * 97, (row + 1) * 97, 0.4, seed, skip);
+    }
+    expect(kernels.inputs).toEqual(expected);
+    expect(kernels.inputs[5]).not.toBe(base[5]);
+    expect(kernels.inputs[100]).toBe(base[100]);
+    expect(() => kernels.addNoise(new Float32Array(97), 0, 97, 1, 1)).toThrow(/its own inputs only/);
+    expect(() => kernels.addNoise(kernels.inputs, 0, 9 * 97, 1, 1)).toThrow(
+      /\[0, 873\) is outside the 776 inputs/,
     );
   });
 });

@@ -1,3 +1,4 @@
+import { noiseState, quantileTable } from '../train/gaussian-noise.js';
 import type { NetworkShape } from './network.js';
 import { type NamedArray, parameterShapes } from './parameters.js';
 import { loadTrainingKernels, SCRATCH_FLOATS, type TrainingKernels } from './training-kernels.js';
@@ -67,7 +68,27 @@ export class WasmGradients {
       shape: [rows, cols],
       values: view(layout.gradients[i] as number, rows * cols),
     }));
+    const table = quantileTable();
+    view(layout.noiseTable, table.length).set(table);
   }
+
+  /**
+   * addSeededGaussianNoise on `inputs` (and only there: the kernel works in its own memory), the
+   * same numbers bit for bit, about twice as fast: assembleBatch's `addNoise` for these inputs.
+   */
+  readonly addNoise = (x: Float32Array, start: number, end: number, std: number, seed: number, skip = 0) => {
+    if (x !== this.inputs) throw new Error('WasmGradients.addNoise works on its own inputs only');
+    if (!(Number.isInteger(start) && start >= 0 && end >= start && end <= x.length)) {
+      throw new Error(`noise range [${start}, ${end}) is outside the ${x.length} inputs`);
+    }
+    this.kernels.addSeededNoise(
+      this.at.inputs + start * 4,
+      end - start,
+      std,
+      noiseState(seed, skip),
+      this.at.noiseTable,
+    );
+  };
 
   /**
    * Gradients (into `gradients`) of the loss summed over the first `count` rows of
@@ -198,6 +219,8 @@ export class WasmGradients {
 /** Byte offsets of every buffer of the step, each 64-byte aligned. */
 interface Layout {
   scratch: number;
+  /** The input noise's 2¹⁶ + 1 quantiles (gaussian-noise.ts's table). */
+  noiseTable: number;
   inputs: number;
   targets: number;
   parameters: number[];
@@ -230,6 +253,7 @@ function planLayout(
   const d = shape.hiddenDim;
   const rows = maxBatch;
   const scratch = take(SCRATCH_FLOATS);
+  const noiseTable = take(quantileTable().length);
   const inputs = take(rows * shape.inputDim);
   const targets = take(rows * shape.outputDim);
   const parameters = shapes.map(({ shape: [r, c] }) => take(r * c));
@@ -244,6 +268,7 @@ function planLayout(
   }
   const layout: Layout = {
     scratch,
+    noiseTable,
     inputs,
     targets,
     parameters,

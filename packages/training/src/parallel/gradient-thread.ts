@@ -31,7 +31,8 @@ async function step(gradients: BatchGradients, request: GradientRequest): Promis
     latentNoise: request.latentNoise,
     seed: request.seed,
   };
-  assembleBatch(split, shape.outputDim, batch, start, start + count, gradients.inputs, gradients.targets);
+  const { inputs, targets, addNoise } = gradients;
+  assembleBatch(split, shape.outputDim, batch, start, start + count, inputs, targets, addNoise);
   const sums = await gradients.compute(parameterViews, count, {
     latentNoise: request.latentNoise,
     seed: request.threadSeed,

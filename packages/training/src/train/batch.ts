@@ -1,6 +1,6 @@
 import { seededRandom } from '@bilinear-lab/core';
 import type { Split } from '@bilinear-lab/datasets';
-import { addSeededGaussianNoise } from './gaussian-noise.js';
+import { type AddNoise, addSeededGaussianNoise } from './gaussian-noise.js';
 
 /** Which rows of the training split form a batch, and the noise to put on them. */
 export interface BatchRequest {
@@ -18,7 +18,8 @@ export interface BatchRequest {
  * Copies batch rows [from, to) of a split into `inputs`/`targets` (one-hot for labels) starting at
  * their first row, adding each row's input noise. Each row's noise comes from its own generator
  * (seeded by the step and its place in the batch), so a batch is the same however the rows are
- * shared out between threads.
+ * shared out between threads. `addNoise` is how (the wasm kernels pass theirs, for `inputs` in
+ * their memory).
  */
 export function assembleBatch(
   split: Pick<Split, 'count' | 'inputs' | 'labels' | 'targets'>,
@@ -28,6 +29,7 @@ export function assembleBatch(
   to: number,
   inputs: Float32Array,
   targets: Float32Array,
+  addNoise: AddNoise = addSeededGaussianNoise,
 ): void {
   const inputDim = split.inputs.length / split.count;
   const { std, probability } = request.inputNoise;
@@ -43,10 +45,8 @@ export function assembleBatch(
     if (std > 0) {
       const seed = Math.imul(request.seed ^ 0x9e3779b9, 0x85ebca6b) + r;
       // Below probability 1 the row's first draw decides whether it gets noise at all.
-      if (probability >= 1) addSeededGaussianNoise(inputs, at, at + inputDim, std, seed);
-      else if (seededRandom(seed)() < probability) {
-        addSeededGaussianNoise(inputs, at, at + inputDim, std, seed, 1);
-      }
+      if (probability >= 1) addNoise(inputs, at, at + inputDim, std, seed);
+      else if (seededRandom(seed)() < probability) addNoise(inputs, at, at + inputDim, std, seed, 1);
     }
   }
 }

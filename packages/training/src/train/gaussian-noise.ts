@@ -8,7 +8,8 @@
 const CELLS = 1 << 16;
 let quantiles: Float32Array | undefined;
 
-function quantileTable(): Float32Array {
+/** The 2¹⁶ + 1 cell edges, computed once per thread (the wasm kernels take a copy). */
+export function quantileTable(): Float32Array {
   if (quantiles) return quantiles;
   const table = new Float32Array(CELLS + 1);
   // Cell edges at probabilities (i + 0.5) / (CELLS + 1): finite at both ends.
@@ -50,7 +51,7 @@ export function addSeededGaussianNoise(
   skip = 0,
 ) {
   const table = quantileTable();
-  let state = ((seed >>> 0) + skip * 0x6d2b79f5) >>> 0;
+  let state = noiseState(seed, skip);
   for (let i = start; i < end; i++) {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = Math.imul(state ^ (state >>> 15), state | 1);
@@ -62,6 +63,21 @@ export function addSeededGaussianNoise(
     x[i] = (x[i] as number) + std * z;
   }
 }
+
+/** seededRandom(seed)'s internal state after `skip` draws. */
+export function noiseState(seed: number, skip: number): number {
+  return ((seed >>> 0) + skip * 0x6d2b79f5) >>> 0;
+}
+
+/** Adds noise to x[start, end) as addSeededGaussianNoise does (the wasm kernels supply their own). */
+export type AddNoise = (
+  x: Float32Array,
+  start: number,
+  end: number,
+  std: number,
+  seed: number,
+  skip?: number,
+) => void;
 
 /** Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9). */
 export function inverseNormalCdf(p: number): number {

@@ -70,8 +70,8 @@ class InThreadGradients implements GradientEngine {
 
   async step(request: BatchRequest) {
     const count = request.rows.length;
-    const { inputs, targets } = this.batch;
-    assembleBatch(this.split, this.shape.outputDim, request, 0, count, inputs, targets);
+    const { inputs, targets, addNoise } = this.batch;
+    assembleBatch(this.split, this.shape.outputDim, request, 0, count, inputs, targets, addNoise);
     const sums = await this.batch.compute(this.parameters, count, {
       latentNoise: request.latentNoise,
       seed: request.seed,
