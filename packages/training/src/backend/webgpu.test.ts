@@ -69,6 +69,11 @@ describe('webgpu selection', () => {
       );
     },
   );
+
+  it.skipIf(!dawnInstalled)('a Dawn that cannot start is a reason, not a crash', async () => {
+    const broken = await probeWebGpu({ dawnFlags: ['backend=nonesuch'] });
+    expect(broken.ok ? '' : broken.reason).toMatch(/^Dawn could not start: unrecognised backend 'nonesuch'/);
+  });
 });
 
 describe('what counts as a GPU adapter', () => {

@@ -122,7 +122,7 @@ async function importOptional<T>(name: string, why: string): Promise<T | string>
   }
 }
 
-let dawn: { module: DawnModule; gpu: Gpu; backend: string | undefined } | undefined;
+let dawn: { gpu: Gpu; backend: string | undefined } | undefined;
 
 /** Dawn's entry point, created once per process (each instance keeps its own GPU threads alive). */
 async function dawnGpu(
@@ -130,19 +130,23 @@ async function dawnGpu(
 ): Promise<{ gpu: Gpu; backend: string | undefined } | string> {
   const module = await importOptional<DawnModule>(DAWN_PACKAGE, 'Dawn for Node, for the webgpu backend');
   if (typeof module === 'string') return module;
-  const backend = flags.find((flag) => flag.startsWith('backend='))?.slice('backend='.length);
-  if (flags.length > 0) return { gpu: module.create([...flags]), backend };
-  if (!dawn) {
-    const platformBackend = DAWN_BACKEND[process.platform];
-    // tfjs-backend-webgpu reads the WebGPU constants (GPUBufferUsage, GPUMapMode, …) as globals.
-    Object.assign(globalThis, module.globals);
-    dawn = {
-      module,
-      gpu: module.create(platformBackend ? [`backend=${platformBackend}`] : []),
-      backend: platformBackend,
-    };
+  try {
+    const backend = flags.find((flag) => flag.startsWith('backend='))?.slice('backend='.length);
+    if (flags.length > 0) return { gpu: module.create([...flags]), backend };
+    if (!dawn) {
+      const platformBackend = DAWN_BACKEND[process.platform];
+      // tfjs-backend-webgpu reads the WebGPU constants (GPUBufferUsage, GPUMapMode, …) as globals.
+      Object.assign(globalThis, module.globals);
+      dawn = {
+        gpu: module.create(platformBackend ? [`backend=${platformBackend}`] : []),
+        backend: platformBackend,
+      };
+    }
+    return dawn;
+  } catch (error) {
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    return `Dawn could not start: ${message}`;
   }
-  return { gpu: dawn.gpu, backend: dawn.backend };
 }
 
 /**
@@ -175,7 +179,7 @@ export async function probeWebGpu(
           : ''),
     };
   }
-  const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
+  const info = adapter.info ?? (await adapter.requestAdapterInfo?.().catch(() => undefined)) ?? {};
   const rejected = cpuAdapterReason(info, adapter.isFallbackAdapter === true);
   if (rejected !== null) return { ok: false, reason: rejected };
   return { ok: true, adapter, info, device: describeAdapter(info, entry.backend) };
