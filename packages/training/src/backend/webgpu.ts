@@ -167,7 +167,11 @@ export async function probeWebGpu(
       `no answer to the GPU adapter request within ${timeoutMs} ms`,
     );
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    return {
+      ok: false,
+      reason: message.startsWith('no answer') ? message : `the GPU adapter request failed: ${message}`,
+    };
   }
   if (adapter === null) {
     return {
