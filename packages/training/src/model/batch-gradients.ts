@@ -28,13 +28,17 @@ export class BatchGradients {
   private readonly wasm: WasmGradients | null;
   private readonly sums: Float32Array[];
 
+  /**
+   * `kernels`: whether to use the wasm kernels where they apply. They replace the wasm backend's
+   * ops, so callers pass `tf.getBackend() === 'wasm'`; a benchmark passes false on wasm for the
+   * tfjs ops as its reference.
+   */
   constructor(
     private readonly shape: NetworkShape,
     maxBatch: number,
-    tfjsBackend: string,
+    options: { kernels: boolean },
   ) {
-    this.wasm =
-      tfjsBackend === 'wasm' && wasmGradientsSupport(shape, 0) ? new WasmGradients(shape, maxBatch) : null;
+    this.wasm = options.kernels && wasmGradientsSupport(shape, 0) ? new WasmGradients(shape, maxBatch) : null;
     this.kernels = this.wasm !== null;
     this.inputs = this.wasm?.inputs ?? new Float32Array(maxBatch * shape.inputDim);
     this.targets = this.wasm?.targets ?? new Float32Array(maxBatch * shape.outputDim);

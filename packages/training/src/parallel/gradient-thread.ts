@@ -47,7 +47,7 @@ async function step(gradients: BatchGradients, request: GradientRequest): Promis
 
 selectBackend(setup.backend)
   .then((choice) => {
-    const gradients = new BatchGradients(shape, setup.maxBatch, choice.tfjsBackend);
+    const gradients = new BatchGradients(shape, setup.maxBatch, { kernels: choice.tfjsBackend === 'wasm' });
     port.on('message', (request: GradientRequest) => {
       step(gradients, request).catch((error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));

@@ -65,7 +65,7 @@ class InThreadGradients implements GradientEngine {
       shape: [p.shape[0], p.shape[1]],
       values: new Float32Array(p.values.length),
     }));
-    this.batch = new BatchGradients(shape, maxBatch, tf.getBackend());
+    this.batch = new BatchGradients(shape, maxBatch, { kernels: tf.getBackend() === 'wasm' });
   }
 
   async step(request: BatchRequest) {
