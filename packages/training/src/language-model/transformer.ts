@@ -29,10 +29,14 @@ const MASKED = -1e9;
 /** A position's loss is −log max(p, this): the smallest normal float32, so at most 87.3 nats. */
 const SMALLEST_PROBABILITY = 1.1754943508222875e-38;
 
-/** A linear map's weight W [out, in] (reference layout) and its transpose, both uploaded. */
+/**
+ * A linear map's weight W [out, in] (reference layout) and its transpose, both uploaded — except
+ * on wasm, whose kernels read W transposed in place (the transpose, made in JavaScript, cost ≈ 1 ms
+ * of a step).
+ */
 interface Linear {
   weight: tf.Tensor2D;
-  transposed: tf.Tensor2D;
+  transposed: tf.Tensor2D | null;
 }
 
 /** The weights as tensors, in the reference layout ([out, in]) with their transposes. */
@@ -108,7 +112,7 @@ export function uploadWeights(
     }),
     head: linear(values(1 + 4 * shape.layers), shape.vocabSize, d),
     inverseFrequencies: frequencies,
-    rotation: linear(rotateHalfMatrix(headDim(shape)), headDim(shape), headDim(shape)),
+    rotation: linear(rotateHalfMatrix(headDim(shape)), headDim(shape), headDim(shape), true),
   };
 }
 
@@ -126,15 +130,30 @@ export function disposeWeights(weights: TransformerWeights): void {
       layer.p,
     ]),
   ];
-  tf.dispose([weights.embedding, ...linears.flatMap((l) => [l.weight, l.transposed])]);
+  tf.dispose([
+    weights.embedding,
+    ...linears.flatMap((l) => (l.transposed ? [l.weight, l.transposed] : [l.weight])),
+  ]);
 }
 
-function linear(values: Float32Array, rows: number, cols: number): Linear {
+function linear(
+  values: Float32Array,
+  rows: number,
+  cols: number,
+  withTranspose = tf.getBackend() !== 'wasm',
+): Linear {
+  const weight = tf.tensor2d(values, [rows, cols]);
+  if (!withTranspose) return { weight, transposed: null };
   const transposed = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) transposed[c * rows + r] = values[r * cols + c] as number;
   }
-  return { weight: tf.tensor2d(values, [rows, cols]), transposed: tf.tensor2d(transposed, [cols, rows]) };
+  return { weight, transposed: tf.tensor2d(transposed, [cols, rows]) };
+}
+
+/** x·Wᵀ for y = x Wᵀ: the uploaded transpose, or on wasm W read transposed in place. */
+function applyLinear(x: tf.Tensor2D, map: Linear): tf.Tensor2D {
+  return map.transposed ? kernelMatMul(x, map.transposed) : kernelMatMul(x, map.weight, false, true);
 }
 
 /** R with x·R = rotate_half(x) = (−x₂, x₁): R[j + half, j] = −1 and R[j, j + half] = 1 for j < half. */
@@ -360,26 +379,26 @@ function forwardPass(
   const layers: LayerCache[] = [];
   for (const layer of weights.layers) {
     const { n: n1, r: r1 } = rms(x, shape.normalization);
-    const heads = (map: Linear) => toHeads(kernelMatMul(n1, map.transposed), shape, batch);
+    const heads = (map: Linear) => toHeads(applyLinear(n1, map), shape, batch);
     const q = tf.mul(rotate(heads(layer.q), tables, weights.rotation), queryScale) as tf.Tensor3D;
     const k = rotate(heads(layer.k), tables, weights.rotation);
     const v = heads(layer.v);
     const scores = tf.add(batchedMatMul(q, k, false, true), tables.mask);
     const pattern = tf.softmax(scores) as tf.Tensor3D;
     const z = fromHeads(batchedMatMul(pattern, v), shape, batch);
-    const attended = kernelMatMul(z, layer.o.transposed);
+    const attended = applyLinear(z, layer.o);
     x = tf.add(x, scale === 1 ? attended : tf.mul(attended, scale));
 
     const { n: n2, r: r2 } = rms(x, shape.normalization);
-    const left = kernelMatMul(n2, layer.left.transposed) as tf.Tensor2D;
-    const right = kernelMatMul(n2, layer.right.transposed) as tf.Tensor2D;
+    const left = applyLinear(n2, layer.left);
+    const right = applyLinear(n2, layer.right);
     const gated = applyGate(shape.gate, left) as tf.Tensor2D;
     const product = tf.mul(gated, right) as tf.Tensor2D;
-    x = tf.add(x, kernelMatMul(product, layer.p.transposed));
+    x = tf.add(x, applyLinear(product, layer.p));
     layers.push({ n1, r1, q, k, v, pattern, z, n2, r2, left, right, gated, product });
   }
   const { n: final, r: finalScale } = rms(x, shape.normalization);
-  return { layers, final, finalScale, logits: kernelMatMul(final, weights.head.transposed) };
+  return { layers, final, finalScale, logits: applyLinear(final, weights.head) };
 }
 
 interface Gradients {
@@ -541,7 +560,10 @@ function rotate(x: tf.Tensor3D, tables: PositionTables, rotation: Linear): tf.Te
 
 /** The adjoint of rotate: g·cos + (g·sin)·Rᵀ. */
 function rotateBackward(g: tf.Tensor3D, tables: PositionTables, rotation: Linear): tf.Tensor3D {
-  return tf.add(tf.mul(g, tables.cos), timesLast(tf.mul(g, tables.sin) as tf.Tensor3D, rotation.transposed));
+  return tf.add(
+    tf.mul(g, tables.cos),
+    timesLast(tf.mul(g, tables.sin) as tf.Tensor3D, rotation.transposed as tf.Tensor2D),
+  );
 }
 
 /** into[token] += rows[i] for each row i. */
