@@ -5,7 +5,10 @@ import {
   type DecompositionTarget,
   hiddenWeights,
   type OutputDecomposition,
+  packedTridiagonalReduction,
   startDecomposition,
+  type TridiagonalReduction,
+  tridiagonalReductionLength,
 } from '@bilinear-lab/core';
 import { HelperWorker } from './helper-worker.js';
 import { type PrefetchJob, SlotState } from './interaction-slots.js';
@@ -18,7 +21,8 @@ const HELPER_PATIENCE_MS = 30_000;
 
 /**
  * A second thread that builds the interaction matrices Q(u_j) of decompositions ahead of the thread
- * decomposing them, so that building one output's Q overlaps solving the previous one. Start it
+ * decomposing them and reduces each to tridiagonal form (tridiagonalReduction), so that building and
+ * reducing one output's Q overlaps solving the previous one from its reduction. Start it
  * early: its module load and kernel compile then overlap the caller's own set-up (reading the
  * model, the exactness samples). One helper serves any number of decompositions, one at a time.
  */
@@ -53,12 +57,12 @@ export class InteractionHelper {
       count,
       ring: RING,
       state: new Int32Array(new SharedArrayBuffer((count + 2) * 4)),
-      slots: new Float64Array(new SharedArrayBuffer(RING * d * d * 8)),
+      slots: new Float64Array(new SharedArrayBuffer(RING * tridiagonalReductionLength(d) * 8)),
     };
     job.hidden.set(hidden);
     if (this.thread.broken) Atomics.store(job.state, count + SlotState.FailedIndexOffset, 1);
     else this.thread.post(job);
-    return new Prefetch(job, d * d, this.patient, () => {
+    return new Prefetch(job, d, this.patient, () => {
       this.matricesBuilt++;
     });
   }
@@ -80,7 +84,7 @@ export class Prefetch {
 
   constructor(
     private readonly job: PrefetchJob,
-    private readonly size: number,
+    private readonly order: number,
     private readonly patient: boolean,
     private readonly onHandedOver: () => void,
   ) {
@@ -89,10 +93,11 @@ export class Prefetch {
   }
 
   /**
-   * Q of output j (a view into shared memory, valid until `release(j)`), or null when the caller
-   * should build it: the helper has not reached it (the caller then claims it) or could not build it.
+   * Q of output j reduced to tridiagonal form (views into shared memory, valid until `release(j)`),
+   * or null when the caller should build it: the helper has not reached it (the caller then claims
+   * it) or could not build it.
    */
-  take(j: number): Float64Array | null {
+  take(j: number): TridiagonalReduction | null {
     const { state, slots, ring } = this.job;
     const claim = () => Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.TakenHere);
     if (!this.patient && claim() === SlotState.Unclaimed) return null;
@@ -114,7 +119,8 @@ export class Prefetch {
     if (Atomics.load(state, j) !== SlotState.Ready) return null;
     const slot = j % ring;
     this.onHandedOver();
-    return slots.subarray(slot * this.size, (slot + 1) * this.size);
+    const size = tridiagonalReductionLength(this.order);
+    return packedTridiagonalReduction(slots.subarray(slot * size, (slot + 1) * size), this.order);
   }
 
   /** Output j is done with: its slot may take the next matrix. */
@@ -140,8 +146,8 @@ export interface PrefetchedDecomposeHooks {
 
 /**
  * decomposeTarget on this thread with the helper building the interaction matrices: the same
- * decomposition, with the Q builds (2·h·d² flops per output, about as long as its
- * eigendecomposition at d = 512) on a second core.
+ * decomposition, with the Q builds (2·h·d² flops per output) and their tridiagonal reductions
+ * (4/3·d³) — together about half of each output's work at d = 512 — on a second core.
  */
 export async function decomposeTargetWithHelper(
   helper: InteractionHelper,

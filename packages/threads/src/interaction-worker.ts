@@ -1,8 +1,13 @@
 // Entry point of the interaction helper thread (see InteractionHelper): for each job it receives,
-// builds Q(u_j) for the outputs in order, each into its ring slot, skipping those the decomposing
-// thread took itself.
+// builds Q(u_j) for the outputs in order and reduces it to tridiagonal form, each into its ring slot,
+// skipping those the decomposing thread took itself.
 import { parentPort } from 'node:worker_threads';
-import { compileKernels, InteractionMatrixBuilder } from '@bilinear-lab/core';
+import {
+  compileKernels,
+  InteractionMatrixBuilder,
+  tridiagonalReduction,
+  tridiagonalReductionLength,
+} from '@bilinear-lab/core';
 import { type PrefetchJob, SlotState } from './interaction-slots.js';
 import { preferOptimizedWasm } from './optimized-wasm.js';
 
@@ -16,7 +21,8 @@ parentPort?.postMessage('ready');
 function serve({ left, right, hidden, count, ring, state, slots }: PrefetchJob): void {
   const consumed = count + SlotState.ConsumedIndexOffset;
   const h = left.rows;
-  const size = left.cols * left.cols;
+  const d = left.cols;
+  const size = tridiagonalReductionLength(d);
   let j = 0;
   let claimed = false;
   try {
@@ -30,7 +36,9 @@ function serve({ left, right, hidden, count, ring, state, slots }: PrefetchJob):
         Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.Building) === SlotState.Unclaimed;
       if (!claimed) continue;
       const q = builder.forHiddenWeights(hidden.subarray(j * h, (j + 1) * h));
-      slots.set(q, (j % ring) * size);
+      // Reduced to tridiagonal form here too: the solving thread starts from the reduction.
+      const slot = (j % ring) * size;
+      tridiagonalReduction(q, d, slots.subarray(slot, slot + size));
       Atomics.store(state, j, SlotState.Ready);
       Atomics.notify(state, j);
       claimed = false;

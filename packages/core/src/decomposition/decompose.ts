@@ -1,4 +1,4 @@
-import { symmetricEigen } from '../eigen/symmetric-eigen.js';
+import { symmetricEigen, type TridiagonalReduction } from '../eigen/symmetric-eigen.js';
 import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
 import { productTransposedA, transpose } from '../linalg/matrix-product.js';
 import { type ImportModelOptions, importModel } from '../model/import.js';
@@ -199,8 +199,11 @@ export function decomposeTarget(target: DecompositionTarget, options: DecomposeO
  * build Q(u) themselves (many directions through the output tensor, split across threads).
  */
 export interface DecompositionRun {
-  /** Output position j of the target, from Q(u_j) given (d × d, row-major) or built here. */
-  output(j: number, interaction?: Float64Array): OutputDecomposition;
+  /**
+   * Output position j of the target, from Q(u_j) given (d × d, row-major) — or already reduced to
+   * tridiagonal form (tridiagonalReduction) — or built here.
+   */
+  output(j: number, interaction?: Float64Array | TridiagonalReduction): OutputDecomposition;
   /** The decomposition of these outputs, at these positions of the target (ascending). */
   finish(outputs: OutputDecomposition[], positions: readonly number[]): Decomposition;
 }
@@ -226,18 +229,22 @@ export function startDecomposition(
   const readingEntries = readingSpace ? (options.readingEntries ?? 0) : 0;
   const keepInputVectors = options.inputVectors ?? true;
 
-  const output = (j: number, interaction?: Float64Array): OutputDecomposition => {
+  const output = (j: number, interaction?: Float64Array | TridiagonalReduction): OutputDecomposition => {
     const { index, label } = target.outputs[j] as { index: number; label: string };
     const direction = target.directions.data.subarray(
       j * target.directions.cols,
       (j + 1) * target.directions.cols,
     );
-    if (interaction && interaction.length !== d * d) {
-      throw new RangeError(`interaction matrix has ${interaction.length} entries, expected ${d}² = ${d * d}`);
+    const order =
+      interaction && ('reflectors' in interaction ? interaction.n : Math.sqrt(interaction.length));
+    if (interaction && order !== d) {
+      throw new RangeError(`the interaction matrix given is not of order d = ${d}`);
     }
-    const q =
-      interaction ??
-      (builder ??= new InteractionMatrixBuilder(target.layer)).forDirection(target.projection, direction);
+    let q = interaction;
+    if (!q) {
+      builder ??= new InteractionMatrixBuilder(target.layer);
+      q = builder.forDirection(target.projection, direction);
+    }
     const eig = symmetricEigen(q, d, {
       vectors: { ends: topK },
       ...(samples && sampleRows > 0

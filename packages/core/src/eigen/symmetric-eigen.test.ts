@@ -2,7 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { seededGaussian } from '../random/seeded-random.js';
 import { randomSymmetric, symmetricWithSpectrum } from '../testing/random.js';
-import { EigenInputError, type SymmetricEigenResult, symmetricEigen } from './symmetric-eigen.js';
+import {
+  EigenInputError,
+  packedTridiagonalReduction,
+  type SymmetricEigenResult,
+  symmetricEigen,
+  tridiagonalReduction,
+  tridiagonalReductionLength,
+} from './symmetric-eigen.js';
 
 const EPS = 2 ** -52;
 
@@ -244,5 +251,37 @@ describe('bad input', () => {
       /outside the spectrum 0..1/,
     );
     expect(() => symmetricEigen(new Float64Array(0), 0)).toThrow(/positive integer/);
+  });
+});
+
+describe('tridiagonalReduction', () => {
+  it('lets symmetricEigen finish from the reduction with the same result, bit for bit', () => {
+    for (const n of [1, 2, 37, 120]) {
+      // Entries far from 1: the reduction's scaling by a power of two travels with it.
+      const a = randomSymmetric(n, 300 + n).map((x) => x * 1e7);
+      const gaussian = seededGaussian(n);
+      const samples = Float64Array.from({ length: 3 * n }, () => gaussian());
+      const options = { vectors: { ends: 5 }, coordinatesOf: { vectors: samples, count: 3 } } as const;
+      const direct = symmetricEigen(a, n, options);
+      const shared = new Float64Array(tridiagonalReductionLength(n) + 7);
+      const reduction = tridiagonalReduction(a, n, shared);
+      expect(reduction.reflectors.buffer).toBe(shared.buffer);
+      expect(symmetricEigen(reduction, n, options)).toEqual(direct);
+      // As another thread reads it from the shared buffer.
+      expect(symmetricEigen(packedTridiagonalReduction(shared, n), n, options)).toEqual(direct);
+      expect(symmetricEigen(tridiagonalReduction(a, n), n)).toEqual(symmetricEigen(a, n));
+    }
+  });
+
+  it('checks the matrix as symmetricEigen does, and its order against the reduction', () => {
+    const a = randomSymmetric(6, 1);
+    a[1] = Number.NaN;
+    expect(() => tridiagonalReduction(a, 6)).toThrow(EigenInputError);
+    expect(() => tridiagonalReduction(randomSymmetric(6, 1), 6, new Float64Array(10))).toThrow(
+      /needs 55 doubles/,
+    );
+    expect(() => symmetricEigen(tridiagonalReduction(randomSymmetric(6, 1), 6), 5)).toThrow(
+      /the reduction is of a matrix of order 6, not 5/,
+    );
   });
 });

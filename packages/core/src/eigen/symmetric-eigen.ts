@@ -53,15 +53,20 @@ export class EigenInputError extends Error {
  * by the stored reflectors. The input is not modified.
  */
 export function symmetricEigen(
-  matrix: Float64Array,
+  matrix: Float64Array | TridiagonalReduction,
   n: number,
   options: SymmetricEigenOptions = {},
 ): SymmetricEigenResult {
+  const given = 'reflectors' in matrix ? matrix : null;
   if (!Number.isInteger(n) || n < 1) {
     throw new EigenInputError(`matrix order must be a positive integer, got ${n}`);
   }
-  if (matrix.length !== n * n) {
-    throw new EigenInputError(`matrix has ${matrix.length} entries, expected n² = ${n * n} for n = ${n}`);
+  if (given ? given.n !== n : (matrix as Float64Array).length !== n * n) {
+    throw new EigenInputError(
+      given
+        ? `the reduction is of a matrix of order ${given.n}, not ${n}`
+        : `matrix has ${(matrix as Float64Array).length} entries, expected n² = ${n * n} for n = ${n}`,
+    );
   }
   const samples = options.coordinatesOf;
   if (samples && samples.vectors.length !== samples.count * n) {
@@ -77,13 +82,14 @@ export function symmetricEigen(
   const [a, d, e, tau, work, blockStarts, unsorted, qlWork, report, rotated, rotatedWork] = arena.layout(
     reduction,
   ) as Offsets11;
-  arena.view(a, n * n).set(matrix);
-  const largest = inspect(arena, a, n, report);
-  // Scale by a power of two (exact) so the reduction's squared norms neither overflow nor underflow.
-  const scale = largest === 0 ? 1 : 2 ** -Math.round(Math.log2(largest));
-  if (scale !== 1) kernels.scale(a, n * n, scale);
-
-  kernels.tridiagonalize(a, n, d, e, tau, work);
+  let scale: number;
+  if (given) {
+    arena.view(a, n * n).set(given.reflectors.subarray(0, n * n));
+    arena.view(d, n).set(given.d.subarray(0, n));
+    arena.view(e, n - 1).set(given.e.subarray(0, n - 1));
+    arena.view(tau, n).set(given.tau.subarray(0, n));
+    scale = given.scale;
+  } else scale = reduceInArena(arena, matrix as Float64Array, n, { a, d, e, tau, work, report });
   if (samples) {
     // x (s × n) transposed to n × s and taken to the tridiagonal basis (Qᵀx); QL's rotations then
     // carry it on to the eigenbasis.
@@ -260,6 +266,93 @@ function inspect(arena: KernelArena, a: number, n: number, report: number): numb
   }
   return largest;
 }
+
+/**
+ * The first phase of symmetricEigen on its own: the matrix checked, scaled by a power of two and
+ * reduced to tridiagonal form T = Qᵀ A Q, the reflectors kept. symmetricEigen takes it in place of
+ * the matrix and finishes from there with the same result, bit for bit: so one thread can reduce the
+ * next matrix while another solves this one.
+ */
+export interface TridiagonalReduction {
+  n: number;
+  /** The power of two the matrix was multiplied by before the reduction. */
+  scale: number;
+  /** n × n: the reduced matrix, its reflectors in the rows of the upper triangle. */
+  reflectors: Float64Array;
+  /** T's diagonal (n), off-diagonal (n − 1, in an array of n) and the reflectors' scales (n). */
+  d: Float64Array;
+  e: Float64Array;
+  tau: Float64Array;
+}
+
+/** Doubles a TridiagonalReduction of order n occupies packed into one buffer (see `into`). */
+export function tridiagonalReductionLength(n: number): number {
+  return 1 + n * n + 3 * n;
+}
+
+/**
+ * Reduces a symmetric matrix (see TridiagonalReduction). With `into` (at least
+ * tridiagonalReductionLength(n) doubles, e.g. shared memory), it is packed there — read it back, in
+ * another thread too, with packedTridiagonalReduction.
+ */
+export function tridiagonalReduction(
+  matrix: Float64Array,
+  n: number,
+  into?: Float64Array,
+): TridiagonalReduction {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new EigenInputError(`matrix order must be a positive integer, got ${n}`);
+  }
+  if (matrix.length !== n * n) {
+    throw new EigenInputError(`matrix has ${matrix.length} entries, expected n² = ${n * n} for n = ${n}`);
+  }
+  const buffer = into ?? new Float64Array(tridiagonalReductionLength(n));
+  const arena = kernelArena();
+  const [a, d, e, tau, work, report] = arena.layout([n * n, n, n, n, 5 * n, 5]) as Offsets6;
+  const reduction = packedTridiagonalReduction(buffer, n);
+  buffer[0] = reduceInArena(arena, matrix, n, { a, d, e, tau, work, report });
+  reduction.reflectors.set(arena.view(a, n * n));
+  reduction.d.set(arena.view(d, n));
+  reduction.e.set(arena.view(e, n));
+  reduction.tau.set(arena.view(tau, n));
+  return { ...reduction, scale: buffer[0] as number };
+}
+
+/** The reduction packed in `buffer` by tridiagonalReduction, as views into it: [scale, A, d, e, τ]. */
+export function packedTridiagonalReduction(buffer: Float64Array, n: number): TridiagonalReduction {
+  if (buffer.length < tridiagonalReductionLength(n)) {
+    throw new RangeError(
+      `a reduction of order ${n} needs ${tridiagonalReductionLength(n)} doubles, got ${buffer.length}`,
+    );
+  }
+  const at = (offset: number, length: number) => buffer.subarray(1 + offset, 1 + offset + length);
+  return {
+    n,
+    scale: buffer[0] as number,
+    reflectors: at(0, n * n),
+    d: at(n * n, n),
+    e: at(n * n + n, n),
+    tau: at(n * n + 2 * n, n),
+  };
+}
+
+/** Copies the matrix in, checks it, scales it and reduces it, in the arena; returns the scale. */
+function reduceInArena(
+  arena: KernelArena,
+  matrix: Float64Array,
+  n: number,
+  at: { a: number; d: number; e: number; tau: number; work: number; report: number },
+): number {
+  arena.view(at.a, n * n).set(matrix);
+  const largest = inspect(arena, at.a, n, at.report);
+  // Scale by a power of two (exact) so the reduction's squared norms neither overflow nor underflow.
+  const scale = largest === 0 ? 1 : 2 ** -Math.round(Math.log2(largest));
+  if (scale !== 1) arena.kernels.scale(at.a, n * n, scale);
+  arena.kernels.tridiagonalize(at.a, n, at.d, at.e, at.tau, at.work);
+  return scale;
+}
+
+type Offsets6 = [number, number, number, number, number, number];
 
 /** Below this many selected vectors a helper is not worth the copying. */
 const HELPER_FROM = 128;
