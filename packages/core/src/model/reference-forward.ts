@@ -54,22 +54,29 @@ function weight(file: SafetensorsFile, name: string): Weight {
 
 /**
  * Y = A X for `count` inputs at once (rows of X; rows of Y), each output accumulated column by column
- * (the model code goes row by row). Samples share each weight's load: the column walk reads A across
- * its rows, one cache line per entry, so once for all inputs instead of once per input.
+ * (the model code goes row by row). The columns go in bands of COLUMN_BAND, each band across every
+ * row: an output's sum still runs over the columns in order, while the weights are read along their
+ * rows rather than down their columns, one cache line per entry.
  */
 function apply(a: Weight, xs: Float64Array, count: number): Float64Array {
   const { rows, cols, values } = a;
   const ys = new Float64Array(count * rows);
-  for (let j = 0; j < cols; j++) {
+  for (let j0 = 0; j0 < cols; j0 += COLUMN_BAND) {
+    const j1 = Math.min(cols, j0 + COLUMN_BAND);
     for (let i = 0; i < rows; i++) {
-      const aij = values[i * cols + j] as number;
+      const row = i * cols;
       for (let s = 0; s < count; s++) {
-        ys[s * rows + i] = (ys[s * rows + i] as number) + aij * (xs[s * cols + j] as number);
+        const x = s * cols;
+        let y = ys[s * rows + i] as number;
+        for (let j = j0; j < j1; j++) y += (values[row + j] as number) * (xs[x + j] as number);
+        ys[s * rows + i] = y;
       }
     }
   }
   return ys;
 }
+
+const COLUMN_BAND = 64;
 
 /** One block of the stacked [2h, n] weight for `count` inputs: act(top half · x) ⊙ (bottom half · x). */
 function gatedProduct(stacked: Weight, xs: Float64Array, count: number, gate: Gate): Float64Array {
