@@ -115,7 +115,16 @@ export function blockEigenvalues(
 function rotateRows(m: usize, samples: i32, row: i32, s: f64, c: f64): void {
   const upper = at(m, row * samples);
   const lower = at(m, (row + 1) * samples);
-  for (let k = 0; k < samples; k++) {
+  const s2 = f64x2.splat(s);
+  const c2 = f64x2.splat(c);
+  let k = 0;
+  for (; k + 1 < samples; k += 2) {
+    const f = v128.load(at(lower, k));
+    const x = v128.load(at(upper, k));
+    v128.store(at(lower, k), f64x2.add(f64x2.mul(s2, x), f64x2.mul(c2, f)));
+    v128.store(at(upper, k), f64x2.sub(f64x2.mul(c2, x), f64x2.mul(s2, f)));
+  }
+  if (k < samples) {
     const f = ld(lower, k);
     const x = ld(upper, k);
     st(lower, k, s * x + c * f);
