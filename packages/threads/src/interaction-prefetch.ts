@@ -93,11 +93,11 @@ export class Prefetch {
   }
 
   /**
-   * Q of output j reduced to tridiagonal form (views into shared memory, valid until `release(j)`),
-   * or null when the caller should build it: the helper has not reached it (the caller then claims
-   * it) or could not build it.
+   * Q of output j, reduced to tridiagonal form or as it is (views into shared memory, valid until
+   * `release(j)`), or null when the caller should build it: the helper has not reached it (the
+   * caller then claims it) or could not build it.
    */
-  take(j: number): TridiagonalReduction | null {
+  take(j: number): TridiagonalReduction | Float64Array | null {
     const { state, slots, ring } = this.job;
     const claim = () => Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.TakenHere);
     if (!this.patient && claim() === SlotState.Unclaimed) return null;
@@ -116,11 +116,14 @@ export class Prefetch {
       }
       Atomics.wait(state, j, now, 200);
     }
-    if (Atomics.load(state, j) !== SlotState.Ready) return null;
-    const slot = j % ring;
+    const ready = Atomics.load(state, j);
+    if (ready !== SlotState.Ready && ready !== SlotState.ReadyUnreduced) return null;
     this.onHandedOver();
     const size = tridiagonalReductionLength(this.order);
-    return packedTridiagonalReduction(slots.subarray(slot * size, (slot + 1) * size), this.order);
+    const slot = slots.subarray((j % ring) * size, ((j % ring) + 1) * size);
+    return ready === SlotState.Ready
+      ? packedTridiagonalReduction(slot, this.order)
+      : slot.subarray(0, this.order * this.order);
   }
 
   /** Output j is done with: its slot may take the next matrix. */

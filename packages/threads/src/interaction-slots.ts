@@ -9,8 +9,13 @@ export const SlotState = {
   Unclaimed: 0,
   /** The helper is building it. */
   Building: 1,
-  /** The helper has built it into slot j mod ring. */
+  /** The helper has built and reduced it into slot j mod ring (a packed TridiagonalReduction). */
   Ready: 2,
+  /**
+   * The helper has built it into slot j mod ring (Q itself, d × d) and left the reduction to the
+   * decomposing thread, which was already waiting for it.
+   */
+  ReadyUnreduced: 5,
   /** The decomposing thread builds it itself. */
   TakenHere: 3,
   /** The helper could not build it (the decomposing thread does). */

@@ -36,10 +36,13 @@ function serve({ left, right, hidden, count, ring, state, slots }: PrefetchJob):
         Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.Building) === SlotState.Unclaimed;
       if (!claimed) continue;
       const q = builder.forHiddenWeights(hidden.subarray(j * h, (j + 1) * h));
-      // Reduced to tridiagonal form here too: the solving thread starts from the reduction.
       const slot = (j % ring) * size;
-      tridiagonalReduction(q, d, slots.subarray(slot, slot + size));
-      Atomics.store(state, j, SlotState.Ready);
+      // Reduced to tridiagonal form here too, unless the decomposing thread is already waiting for
+      // it (done with every earlier output): then handing Q over at once keeps both threads busy.
+      const waiting = Atomics.load(state, consumed) >= j;
+      if (waiting) slots.set(q, slot);
+      else tridiagonalReduction(q, d, slots.subarray(slot, slot + size));
+      Atomics.store(state, j, waiting ? SlotState.ReadyUnreduced : SlotState.Ready);
       Atomics.notify(state, j);
       claimed = false;
     }
