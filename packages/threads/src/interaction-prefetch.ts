@@ -30,6 +30,9 @@ export class InteractionHelper {
   private readonly thread = new HelperWorker('interaction-worker', 'interaction helper');
   /** Interaction matrices this helper has handed over, over all its decompositions. */
   matricesBuilt = 0;
+  private readonly layerIds = new WeakMap<BilinearLayer, number>();
+  private nextLayerId = 1;
+  private lastLayerId: number | null = null;
 
   private constructor(private readonly patient: boolean) {}
 
@@ -50,9 +53,18 @@ export class InteractionHelper {
   /** Hands the helper the matrices of one decomposition: hidden weights s_j = Pᵀu_j, count × h. */
   prefetch(layer: BilinearLayer, hidden: Float64Array, count: number): Prefetch {
     const d = layer.left.cols;
+    // A layer object the helper has seen is not copied to it again: a worker decomposing one model
+    // after another keeps its weights (and the helper its builder) from job to job.
+    let layerId = this.layerIds.get(layer);
+    if (layerId === undefined) {
+      layerId = this.nextLayerId++;
+      this.layerIds.set(layer, layerId);
+    }
     const job: PrefetchJob = {
-      left: layer.left,
-      right: layer.right,
+      layerId,
+      ...(layerId === this.lastLayerId ? {} : { layer: { left: layer.left, right: layer.right } }),
+      hiddenUnits: layer.left.rows,
+      order: d,
       hidden: new Float64Array(new SharedArrayBuffer(hidden.byteLength)),
       count,
       ring: RING,
@@ -61,7 +73,10 @@ export class InteractionHelper {
     };
     job.hidden.set(hidden);
     if (this.thread.broken) Atomics.store(job.state, count + SlotState.FailedIndexOffset, 1);
-    else this.thread.post(job);
+    else {
+      this.thread.post(job);
+      this.lastLayerId = layerId;
+    }
     return new Prefetch(job, d, this.patient, () => {
       this.matricesBuilt++;
     });

@@ -28,8 +28,13 @@ export const SlotState = {
 
 /** One decomposition's matrices, as the helper thread receives them. */
 export interface PrefetchJob {
-  left: Matrix;
-  right: Matrix;
+  /** Which layer: the same number as the job before means the same weights, sent only once. */
+  layerId: number;
+  /** The layer's weights, when the helper has not been sent them before. */
+  layer?: { left: Matrix; right: Matrix };
+  /** Hidden units h and input order d. */
+  hiddenUnits: number;
+  order: number;
   /** count × h: the hidden-unit weights s = Pᵀu of each output direction. */
   hidden: Float64Array;
   count: number;

@@ -18,15 +18,25 @@ compileKernels();
 parentPort?.on('message', (job: PrefetchJob) => serve(job));
 parentPort?.postMessage('ready');
 
-function serve({ left, right, hidden, count, ring, state, slots }: PrefetchJob): void {
+/** The builder of the last layer sent, kept for the jobs that name it again. */
+let kept: { layerId: number; builder: InteractionMatrixBuilder } | null = null;
+
+function builderFor(job: PrefetchJob): InteractionMatrixBuilder {
+  if (job.layer) kept = { layerId: job.layerId, builder: new InteractionMatrixBuilder(job.layer) };
+  if (!kept || kept.layerId !== job.layerId) throw new Error(`layer ${job.layerId} was never sent`);
+  return kept.builder;
+}
+
+function serve(job: PrefetchJob): void {
+  const { hidden, count, ring, state, slots } = job;
   const consumed = count + SlotState.ConsumedIndexOffset;
-  const h = left.rows;
-  const d = left.cols;
+  const h = job.hiddenUnits;
+  const d = job.order;
   const size = tridiagonalReductionLength(d);
   let j = 0;
   let claimed = false;
   try {
-    const builder = new InteractionMatrixBuilder({ left, right });
+    const builder = builderFor(job);
     for (; j < count; j++) {
       // Slot j mod ring is free once output j − ring has been consumed.
       let seen = Atomics.load(state, consumed);

@@ -415,10 +415,10 @@ describe('decompose jobs', () => {
     expect(decomposition).toMatchObject({ status: 'cancelled', spectra: [], eigenvectors: [], analyses: [] });
   });
 
-  it("keep the job process's memory flat over 20 consecutive jobs", async () => {
+  it("keep the job process's memory flat over 30 consecutive jobs", async () => {
     const jobs = [];
-    // Twenty distinct requests (the dedup key differs) that each do the same work.
-    for (let k = 1; k <= 20; k++) {
+    // Thirty distinct requests (the dedup key differs) that each do the same work.
+    for (let k = 1; k <= 30; k++) {
       jobs.push(
         await createDecompositionJob(platform.db, projectId, modelId, { topK: 4, truncationK: [k, 64] }),
       );
@@ -435,8 +435,12 @@ describe('decompose jobs', () => {
       rss.push(bull.rssBytes);
     }
     const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-    // After a warm-up the resident set stays put: no tensors, buffers or connections pile up.
-    const growthMb = (mean(rss.slice(15)) - mean(rss.slice(5, 10))) / 2 ** 20;
+    // After a warm-up the resident set stays put: no tensors, buffers or connections pile up. The
+    // child's first jobs fill what it keeps on purpose (the parsed checkpoint, the test split's
+    // transposed inputs, the interaction helper's thread) while V8 sizes its heap: over 50 jobs the
+    // resident set climbed for about 15 and then held within a few MB, so the window starts at 20.
+    const growthMb = (mean(rss.slice(25)) - mean(rss.slice(15, 20))) / 2 ** 20;
+    console.log(`RSS over the jobs (MB): ${rss.map((x) => Math.round(x / 2 ** 20)).join(" ")}`);
     expect(growthMb).toBeLessThan(25);
-  }, 120_000);
+  }, 180_000);
 });
