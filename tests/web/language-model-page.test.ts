@@ -120,12 +120,19 @@ describe.skipIf(obstacle !== null)("a language model's page", () => {
       console.warn('[web] POST /models/{id}/generate is not on the API yet: the sample box is not exercised');
     } else {
       expect(direct.status, JSON.stringify(direct.body)).toBe(200);
+      // After the reload the form is server-rendered HTML until React takes it over.
+      await page.waitForSelector('[data-testid=sample-text][data-live=true]');
       await page.fill('#sample-prompt', body.prompt);
       await page.fill('#sample-tokens', String(body.tokens));
       await page.fill('#sample-temperature', String(body.temperature));
       await page.fill('#sample-top-k', String(body.topK));
       await page.fill('#sample-seed', String(body.seed));
-      await page.click('[data-testid=sample-text] button[type=submit]');
+      const [posted] = await Promise.all([
+        page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/generate')),
+        page.click('[data-testid=sample-text] button[type=submit]'),
+      ]);
+      // The box sends what was entered, and shows what the API answers for it.
+      expect(JSON.parse(posted.postData() ?? 'null')).toEqual(body);
       await page.waitForSelector('[data-testid=sample-output]');
       expect(await page.locator('[data-testid=sample-output]').textContent()).toBe(direct.body.text);
     }

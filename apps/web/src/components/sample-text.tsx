@@ -1,6 +1,6 @@
 'use client';
 
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 
 interface Sample {
   ids: number[];
@@ -30,6 +30,10 @@ export function SampleText({
   const [sample, setSample] = useState<Sample | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Typing into the server-rendered form before React takes it over mixes the typed text with the
+  // initial prompt; the form says when it is live (and the browser test waits for it).
+  const [live, setLive] = useState(false);
+  useEffect(() => setLive(true), []);
 
   async function generate(event: FormEvent) {
     event.preventDefault();
@@ -59,6 +63,7 @@ export function SampleText({
       style={{ marginTop: '1rem' }}
       aria-labelledby="sample-text"
       data-testid="sample-text"
+      data-live={live ? 'true' : 'false'}
     >
       <h2 id="sample-text" style={{ marginTop: 0 }}>
         Sample text
