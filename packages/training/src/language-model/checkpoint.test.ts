@@ -1,20 +1,12 @@
 import { seededRandom, writeSafetensors } from '@bilinear-lab/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../backend/select-backend.js';
+import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../checkpoint/errors.js';
+import { runOnWasmBackend } from '../testing/wasm-backend.js';
 import { readLanguageModelCheckpoint, writeLanguageModelCheckpoint } from './checkpoint.js';
 import { languageModelShape } from './model-shape.js';
 import { type LanguageModelTrainingState, trainLanguageModel } from './train-language-model.js';
 
-let previousBackend = '';
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await selectBackend('wasm');
-});
-afterAll(async () => {
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+runOnWasmBackend();
 
 const random = seededRandom(3);
 const DATA = {

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importModel, languageModelLoss, parseSafetensors, seededRandom } from '@bilinear-lab/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../backend/select-backend.js';
+import { describe, expect, it } from 'vitest';
+import { runOnWasmBackend } from '../testing/wasm-backend.js';
 import { initialLanguageModelParameters } from './initial-parameters.js';
 import { languageModelFolderFiles, readLanguageModelFolderFiles } from './model-folder.js';
 import { type LanguageModelShape, languageModelShape } from './model-shape.js';
@@ -18,14 +17,7 @@ const TORCH_PYTHON = '/usr/bin/python3';
 const HAS_TORCH = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const TORCH_REFERENCE = fileURLToPath(new URL('torch_reference.py', import.meta.url));
 
-let previousBackend = '';
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await selectBackend('wasm');
-});
-afterAll(async () => {
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+runOnWasmBackend();
 
 const FIXTURE_SHAPE = languageModelShape({
   vocabSize: 768,

@@ -1,8 +1,7 @@
 import { importModel, languageModelLoss, parseSafetensors, seededRandom } from '@bilinear-lab/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../backend/select-backend.js';
+import { describe, expect, it } from 'vitest';
 import { linearSchedule, ScheduleError } from '../optim/schedule.js';
+import { runOnWasmBackend } from '../testing/wasm-backend.js';
 import { languageModelFolderFiles } from './model-folder.js';
 import { languageModelShape } from './model-shape.js';
 import { consecutiveWindows, TokenDataError, type TokenSplits } from './token-windows.js';
@@ -15,14 +14,7 @@ import {
   trainLanguageModel,
 } from './train-language-model.js';
 
-let previousBackend = '';
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await selectBackend('wasm');
-});
-afterAll(async () => {
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+runOnWasmBackend();
 
 /** A Markov chain over 16 tokens: next = 3·prev + 1 (mod 16) nine times in ten, else any token. */
 function markovStream(length: number, seed: number): Int32Array {

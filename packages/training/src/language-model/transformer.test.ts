@@ -11,9 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // Autodiff is one of the references for the hand-written backward pass: its gradients must be registered.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../backend/select-backend.js';
+import { describe, expect, it } from 'vitest';
 import type { NamedArray } from '../model/parameters.js';
+import { runOnWasmBackend } from '../testing/wasm-backend.js';
 import { initialLanguageModelParameters } from './initial-parameters.js';
 import { languageModelFolderFiles, readLanguageModelFolderFiles } from './model-folder.js';
 import { type LanguageModelShape, languageModelParameterShapes, languageModelShape } from './model-shape.js';
@@ -28,14 +28,7 @@ import {
 const FIXTURES = new URL('../../../../../shared/fixtures/lm/', import.meta.url);
 const HAS_FIXTURE = existsSync(new URL('lm_dev/model.safetensors', FIXTURES));
 
-let previousBackend = '';
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await selectBackend('wasm');
-});
-afterAll(async () => {
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+runOnWasmBackend();
 
 function zeros(shape: LanguageModelShape): NamedArray[] {
   return languageModelParameterShapes(shape).map(({ name, shape: dims }) => ({

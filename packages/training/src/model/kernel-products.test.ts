@@ -1,18 +1,11 @@
 import { seededRandom } from '@bilinear-lab/core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../backend/select-backend.js';
+import { describe, expect, it } from 'vitest';
+import { runOnWasmBackend } from '../testing/wasm-backend.js';
 import { batchedMatMul, kernelMatMul } from './kernel-products.js';
 
-let previousBackend = '';
-beforeAll(async () => {
-  previousBackend = tf.getBackend();
-  await selectBackend('wasm');
-});
-afterAll(async () => {
-  if (previousBackend) await tf.setBackend(previousBackend);
-});
+runOnWasmBackend();
 
 function randomValues(length: number, seed: number): Float32Array {
   const random = seededRandom(seed);

@@ -7,17 +7,6 @@ export {
 export { hookActivationPass, TRAINABLE_HOOK_POINTS, type TrainableHookPoint } from './hook-activations.js';
 export { type SaeFolderFiles, type SaeFolderSettings, saeFolderFiles } from './sae-folder.js';
 export {
-  defaultBufferRows,
-  planSaeRun,
-  runSae,
-  type SaeRunCallbacks,
-  type SaeRunPlan,
-  type SaeRunResult,
-  type SaeRunSettings,
-  SaeTextTooShortError,
-  splitHeldOut,
-} from './sae-run.js';
-export {
   normaliseColumns,
   SAE_BETAS,
   SAE_EPS,
@@ -28,6 +17,17 @@ export {
   saeLearningRates,
   TopKSaeTrainer,
 } from './sae-optimizer.js';
+export {
+  defaultBufferRows,
+  planSaeRun,
+  runSae,
+  type SaeRunCallbacks,
+  type SaeRunPlan,
+  type SaeRunResult,
+  type SaeRunSettings,
+  SaeTextTooShortError,
+  splitHeldOut,
+} from './sae-run.js';
 export {
   decodeTopK,
   encodeTopK,
