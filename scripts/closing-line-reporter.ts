@@ -19,8 +19,6 @@ export default class ClosingLineReporter implements Reporter {
       if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0)
         counts.failed += 1;
     }
-    process.stdout.write(
-      `\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
-    );
+    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }
 }

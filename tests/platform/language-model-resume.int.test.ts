@@ -45,10 +45,11 @@ it('resumes all tokens after a worker is killed mid-way, with no output missing 
 
   // Kill once a few parts are stored and most are not.
   const deadline = Date.now() + 120_000;
-  let before = 0;
-  while ((before = await storedOutputs(decompositionId)) < 256) {
+  let before = await storedOutputs(decompositionId);
+  while (before < 256) {
     if (Date.now() > deadline) throw new Error(`nothing stored in 120 s:\n${platform.logs()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+    before = await storedOutputs(decompositionId);
   }
   first.kill('SIGKILL');
   await new Promise((resolve) => first.once('exit', resolve));

@@ -440,7 +440,7 @@ describe('decompose jobs', () => {
     // transposed inputs, the interaction helper's thread) while V8 sizes its heap: over 50 jobs the
     // resident set climbed for about 15 and then held within a few MB, so the window starts at 20.
     const growthMb = (mean(rss.slice(25)) - mean(rss.slice(15, 20))) / 2 ** 20;
-    console.log(`RSS over the jobs (MB): ${rss.map((x) => Math.round(x / 2 ** 20)).join(" ")}`);
+    console.log(`RSS over the jobs (MB): ${rss.map((x) => Math.round(x / 2 ** 20)).join(' ')}`);
     expect(growthMb).toBeLessThan(25);
   }, 180_000);
 });
