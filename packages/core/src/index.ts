@@ -23,4 +23,4 @@ export * from './npy/npy.js';
 export * from './random/seeded-random.js';
 export * from './safetensors/index.js';
 export { erf } from './special/erf.js';
-export { compileKernels } from './wasm/kernels.js';
+export { compileKernels, compileKernelsInBackground } from './wasm/kernels.js';

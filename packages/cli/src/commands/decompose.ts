@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import {
   type BilinearModel,
+  compileKernelsInBackground,
   type Decomposition,
   type DecomposeOptions as DecompositionSettings,
   decomposeFile,
@@ -118,8 +119,10 @@ export function registerDecompose(program: Command): void {
       // decomposes (see InteractionHelper), closed unused otherwise.
       const helper =
         options.threads === undefined && availableParallelism() > 1 ? InteractionHelper.start() : null;
+      // This thread's kernels compile on V8's background threads meanwhile, too.
+      const kernels = compileKernelsInBackground();
       try {
-        await decompose(given, options, helper);
+        await decompose(given, options, helper, kernels);
       } finally {
         await helper?.close();
       }
@@ -130,6 +133,7 @@ async function decompose(
   given: string,
   options: DecomposeOptions,
   helper: InteractionHelper | null,
+  kernels: Promise<void>,
 ): Promise<void> {
   const path = await resolveModelFile(given);
   const file = await readSafetensorsFile(path);
@@ -158,6 +162,8 @@ async function decompose(
   const started = performance.now();
   let decomposition: Decomposition;
   try {
+    // Timed: what is left of the compile when reading the model did not cover it.
+    await kernels;
     const onProgress = (done: number, total: number, label: string) =>
       progress.update(done, total, outputName(model.layout, label));
     if (sinks) {
