@@ -1,7 +1,31 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from './testing/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, REPO_ROOT, runCli, temporaryDirectory } from './testing/cli.js';
+
+/** Every module URL `bilinear ...args` resolves, through a module resolve hook in the child. */
+function modulesLoadedBy(args: readonly string[], directory: string): string[] {
+  writeFileSync(
+    join(directory, 'hooks.mjs'),
+    [
+      'export async function resolve(specifier, context, next) {',
+      '  const result = await next(specifier, context);',
+      "  process.stderr.write('resolved ' + result.url + '\\n');",
+      '  return result;',
+      '}',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(directory, 'register.mjs'),
+    "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+  );
+  const run = spawnSync(process.execPath, ['--import', join(directory, 'register.mjs'), CLI_PATH, ...args], {
+    encoding: 'utf8',
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return [...run.stderr.matchAll(/^resolved (.+)$/gm)].map((match) => match[1] as string);
+}
 
 describe('bilinear (the program)', () => {
   it('prints help on --help and exits 0', () => {
@@ -35,5 +59,18 @@ describe('bilinear (the program)', () => {
 
   it('exits 2 when bench is given no benchmark', () => {
     expect(runCli(['bench']).code).toBe(2);
+  });
+
+  describe('start-up', () => {
+    const directory = temporaryDirectory();
+    afterAll(() => directory.remove());
+
+    // Every command pays for what the program loads before it parses its arguments: TensorFlow.js
+    // (the trainers) and zod (the platform's schemas) are loaded by the commands that use them.
+    it('loads neither TensorFlow.js nor zod to print its version', () => {
+      const modules = modulesLoadedBy(['--version'], directory.path);
+      expect(modules.some((url) => url.endsWith('/packages/cli/dist/main.js'))).toBe(true);
+      expect(modules.filter((url) => /\/@tensorflow\/|\/zod\//.test(url))).toEqual([]);
+    });
   });
 });

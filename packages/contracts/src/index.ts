@@ -5,6 +5,7 @@ export * from './http/activations.js';
 export * from './http/decomposition.js';
 export * from './http/eigenvector-block.js';
 export * from './http/errors.js';
+export * from './http/language-model-defaults.js';
 export * from './http/language-model-jobs.js';
 export * from './http/resources.js';
 export * from './http/submissions.js';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { EVALUATION_MAX_TOKENS, GENERATE_DEFAULTS } from '@bilinear-lab/contracts';
+import { EVALUATION_MAX_TOKENS, GENERATE_DEFAULTS } from '@bilinear-lab/contracts/language-model-defaults';
 import {
   decomposeModel,
   directionActivations,

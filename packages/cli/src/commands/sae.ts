@@ -1,4 +1,4 @@
-import { EVALUATION_MAX_TOKENS, SAE_TRAIN_DEFAULTS } from '@bilinear-lab/contracts';
+import { EVALUATION_MAX_TOKENS, SAE_TRAIN_DEFAULTS } from '@bilinear-lab/contracts/language-model-defaults';
 import { HOOK_POINTS, saeQuality } from '@bilinear-lab/core';
 import type { Command } from 'commander';
 import { CliInputError, inputAt } from '../errors.js';
@@ -6,7 +6,7 @@ import { formatInteger } from '../format.js';
 import { readSparseAutoencoder } from '../model-file.js';
 import { decimalNumber, wholeNumber } from '../options.js';
 import { printLine } from '../output.js';
-import { runTrainSae, type SaeTrainFlags } from '../training/run-train-sae.js';
+import type { SaeTrainFlags } from '../training/run-train-sae.js';
 import { readLanguageModel, textSequences } from './lm.js';
 
 interface EvalOptions {
@@ -90,7 +90,12 @@ export function registerSae(program: Command): void {
       '--json',
       'print {"mse","explained_variance","loss_recovered","steps","features","k","seconds",…} as the last line',
     )
-    .action((given: string, options: SaeTrainFlags) => runTrainSae(given, options));
+    .action(async (given: string, options: SaeTrainFlags) => {
+      // Loaded on use: the training package brings TensorFlow.js, which no other command of this
+      // file needs.
+      const { runTrainSae } = await import('../training/run-train-sae.js');
+      await runTrainSae(given, options);
+    });
   sae
     .command('eval')
     .description(

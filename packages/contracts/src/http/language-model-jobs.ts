@@ -1,23 +1,13 @@
 import { z } from 'zod';
+import { EVALUATION_MAX_TOKENS, GENERATE_DEFAULTS, SAE_TRAIN_DEFAULTS } from './language-model-defaults.js';
 import { HOOK_POINT_NAMES } from './resources.js';
 import { nameText } from './text-fields.js';
 import { LANGUAGE_MODEL_DATASET, LANGUAGE_MODEL_DATASET_MESSAGE } from './training.js';
 
 // Language-model jobs beyond training: an SAE trained on a layer's hook point (`bilinear sae train`),
 // an SAE or a model measured on a corpus (`bilinear sae eval`, `bilinear lm eval`), and text sampled
-// from a model (`bilinear lm generate`), with the CLI's defaults. The CLI's flags read theirs from here.
+// from a model (`bilinear lm generate`), with the CLI's defaults (language-model-defaults.ts).
 
-/** The CLI's and the platform's defaults (the reference's SAEConfig: lr 1e-4, out_batch 4096). */
-export const SAE_TRAIN_DEFAULTS = {
-  maxTokens: 1_000_000,
-  batchSize: 4096,
-  learningRate: 1e-4,
-  seed: 0,
-  evalTokens: 4096,
-} as const;
-/** Tokens a measurement reads by default: the float64 forward pass costs ~ layers · 12 d² per token. */
-export const EVALUATION_MAX_TOKENS = 20_000;
-export const GENERATE_DEFAULTS = { tokens: 50, temperature: 1, seed: 0 } as const;
 /** Tokens one synchronous generate request may add at most. */
 export const GENERATE_MAX_TOKENS = 256;
 
