@@ -45,7 +45,7 @@ function serve(job: PrefetchJob): void {
       claimed =
         Atomics.compareExchange(state, j, SlotState.Unclaimed, SlotState.Building) === SlotState.Unclaimed;
       if (!claimed) continue;
-      const q = builder.forHiddenWeights(hidden.subarray(j * h, (j + 1) * h));
+      const q = builder.inArena(hidden.subarray(j * h, (j + 1) * h));
       const slot = (j % ring) * size;
       // Reduced to tridiagonal form here too, unless the decomposing thread is already waiting for
       // it (done with every earlier output): then handing Q over at once keeps both threads busy.

@@ -1,5 +1,5 @@
 import { symmetricEigen, type TridiagonalReduction } from '../eigen/symmetric-eigen.js';
-import { InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
+import { hiddenWeights, InteractionMatrixBuilder } from '../interaction/interaction-matrix.js';
 import { productTransposedA, transpose } from '../linalg/matrix-product.js';
 import { type ImportModelOptions, importModel } from '../model/import.js';
 import { matrix, multiplyTransposedVector } from '../model/matrix.js';
@@ -243,7 +243,8 @@ export function startDecomposition(
     let q = interaction;
     if (!q) {
       builder ??= new InteractionMatrixBuilder(target.layer);
-      q = builder.forDirection(target.projection, direction);
+      // Read once by the eigensolver, which copies it into its own arena first.
+      q = builder.inArena(hiddenWeights(target.projection, direction));
     }
     const eig = symmetricEigen(q, d, {
       vectors: { ends: topK },

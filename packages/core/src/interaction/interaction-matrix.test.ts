@@ -73,6 +73,19 @@ describe('interaction matrices', () => {
     }
   });
 
+  it('inArena gives the same Q as a view that the next build overwrites', () => {
+    const layer = { left: gaussianMatrix(11, 6, 9), right: gaussianMatrix(11, 6, 10) };
+    const builder = new InteractionMatrixBuilder(layer);
+    const s1 = Float64Array.from({ length: 11 }, seededGaussian(11));
+    const s2 = Float64Array.from({ length: 11 }, seededGaussian(12));
+    const view = builder.inArena(s1);
+    expect(view).toEqual(builder.forHiddenWeights(s1));
+    const second = builder.forHiddenWeights(s2);
+    expect(view).toEqual(second);
+    expect(builder.inArena(s2)).toEqual(second);
+    expect(() => builder.inArena([1])).toThrow(/length 1.*11 hidden units/);
+  });
+
   it('rejects mismatched shapes with the sizes in the message', () => {
     const layer = { left: gaussianMatrix(4, 3, 1), right: gaussianMatrix(4, 2, 2) };
     expect(() => new InteractionMatrixBuilder(layer)).toThrow(/W is 4×3, V is 4×2/);
