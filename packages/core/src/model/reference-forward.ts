@@ -3,7 +3,7 @@
 // file's own configuration, and shares no arithmetic with import.ts, matrix.ts or forward.ts. The
 // exactness check compares Σ λ (vᵀx)² (+ the linear term) against it, so a model the decomposition
 // misread shows up as a large error instead of agreeing with itself.
-import { decodeTensor, type SafetensorsFile } from '../safetensors/read.js';
+import { type SafetensorsFile, storedFloatValues } from '../safetensors/read.js';
 import type { Gate } from './config.js';
 import { classifierFileConfig, languageModelFileConfig, type ModelConfigOptions } from './file-config.js';
 import { gateActivation } from './gate.js';
@@ -37,11 +37,11 @@ export function referenceForward(file: SafetensorsFile, options: ModelConfigOpti
     : languageModelReference(file, options);
 }
 
-/** A [rows, cols] tensor of the file in float64. */
+/** A [rows, cols] tensor of the file, its values as stored (read as numbers, exactly). */
 interface Weight {
   rows: number;
   cols: number;
-  values: Float64Array;
+  values: Float32Array | Float64Array;
 }
 
 function weight(file: SafetensorsFile, name: string): Weight {
@@ -49,7 +49,11 @@ function weight(file: SafetensorsFile, name: string): Weight {
   if (info === undefined || info.shape.length !== 2) {
     throw new RangeError(`reference forward: the file has no matrix "${name}"`);
   }
-  return { rows: info.shape[0] as number, cols: info.shape[1] as number, values: decodeTensor(file, name) };
+  return {
+    rows: info.shape[0] as number,
+    cols: info.shape[1] as number,
+    values: storedFloatValues(file, name),
+  };
 }
 
 /**

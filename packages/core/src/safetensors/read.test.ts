@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bfloat16BitsToNumber, DTYPE_BITS, float16BitsToNumber } from './dtypes.js';
 import { SafetensorsError, type SafetensorsErrorCode } from './errors.js';
-import { decodeTensor, multiIndex, parseSafetensors, tensorBytes } from './read.js';
+import { decodeTensor, multiIndex, parseSafetensors, storedFloatValues, tensorBytes } from './read.js';
 
 const FIXTURE = new URL('../../../../../shared/fixtures/torch_mnist_d64.safetensors', import.meta.url);
 
@@ -249,6 +249,38 @@ describe('decodeTensor', () => {
       const parsed = parseSafetensors(host.subarray(shift));
       expect(decodeTensor(parsed, 'a')).toEqual(Float64Array.from(f32));
       expect(decodeTensor(parsed, 'b')).toEqual(f64);
+    }
+  });
+
+  it('storedFloatValues: F32 and F64 as stored, in place when aligned, the same numbers; other dtypes widened', () => {
+    const f32 = new Float32Array([1.5, -0.1, 3.4028234663852886e38, Number.NaN]);
+    const f64 = new Float64Array([Math.PI, -Number.MIN_VALUE, Number.POSITIVE_INFINITY]);
+    const data = new Uint8Array(16 + 24 + 4);
+    data.set(new Uint8Array(f32.buffer), 0);
+    data.set(new Uint8Array(f64.buffer), 16);
+    data.set(u16Bytes([0x3c00, 0xc000]), 40);
+    // An 8-byte header keeps the data 8-aligned in the file.
+    const header = {
+      a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+      b: { dtype: 'F64', shape: [3], data_offsets: [16, 40] },
+      c: { dtype: 'F16', shape: [2], data_offsets: [40, 44] },
+    };
+    const text = JSON.stringify(header);
+    const file = craft(text.padEnd(Math.ceil(text.length / 8) * 8, ' '), data);
+    for (const shift of [0, 8, 1, 3]) {
+      const host = new Uint8Array(file.length + shift);
+      host.set(file, shift);
+      const parsed = parseSafetensors(host.subarray(shift));
+      const a = storedFloatValues(parsed, 'a');
+      const b = storedFloatValues(parsed, 'b');
+      expect(a).toBeInstanceOf(Float32Array);
+      expect(b).toBeInstanceOf(Float64Array);
+      // Non-finite values kept: rejecting them is decodeTensor's part.
+      expect(Array.from(a)).toEqual(Array.from(decodeTensor(parsed, 'a', { allowNonFinite: true })));
+      expect(b).toEqual(decodeTensor(parsed, 'b', { allowNonFinite: true }));
+      expect(a.buffer === host.buffer).toBe(shift % 4 === 0);
+      expect(b.buffer === host.buffer).toBe(shift % 8 === 0);
+      expect(storedFloatValues(parsed, 'c')).toEqual(new Float64Array([1, -2]));
     }
   });
 

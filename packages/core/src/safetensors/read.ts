@@ -202,6 +202,26 @@ export function decodeTensor(file: SafetensorsFile, name: string, options: Decod
 }
 
 /**
+ * One tensor's values as they are stored where that is a float array — F32 as a Float32Array, F64
+ * as a Float64Array: views into the file's bytes when aligned, else one copy — and widened by
+ * decodeTensor otherwise. Reading an F32 entry as a number is exact, so arithmetic on these gives
+ * what it gives on decodeTensor's float64, without a second, twice as large array of fresh memory.
+ * Non-finite values are kept as they are (decodeTensor is where they are rejected).
+ */
+export function storedFloatValues(file: SafetensorsFile, name: string): Float32Array | Float64Array {
+  const info = tensorInfo(file, name);
+  const byteOffset = file.bytes.byteOffset + file.dataStart + info.dataOffsets[0];
+  if (HOST_IS_LITTLE_ENDIAN && (info.dtype === 'F32' || info.dtype === 'F64')) {
+    const size = info.dtype === 'F32' ? 4 : 8;
+    const at = aligned(file.bytes.buffer, byteOffset, info.byteLength, size);
+    return size === 4
+      ? new Float32Array(at.buffer, at.offset, info.elementCount)
+      : new Float64Array(at.buffer, at.offset, info.elementCount);
+  }
+  return decodeTensor(file, name, { allowNonFinite: true });
+}
+
+/**
  * Where a typed array of this element size can view the bytes [offset, offset + length) of
  * `buffer`: in place when they are aligned, else in a copy. The header's length decides the data's
  * alignment and most writers leave it unaligned; one copy then beats reading element by element
