@@ -19,6 +19,7 @@ import {
   outputJson,
   READING_ENTRIES,
 } from '../decomposition-json.js';
+import { takeEarlyHelper } from '../early-helper.js';
 import { CliInputError, EXIT_INTERNAL, inputAt } from '../errors.js';
 import { formatBytes, formatValue, renderTable, sparkline } from '../format.js';
 import { languageModelSettings } from '../language-model-settings.js';
@@ -115,10 +116,15 @@ export function registerDecompose(program: Command): void {
     .option('--out <path>', 'write the JSON result to this file (atomically: all or nothing)')
     .option('--json', 'print the JSON result on stdout')
     .action(async (given: string, options: DecomposeOptions) => {
-      // Started first, so that its start-up overlaps reading the model; used when one thread
-      // decomposes (see InteractionHelper), closed unused otherwise.
+      // Used when one thread decomposes (see InteractionHelper): the one the program started as it
+      // started (early-helper.ts), else one started now, so that its start-up overlaps reading the
+      // model; closed unused otherwise.
+      const early = takeEarlyHelper();
       const helper =
-        options.threads === undefined && availableParallelism() > 1 ? InteractionHelper.start() : null;
+        options.threads === undefined && availableParallelism() > 1
+          ? (early ?? InteractionHelper.start())
+          : null;
+      if (early && helper !== early) await early.close();
       // This thread's kernels compile on V8's background threads meanwhile, too.
       const kernels = compileKernelsInBackground();
       try {
