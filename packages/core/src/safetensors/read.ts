@@ -143,16 +143,12 @@ export function decodeTensor(file: SafetensorsFile, name: string, options: Decod
   const out = new Float64Array(n);
   switch (dtype) {
     case 'F64':
-      if (HOST_IS_LITTLE_ENDIAN) {
-        const at = aligned(buffer, byteOffset, info.byteLength, 8);
-        out.set(new Float64Array(at.buffer, at.offset, n));
-      } else for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+      if (HOST_IS_LITTLE_ENDIAN) out.set(floatsAsStored(file, info) as Float64Array);
+      else for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
       break;
     case 'F32':
-      if (HOST_IS_LITTLE_ENDIAN) {
-        const at = aligned(buffer, byteOffset, info.byteLength, 4);
-        out.set(new Float32Array(at.buffer, at.offset, n));
-      } else for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+      if (HOST_IS_LITTLE_ENDIAN) out.set(floatsAsStored(file, info) as Float32Array);
+      else for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
       break;
     case 'F16':
       for (let i = 0; i < n; i++) out[i] = float16BitsToNumber(view.getUint16(i * 2, true));
@@ -210,15 +206,19 @@ export function decodeTensor(file: SafetensorsFile, name: string, options: Decod
  */
 export function storedFloatValues(file: SafetensorsFile, name: string): Float32Array | Float64Array {
   const info = tensorInfo(file, name);
-  const byteOffset = file.bytes.byteOffset + file.dataStart + info.dataOffsets[0];
-  if (HOST_IS_LITTLE_ENDIAN && (info.dtype === 'F32' || info.dtype === 'F64')) {
-    const size = info.dtype === 'F32' ? 4 : 8;
-    const at = aligned(file.bytes.buffer, byteOffset, info.byteLength, size);
-    return size === 4
-      ? new Float32Array(at.buffer, at.offset, info.elementCount)
-      : new Float64Array(at.buffer, at.offset, info.elementCount);
-  }
+  if (HOST_IS_LITTLE_ENDIAN && (info.dtype === 'F32' || info.dtype === 'F64'))
+    return floatsAsStored(file, info);
   return decodeTensor(file, name, { allowNonFinite: true });
+}
+
+/** An F32 or F64 tensor's little-endian data as a typed array: in place when aligned, else a copy. */
+function floatsAsStored(file: SafetensorsFile, info: TensorInfo): Float32Array | Float64Array {
+  const size = info.dtype === 'F32' ? 4 : 8;
+  const byteOffset = file.bytes.byteOffset + file.dataStart + info.dataOffsets[0];
+  const at = aligned(file.bytes.buffer, byteOffset, info.byteLength, size);
+  return size === 4
+    ? new Float32Array(at.buffer, at.offset, info.elementCount)
+    : new Float64Array(at.buffer, at.offset, info.elementCount);
 }
 
 /**
