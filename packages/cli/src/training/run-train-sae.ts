@@ -109,13 +109,14 @@ export async function runTrainSae(given: string, flags: SaeTrainFlags): Promise<
       `${formatInteger(trainPositions)} positions to train on, ${formatInteger(heldOutPositions)} held out`,
   );
 
+  // Ctrl-C is heard from here on, before the line that says the long read begins.
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
   note(
     `bilinear: reading ${formatInteger(Math.min(bufferRows, trainPositions))} activations through the model into the buffer` +
       (bufferRows >= trainPositions ? ' (all of them: read once, reshuffled every pass)' : ''),
   );
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
   const progress = saeProgress();
   let run: SaeRunResult;
   try {
